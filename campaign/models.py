@@ -1,0 +1,154 @@
+"""Campaigns, the organisations behind them, the actions they hold, and who runs them."""
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from prisoners.models import Prisoner
+
+
+class Organisation(models.Model):
+    class Kind(models.TextChoices):
+        PARTY = "party", _("Political organisation")
+        UNION = "union", _("Trade union")
+        GROUP = "group", _("Activist group")
+        MEDIA = "media", _("Media")
+        HUMAN_RIGHTS = "human_rights", _("Human rights organisation")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    name_original = models.CharField(_("name in original language"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.GROUP)
+    country = CountryField(_("country"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Campaign(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        LIVE = "live", _("Live")
+        ARCHIVED = "archived", _("Archived")
+
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.CharField(
+        _("summary"), max_length=500, help_text=_("One or two sentences for the home page and sharing.")
+    )
+    story = models.TextField(_("story"), blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.DRAFT)
+    prisoners = models.ManyToManyField(
+        Prisoner, through="CampaignPrisoner", related_name="campaigns", blank=True, verbose_name=_("prisoners")
+    )
+    organisations = models.ManyToManyField(
+        Organisation, related_name="campaigns", blank=True, verbose_name=_("supporting organisations")
+    )
+    organisers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="organised_campaigns", blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["status"], name="campaign_status")]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("campaign:detail", args=[self.slug])
+
+
+class CampaignPrisoner(models.Model):
+    """A prisoner the campaign is for; `featured` ones lead the page, co-defendants follow."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="prisoner_links")
+    prisoner = models.ForeignKey(Prisoner, on_delete=models.CASCADE, related_name="campaign_links")
+    featured = models.BooleanField(_("featured"), default=False)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("campaign prisoner")
+        verbose_name_plural = _("campaign prisoners")
+        ordering = ["-featured", "position", "prisoner__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["campaign", "prisoner"], name="campaignprisoner_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.prisoner} in {self.campaign}"
+
+
+class SolidarityAction(models.Model):
+    """A picket, embassy protest or other public action held for the campaign."""
+
+    class Kind(models.TextChoices):
+        PICKET = "picket", _("Picket")
+        EMBASSY_PROTEST = "embassy_protest", _("Protest at an embassy")
+        RALLY = "rally", _("Rally")
+        MEETING = "meeting", _("Public meeting")
+        STATEMENT = "statement", _("Public statement")
+        OTHER = "other", _("Other")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="actions")
+    title = models.CharField(_("title"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.PICKET)
+    date = models.DateField(_("date"))
+    place = models.CharField(_("place"), max_length=200, help_text=_("e.g. Embassy of the Russian Federation"))
+    city = models.CharField(_("city"), max_length=100)
+    country = CountryField(_("country"))
+    organisers = models.ManyToManyField(
+        Organisation, related_name="actions", blank=True, verbose_name=_("organised by")
+    )
+    description = models.TextField(_("description"), blank=True)
+    slogans = models.TextField(_("slogans"), blank=True, help_text=_("One slogan per line."))
+    source_url = models.URLField(_("source"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("solidarity action")
+        verbose_name_plural = _("solidarity actions")
+        ordering = ["-date"]
+        indexes = [models.Index(fields=["campaign", "date"], name="action_campaign_date")]
+
+    def __str__(self):
+        return f"{self.title} ({self.date:%Y-%m-%d})"
+
+    @property
+    def slogan_list(self):
+        return [line.strip() for line in self.slogans.splitlines() if line.strip()]
+
+
+class Membership(models.Model):
+    """An organiser of a campaign. Admin permissions are checked against this, in one place."""
+
+    class Role(models.TextChoices):
+        EDITOR = "editor", _("Editor (content and moderation)")
+        VIEWER = "viewer", _("Viewer (read-only)")
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=10, choices=Role, default=Role.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("organiser")
+        verbose_name_plural = _("organisers")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "campaign"], name="membership_unique_user_campaign"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.campaign} ({self.get_role_display()})"

@@ -1,0 +1,354 @@
+"""Appeals, their signatures, the embassies they are delivered to, and the record of deliveries."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.db.models.functions import Lower, Trim
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from campaign.models import Campaign
+
+
+class Embassy(models.Model):
+    """A diplomatic mission of the Russian Federation (or another delivery target, such as the MFA).
+
+    Imported from the Wikidata export by `import_embassies` (keyed on the QID) or added by hand.
+    Only rows with `is_delivery_target` receive letters: embassies by default, consulates only when
+    an organiser marks one so.
+    """
+
+    class MissionType(models.TextChoices):
+        EMBASSY = "embassy", _("Embassy")
+        CONSULATE_GENERAL = "consulate_general", _("Consulate general")
+        CONSULATE = "consulate", _("Consulate")
+        HONORARY_CONSULATE = "honorary_consulate", _("Honorary consulate")
+        CONSULAR_OFFICE = "consular_office", _("Consular office")
+        DE_FACTO_EMBASSY = "de_facto_embassy", _("De facto embassy")
+        MINISTRY = "ministry", _("Ministry")
+
+    #: Mission types that are delivery targets unless an organiser says otherwise.
+    DEFAULT_TARGET_TYPES = {MissionType.EMBASSY, MissionType.DE_FACTO_EMBASSY}
+
+    name = models.CharField(
+        _("name"), max_length=200, blank=True,
+        help_text=_("Leave empty to use e.g. 'Embassy of the Russian Federation in Ukraine'."),
+    )
+    mission_type = models.CharField(_("type"), max_length=20, choices=MissionType, default=MissionType.EMBASSY)
+    country = CountryField(_("host country"), blank=True, help_text=_("Empty for a target in Russia itself."))
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    address = models.TextField(_("postal address"), blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    website = models.URLField(_("website"), max_length=300, blank=True)
+    phone = models.CharField(_("phone"), max_length=100, blank=True)
+    is_delivery_target = models.BooleanField(
+        _("receives letters"), default=True,
+        help_text=_("Embassies do by default; tick it for a consulate only on purpose."),
+    )
+    contact_verified_on = models.DateField(
+        _("contact details verified on"), null=True, blank=True,
+        help_text=_("When an organiser last checked the address and email by hand."),
+    )
+    wikidata_id = models.CharField(_("Wikidata ID"), max_length=20, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("embassy")
+        verbose_name_plural = _("embassies")
+        ordering = ["country", "mission_type", "city"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["wikidata_id"], condition=~Q(wikidata_id=""), name="embassy_unique_wikidata_id"
+            ),
+        ]
+        indexes = [models.Index(fields=["country", "mission_type"], name="embassy_country_type")]
+
+    def __str__(self):
+        if self.name:
+            return self.name
+        place = self.country.name if self.country else self.city
+        if self.city and self.mission_type != self.MissionType.EMBASSY:
+            place = f"{self.city}, {place}" if self.country else self.city
+        return gettext("%(type)s of the Russian Federation in %(place)s") % {
+            "type": self.get_mission_type_display(), "place": place
+        }
+
+
+class Accreditation(models.Model):
+    """Another country an embassy is also accredited to (Wikidata's `jurisdictions`)."""
+
+    embassy = models.ForeignKey(Embassy, on_delete=models.CASCADE, related_name="accreditations")
+    country = CountryField(_("country"))
+
+    class Meta:
+        verbose_name = _("accreditation")
+        verbose_name_plural = _("also accredited to")
+        constraints = [
+            models.UniqueConstraint(fields=["embassy", "country"], name="accreditation_unique_embassy_country"),
+        ]
+        indexes = [models.Index(fields=["country"], name="accreditation_country")]
+
+    def __str__(self):
+        return f"{self.embassy} → {self.country.name}"
+
+
+class Petition(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        OPEN = "open", _("Open for signatures")
+        CLOSED = "closed", _("Closed")
+
+    class Cadence(models.TextChoices):
+        DAILY = "daily", _("Daily")
+        WEEKLY = "weekly", _("Weekly")
+        MANUAL = "manual", _("Only when an organiser says so")
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="petitions")
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    title = models.CharField(_("title"), max_length=200)
+    summary = models.CharField(_("summary"), max_length=500, blank=True)
+    addressee = models.CharField(
+        _("addressed to"), max_length=200, default="To the Ambassador of the Russian Federation"
+    )
+    appeal = models.TextField(_("appeal"), help_text=_("The text of the letter that is delivered."))
+    demands = models.TextField(_("demands"), blank=True, help_text=_("One demand per line."))
+    goal = models.PositiveIntegerField(_("goal"), default=1000)
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.DRAFT)
+    opens_at = models.DateTimeField(_("opens at"), default=timezone.now)
+    closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
+
+    delivery_cadence = models.CharField(
+        _("delivery cadence"), max_length=10, choices=Cadence, default=Cadence.WEEKLY
+    )
+    delivery_paused = models.BooleanField(_("deliveries paused"), default=False)
+    test_recipient = models.EmailField(
+        _("test recipient"), blank=True,
+        help_text=_("Until live delivery is on, every letter goes to this organiser, marked TEST."),
+    )
+    live_delivery = models.BooleanField(
+        _("live delivery"), default=False,
+        help_text=_("Send to the real embassy addresses. Only effective where the deployment sets DELIVERY_LIVE."),
+    )
+    fallback_embassy = models.ForeignKey(
+        Embassy, verbose_name=_("fallback target"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+", help_text=_("Receives signatures from countries no embassy covers, e.g. the MFA in Moscow."),
+    )
+
+    # Confirmed signatures, maintained in one UPDATE per interval by petitions.counting -- never
+    # per signature (see the e-petitions lesson in STYLE.md).
+    signature_count = models.PositiveIntegerField(_("confirmed signatures"), default=0, editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("petition")
+        verbose_name_plural = _("petitions")
+        ordering = ["-opens_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(closes_at__isnull=True) | Q(closes_at__gt=F("opens_at")),
+                name="petition_closes_after_opening",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("petitions:detail", args=[self.slug])
+
+    @property
+    def demand_list(self):
+        return [line.strip() for line in self.demands.splitlines() if line.strip()]
+
+    def is_open_for_signing(self, now=None):
+        now = now or timezone.now()
+        return (
+            self.status == self.Status.OPEN
+            and self.opens_at <= now
+            and (self.closes_at is None or now < self.closes_at)
+        )
+
+    @property
+    def delivers_live(self):
+        """Both switches: the deployment's DELIVERY_LIVE and this petition's own."""
+        return settings.DELIVERY_LIVE and self.live_delivery
+
+
+class Signature(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending confirmation")
+        CONFIRMED = "confirmed", _("Confirmed")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    class PublicName(models.TextChoices):
+        HIDDEN = "hidden", _("Do not show my name")
+        INITIAL = "initial", _("First name and initial")
+        FULL = "full", _("Full name")
+
+    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="signatures")
+    first_name = models.CharField(_("first name"), max_length=100)
+    last_name = models.CharField(_("last name"), max_length=100)
+    email = models.EmailField(_("email"), max_length=254)
+    # Computed by the database, so the uniqueness below holds however a row is written.
+    email_normalised = models.GeneratedField(
+        expression=Lower(Trim("email")), output_field=models.CharField(max_length=254), db_persist=True
+    )
+    country = CountryField(_("country"))
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    organisation = models.CharField(_("signing on behalf of"), max_length=200, blank=True)
+    comment = models.TextField(_("comment"), max_length=1000, blank=True)
+    public_name = models.CharField(
+        _("name shown publicly"), max_length=10, choices=PublicName, default=PublicName.HIDDEN
+    )
+    name_in_letter = models.BooleanField(
+        _("name included in the letter to the embassy"), default=False,
+        help_text=_("Otherwise the signature is only counted in the letter."),
+    )
+    wants_updates = models.BooleanField(_("wants campaign updates"), default=False)
+    language = models.CharField(_("language"), max_length=10, default="en")
+    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.PENDING)
+    # A keyed hash of the signer's IP address (for spotting bursts); the raw address is never stored.
+    ip_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # Whether this signature is included in petition.signature_count; petitions.counting flips it
+    # and adjusts the count in the same transaction, so the count is exact and never double-counts.
+    counted = models.BooleanField(default=False, editable=False)
+    created_at = models.DateTimeField(_("signed at"), default=timezone.now, editable=False)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True, editable=False)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("signature")
+        verbose_name_plural = _("signatures")
+        ordering = ["-created_at"]
+        constraints = [
+            # One signature per person and petition. Erased signatures (withdrawn, purged) have an
+            # empty email and must not collide with each other.
+            models.UniqueConstraint(
+                fields=["petition", "email_normalised"],
+                condition=~Q(email=""),
+                name="signature_unique_email_per_petition",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="confirmed") | Q(confirmed_at__isnull=False),
+                name="signature_confirmed_has_timestamp",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["petition", "status", "-confirmed_at"], name="signature_petition_status"),
+            models.Index(fields=["ip_hash", "created_at"], name="signature_ip_hash_created"),
+            # The counting job's work list: rows whose `counted` flag disagrees with their status.
+            models.Index(
+                fields=["petition"],
+                condition=(Q(status="confirmed", counted=False) | (Q(counted=True) & ~Q(status="confirmed"))),
+                name="signature_count_pending",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.public_display_name or _('Name withheld')} ({self.get_status_display()})"
+
+    @property
+    def public_display_name(self):
+        """The name as the signer allowed it to be shown publicly, or '' when hidden."""
+        if self.public_name == self.PublicName.FULL:
+            return f"{self.first_name} {self.last_name}".strip()
+        if self.public_name == self.PublicName.INITIAL:
+            initial = self.last_name.strip()[:1]
+            return f"{self.first_name} {initial}." if initial else self.first_name
+        return ""
+
+    @property
+    def letter_name(self):
+        """The name as it may appear in the letter to the embassy, or '' when only counted."""
+        return f"{self.first_name} {self.last_name}".strip() if self.name_in_letter else ""
+
+
+class Delivery(models.Model):
+    """One letter (a PDF with its signatories) to one embassy, and what became of it.
+
+    Statuses follow pretix's OutgoingMail: a task takes the id, locks the row, skips it when it is
+    in flight or final, retries on an explicit delay list, and records a final failure.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        INFLIGHT = "inflight", _("Being sent")
+        AWAITING_RETRY = "awaiting_retry", _("Waiting to retry")
+        SENT = "sent", _("Sent by email")
+        AWAITING_HANDOVER = "awaiting_handover", _("Printed, to hand over")
+        HANDED_OVER = "handed_over", _("Handed over")
+        FAILED = "failed", _("Failed")
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        HAND = "hand", _("By hand or post")
+
+    FINAL_STATUSES = {Status.SENT, Status.HANDED_OVER, Status.FAILED}
+
+    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="deliveries")
+    embassy = models.ForeignKey(Embassy, on_delete=models.PROTECT, related_name="deliveries")
+    status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.QUEUED)
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel, default=Channel.EMAIL)
+    is_test = models.BooleanField(
+        _("test"), default=True, help_text=_("Sent to the petition's test recipient, not the embassy.")
+    )
+    recipient = models.EmailField(_("sent to"), blank=True)
+    signature_count = models.PositiveIntegerField(_("signatures"), default=0)
+    pdf = models.FileField(_("letter (PDF)"), upload_to="deliveries/%Y/%m/", blank=True)
+    pdf_sha256 = models.CharField(_("PDF SHA-256"), max_length=64, blank=True)
+    manifest_sha256 = models.CharField(
+        _("manifest SHA-256"), max_length=64, blank=True,
+        help_text=_("SHA-256 of the batch's signature ids, printed in the letter so it can be verified."),
+    )
+    message_id = models.CharField(_("email Message-ID"), max_length=255, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    handed_over_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
+    handover_note = models.TextField(_("how it was handed over"), blank=True)
+    signatures = models.ManyToManyField(Signature, through="DeliveryItem", related_name="deliveries")
+
+    class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
+        ordering = ["-created_at"]
+        indexes = [
+            models.Index(fields=["petition", "status"], name="delivery_petition_status"),
+        ]
+
+    def __str__(self):
+        test = " [TEST]" if self.is_test else ""
+        return f"{self.petition} → {self.embassy}{test}"
+
+
+class DeliveryItem(models.Model):
+    """Which signature went into which delivery.
+
+    A signature is in at most one test delivery and at most one live delivery: `is_test` copies
+    the delivery's flag so the database can enforce it. A permanently failed delivery deletes its
+    items, which returns the signatures to the pool for the next attempt.
+    """
+
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="items")
+    signature = models.ForeignKey(Signature, on_delete=models.CASCADE, related_name="delivery_items")
+    is_test = models.BooleanField()
+
+    class Meta:
+        verbose_name = _("delivered signature")
+        verbose_name_plural = _("delivered signatures")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["signature", "is_test"], name="deliveryitem_once_per_signature_and_mode"
+            ),
+        ]
+
+    def __str__(self):
+        return f"#{self.signature_id} in delivery #{self.delivery_id}"

@@ -1,0 +1,227 @@
+"""Political prisoners, where they are held, and the criminal cases brought against them."""
+
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+
+
+class DetentionFacility(models.Model):
+    """A pre-trial detention centre, colony or prison: where a prisoner is held and written to."""
+
+    name = models.CharField(_("name"), max_length=200)
+    name_original = models.CharField(
+        _("name in the original language"), max_length=200, blank=True,
+        help_text=_("As it must be written on an envelope, e.g. ФКУ СИЗО-5 УФСИН России по г. Москве."),
+    )
+    region = models.CharField(_("region"), max_length=200, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    postal_address = models.TextField(
+        _("postal address for letters"), blank=True,
+        help_text=_("The address supporters write on letters to prisoners held here."),
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("detention facility")
+        verbose_name_plural = _("detention facilities")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["name", "city"], name="detentionfacility_unique_name_city"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({self.city})" if self.city else self.name
+
+
+class CodeArticle(models.Model):
+    """One article *and part* of a code: "212 part 1.1" and "282.1 part 2" are different rows."""
+
+    class Code(models.TextChoices):
+        CRIMINAL = "criminal", _("Criminal Code of the Russian Federation")
+        ADMINISTRATIVE = "administrative", _("Code of Administrative Offences of the Russian Federation")
+
+    code = models.CharField(_("code"), max_length=20, choices=Code, default=Code.CRIMINAL)
+    article = models.CharField(_("article"), max_length=20, help_text=_("e.g. 282.1"))
+    part = models.CharField(_("part"), max_length=20, blank=True, help_text=_("e.g. 1.1; empty for the whole article"))
+    title = models.CharField(_("title"), max_length=300, help_text=_("What the article punishes, in plain words."))
+    max_sentence = models.CharField(_("maximum sentence"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("code article")
+        verbose_name_plural = _("code articles")
+        ordering = ["code", "article", "part"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["code", "article", "part"], name="codearticle_unique_code_article_part"
+            ),
+        ]
+
+    def __str__(self):
+        short = "CC RF" if self.code == self.Code.CRIMINAL else "CAO RF"
+        if self.part:
+            return gettext("Art. %(article)s part %(part)s %(code)s") % {
+                "article": self.article, "part": self.part, "code": short
+            }
+        return gettext("Art. %(article)s %(code)s") % {"article": self.article, "code": short}
+
+
+class Prisoner(models.Model):
+    class Status(models.TextChoices):
+        CHARGED_FREE = "charged_free", _("Charged, at liberty")
+        HOUSE_ARREST = "house_arrest", _("Under house arrest")
+        PRETRIAL_DETENTION = "pretrial_detention", _("In pre-trial detention")
+        IMPRISONED = "imprisoned", _("Convicted and imprisoned")
+        CONVICTED_FREE = "convicted_free", _("Convicted, not imprisoned")
+        RELEASED = "released", _("Released")
+
+    name = models.CharField(_("name"), max_length=200)
+    name_original = models.CharField(
+        _("name in original script"), max_length=200, blank=True, help_text=_("e.g. Игорь Кузнецов")
+    )
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
+    city = models.CharField(_("home city"), max_length=100, blank=True)
+    photo = models.ImageField(_("photo"), upload_to="prisoners/", blank=True)
+    photo_credit = models.CharField(_("photo credit"), max_length=200, blank=True)
+    summary = models.CharField(
+        _("one-line summary"), max_length=300, blank=True,
+        help_text=_("Shown under the name in lists, e.g. 'Trade unionist and journalist from Tomsk'."),
+    )
+    biography = models.TextField(_("biography"), blank=True)
+    status = models.CharField(_("status"), max_length=30, choices=Status, default=Status.PRETRIAL_DETENTION)
+    facility = models.ForeignKey(
+        DetentionFacility, verbose_name=_("held at"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="prisoners",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("prisoner")
+        verbose_name_plural = _("prisoners")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(birth_year__isnull=True) | Q(birth_year__gte=1900, birth_year__lte=2030),
+                name="prisoner_birth_year_plausible",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("prisoners:prisoner", args=[self.slug])
+
+    @property
+    def is_held(self):
+        return self.status in {self.Status.PRETRIAL_DETENTION, self.Status.IMPRISONED}
+
+
+class CriminalCase(models.Model):
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    number = models.CharField(_("case number"), max_length=100, blank=True)
+    opened_on = models.DateField(_("opened on"), null=True, blank=True)
+    investigating_body = models.CharField(
+        _("investigating body"), max_length=200, blank=True, help_text=_("e.g. FSB, Investigative Committee")
+    )
+    city = models.CharField(_("city"), max_length=100, blank=True, help_text=_("Where it is investigated or tried."))
+    summary = models.TextField(_("summary"), blank=True)
+    defendants = models.ManyToManyField(
+        Prisoner, through="Defendant", related_name="cases", verbose_name=_("defendants")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("criminal case")
+        verbose_name_plural = _("criminal cases")
+        ordering = ["opened_on", "title"]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("prisoners:case", args=[self.slug])
+
+    @property
+    def articles(self):
+        """Every article charged in this case: the union of the defendants' charges.
+
+        Charges are recorded per defendant because co-defendants are not always charged alike (in
+        the "Left Resistance" case one defendant is accused of founding the group, part 1, the others
+        of taking part in it, part 2), so the case's articles are derived, never stored twice.
+        """
+        return CodeArticle.objects.filter(defendants__case=self).distinct()
+
+
+class Defendant(models.Model):
+    """A prisoner's place in a criminal case: the co-defendant link, with what they are charged with."""
+
+    class Role(models.TextChoices):
+        ACCUSED = "accused", _("Accused")
+        SUSPECT = "suspect", _("Suspect")
+        CONVICTED = "convicted", _("Convicted")
+        ACQUITTED = "acquitted", _("Acquitted")
+        CHARGES_DROPPED = "charges_dropped", _("Charges dropped")
+
+    case = models.ForeignKey(CriminalCase, on_delete=models.CASCADE, related_name="defendant_links")
+    prisoner = models.ForeignKey(Prisoner, on_delete=models.CASCADE, related_name="defendant_links")
+    role = models.CharField(_("role"), max_length=20, choices=Role, default=Role.ACCUSED)
+    charges = models.ManyToManyField(
+        CodeArticle, blank=True, related_name="defendants", verbose_name=_("charged under")
+    )
+    notes = models.CharField(_("notes"), max_length=300, blank=True)
+    position = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("defendant")
+        verbose_name_plural = _("defendants")
+        ordering = ["position", "prisoner__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "prisoner"], name="defendant_unique_prisoner_per_case"),
+        ]
+
+    def __str__(self):
+        return f"{self.prisoner} — {self.case}"
+
+
+class CaseEvent(models.Model):
+    """One dated fact in a case's timeline, with the source it comes from."""
+
+    class Kind(models.TextChoices):
+        ARREST = "arrest", _("Arrest")
+        SEARCH = "search", _("Search")
+        CHARGE = "charge", _("Charges brought")
+        CUSTODY = "custody", _("Custody ordered or extended")
+        TRANSFER = "transfer", _("Transfer")
+        HEARING = "hearing", _("Hearing")
+        VERDICT = "verdict", _("Verdict")
+        APPEAL = "appeal", _("Appeal")
+        RELEASE = "release", _("Release")
+        STATEMENT = "statement", _("Statement")
+        OTHER = "other", _("Other")
+
+    case = models.ForeignKey(CriminalCase, on_delete=models.CASCADE, related_name="events")
+    prisoner = models.ForeignKey(
+        Prisoner, null=True, blank=True, on_delete=models.SET_NULL, related_name="events",
+        help_text=_("Leave empty when the event concerns the whole case."),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind)
+    date = models.DateField(_("date"))
+    description = models.TextField(_("what happened"))
+    source_url = models.URLField(_("source"), max_length=500, blank=True)
+    source_title = models.CharField(_("source title"), max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["date", "id"]
+        indexes = [models.Index(fields=["case", "date"], name="caseevent_case_date")]
+
+    def __str__(self):
+        return f"{self.date:%Y-%m-%d} {self.get_kind_display()}"
