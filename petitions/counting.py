@@ -1,0 +1,71 @@
+"""Keeping Petition.signature_count right without a hot row.
+
+The e-petitions lesson (STYLE.md): a per-signature `UPDATE petitions SET count = count + 1` makes
+the popular petition's row the pinch point of the whole site. Here the signing and confirming
+requests only touch their own signature row. A periodic job folds the changes into the count:
+each signature carries a `counted` flag, and the job flips the flags that disagree with the
+signature's status and moves the count by the same amount, in one transaction per petition.
+
+Because the flip is a conditional UPDATE (`... WHERE counted = false`), two jobs running at once
+cannot count the same signature twice: the second waits on the row locks of the first and then
+finds nothing left to flip. A nightly recount repairs any drift (a row edited by hand, a bug) and
+logs it.
+"""
+
+import logging
+
+from django.db import transaction
+from django.db.models import F, Q
+
+from .models import Petition, Signature
+
+logger = logging.getLogger(__name__)
+
+CONFIRMED = Signature.Status.CONFIRMED
+NEEDS_COUNTING = Q(status=CONFIRMED, counted=False) | (Q(counted=True) & ~Q(status=CONFIRMED))
+
+
+def update_counts(petition_ids=None):
+    """Fold newly confirmed (and newly withdrawn or rejected) signatures into the counts.
+
+    Returns {petition_id: change} for the petitions whose count moved.
+    """
+    pending = Signature.objects.filter(NEEDS_COUNTING)
+    if petition_ids is not None:
+        pending = pending.filter(petition_id__in=petition_ids)
+    changes = {}
+    for petition_id in pending.values_list("petition_id", flat=True).distinct().order_by():
+        with transaction.atomic():
+            mine = Signature.objects.filter(petition_id=petition_id)
+            added = mine.filter(status=CONFIRMED, counted=False).update(counted=True)
+            removed = mine.filter(counted=True).exclude(status=CONFIRMED).update(counted=False)
+            if added != removed:
+                Petition.objects.filter(pk=petition_id).update(
+                    signature_count=F("signature_count") + added - removed
+                )
+                changes[petition_id] = added - removed
+    return changes
+
+
+def recount(petition_ids=None):
+    """Recount from the signatures and repair any drift; returns {petition_id: (was, now)}."""
+    petitions = Petition.objects.all()
+    if petition_ids is not None:
+        petitions = petitions.filter(pk__in=petition_ids)
+    repaired = {}
+    for petition_id in petitions.values_list("pk", flat=True):
+        with transaction.atomic():
+            # Lock the petition row first: an update_counts() running now either finished before
+            # (its flags are visible to the count below) or waits for this lock and then adds
+            # exactly the flags this count could not see.
+            was = (
+                Petition.objects.select_for_update()
+                .values_list("signature_count", flat=True)
+                .get(pk=petition_id)
+            )
+            now = Signature.objects.filter(petition_id=petition_id, counted=True).count()
+            if was != now:
+                Petition.objects.filter(pk=petition_id).update(signature_count=now)
+                logger.warning("Repaired signature count of petition %s: %s -> %s", petition_id, was, now)
+                repaired[petition_id] = (was, now)
+    return repaired
