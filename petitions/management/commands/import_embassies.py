@@ -1,0 +1,39 @@
+from pathlib import Path
+
+from django.core.management.base import BaseCommand, CommandError
+
+from petitions.embassy_import import EmbassyImportError, import_embassies
+
+
+class Command(BaseCommand):
+    help = (
+        "Create or update the Russian Federation's missions from a Wikidata CSV export "
+        "(database-of-embassies format, ';'-separated). Keyed on the QID; an organiser's "
+        "delivery choice and verified contact details are kept. All or nothing."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("file", type=Path, help="The CSV file to import.")
+
+    def handle(self, *args, file, **options):
+        try:
+            result = import_embassies(file)
+        except FileNotFoundError:
+            raise CommandError(f"{file}: no such file") from None
+        except OSError as error:
+            raise CommandError(f"{file}: cannot read it ({error.strerror or error})") from None
+        except EmbassyImportError as error:
+            raise CommandError(f"{file}, {error}; nothing was imported") from None
+
+        summary = (
+            f"Embassies: {result.created} created, {result.updated} updated, "
+            f"{result.unchanged} unchanged"
+        )
+        if result.skipped:
+            summary += f", {len(result.skipped)} skipped"
+        self.stdout.write(summary)
+        if result.skipped and options["verbosity"] < 2:
+            self.stdout.write("Run with -v 2 to list the skipped rows.")
+        elif result.skipped:
+            for row in result.skipped:
+                self.stdout.write(f"  line {row.line}: skipped {row.wikidata_id}: {row.reason}")
