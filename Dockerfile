@@ -1,0 +1,24 @@
+# Production image: gunicorn serving the WSGI app; the same image runs the Celery worker and beat.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    UV_PROJECT_ENVIRONMENT=/opt/venv \
+    UV_PYTHON_DOWNLOADS=never \
+    PATH="/opt/venv/bin:$PATH"
+
+RUN pip install --no-cache-dir uv \
+    && useradd --system --create-home --home-dir /app app
+
+WORKDIR /app
+COPY pyproject.toml uv.lock ./
+RUN uv sync --frozen --no-dev --no-install-project
+
+COPY . .
+# collectstatic needs settings to load; these values exist only for this build step.
+RUN SECRET_KEY=collectstatic-only DEBUG=false python manage.py collectstatic --noinput \
+    && mkdir -p /app/var && chown -R app:app /app/var
+
+USER app
+EXPOSE 8000
+CMD ["gunicorn", "campaign.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -1,0 +1,40 @@
+# The two commands: `make run` and `make test`. Everything else here serves them.
+SHELL := /bin/bash
+UV := $(shell command -v uv 2>/dev/null || echo "$(HOME)/.local/bin/uv")
+PY := .venv/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install lint check messages clean
+
+$(UV):
+	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+
+.venv/.installed: pyproject.toml uv.lock | $(UV)
+	$(UV) sync --frozen --python "$$(command -v python3)"
+	touch $@
+
+install: .venv/.installed
+
+## run: the whole site on http://127.0.0.1:8000 with a Celery worker and beat beside it (Ctrl-C stops all)
+run: export DEBUG ?= true
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_demo
+	$(PY) manage.py create_demo_admin
+	@echo "Site: http://$(HOST):$(PORT)/   (Ctrl-C stops the web server, the worker and beat)"
+	@trap 'kill 0' EXIT; \
+	$(PY) -m celery -A campaign worker --loglevel=INFO --concurrency=2 --without-mingle --without-gossip & \
+	$(PY) -m celery -A campaign beat --loglevel=INFO & \
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+## test: the test suite (SQLite and no services unless DATABASE_URL / REDIS_URL are set)
+test: export SECRET_KEY ?= insecure-key-for-tests-only
+test: install
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(PY) -m ruff check .
+
+clean:
+	rm -rf var/celery .pytest_cache

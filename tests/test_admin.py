@@ -1,0 +1,69 @@
+"""Every admin screen answers for a superuser: lists, add forms and change forms, on demo data."""
+
+import pytest
+from django.contrib import admin
+from django.core.management import call_command
+from django.urls import reverse
+
+from campaign.models import Membership
+from petitions.models import Delivery, Embassy, Petition
+
+from .factories import SignatureFactory
+
+MODELS = sorted(admin.site._registry, key=lambda model: model._meta.label)
+SEARCHABLE = [m for m in MODELS if admin.site._registry[m].search_fields]
+OUR_MODELS = [m for m in MODELS if m._meta.app_label in {"campaign", "prisoners", "petitions"}]
+
+
+def admin_url(model, view, *args):
+    return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
+
+
+@pytest.fixture
+def demo(db, django_user_model):
+    call_command("load_demo", verbosity=0)
+    petition = Petition.objects.first()
+    organiser = django_user_model.objects.create_user("alice", "alice@example.org", "pw")
+    Membership.objects.create(user=organiser, campaign=petition.campaign, role=Membership.Role.EDITOR)
+    signature = SignatureFactory(petition=petition, first_name="Олена", last_name="Петренко", confirmed=True)
+    delivery = Delivery.objects.create(petition=petition, embassy=Embassy.objects.first())
+    delivery.items.create(signature=signature, is_test=True)
+
+
+@pytest.fixture
+def superuser_client(client, django_user_model):
+    user = django_user_model.objects.create_superuser("root", "root@example.org", "pw")
+    client.force_login(user)
+    return client
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)
+def test_changelist_answers_200_with_rows(demo, superuser_client, model):
+    response = superuser_client.get(admin_url(model, "changelist"))
+    assert response.status_code == 200
+    if model.objects.exists():
+        assert response.context["cl"].result_count > 0
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m._meta.label)
+def test_add_page_answers_200(demo, superuser_client, model):
+    assert superuser_client.get(admin_url(model, "add")).status_code == 200
+
+
+@pytest.mark.parametrize("model", OUR_MODELS, ids=lambda m: m._meta.label)
+def test_change_page_answers_200(demo, superuser_client, model):
+    obj = model.objects.order_by("pk").first()
+    assert obj is not None, f"the demo data should include a {model._meta.verbose_name}"
+    assert superuser_client.get(admin_url(model, "change", obj.pk)).status_code == 200
+
+
+@pytest.mark.parametrize("model", SEARCHABLE, ids=lambda m: m._meta.label)
+def test_changelist_search_answers_200(demo, superuser_client, model):
+    response = superuser_client.get(admin_url(model, "changelist"), {"q": "Kuznetsov"})
+    assert response.status_code == 200
+
+
+def test_admin_is_closed_to_anonymous_visitors(client):
+    response = client.get(admin_url(Petition, "changelist"))
+    assert response.status_code == 302
+    assert "/login/" in response["Location"]

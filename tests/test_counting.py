@@ -1,0 +1,131 @@
+"""The count shown is confirmed signatures, kept without a per-signature UPDATE of the petition."""
+
+import logging
+import threading
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from petitions import counting
+from petitions.models import Petition, Signature
+from petitions.tasks import update_signature_counts
+
+from .conftest import needs_services, wait_for
+from .factories import PetitionFactory, SignatureFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def count_of(petition):
+    return Petition.objects.values_list("signature_count", flat=True).get(pk=petition.pk)
+
+
+def test_only_confirmed_signatures_are_counted():
+    petition = PetitionFactory()
+    SignatureFactory.create_batch(3, petition=petition, confirmed=True)
+    SignatureFactory.create_batch(2, petition=petition)  # pending
+    SignatureFactory(petition=petition, status=Signature.Status.REJECTED)
+
+    assert counting.update_counts() == {petition.pk: 3}
+    assert count_of(petition) == 3
+
+
+def test_a_second_run_changes_nothing():
+    petition = PetitionFactory()
+    SignatureFactory.create_batch(2, petition=petition, confirmed=True)
+    counting.update_counts()
+
+    assert counting.update_counts() == {}
+    assert count_of(petition) == 2
+
+
+def test_withdrawn_and_rejected_signatures_leave_the_count():
+    petition = PetitionFactory()
+    a, b, _c = SignatureFactory.create_batch(3, petition=petition, confirmed=True)
+    counting.update_counts()
+    Signature.objects.filter(pk=a.pk).update(status=Signature.Status.WITHDRAWN)
+    Signature.objects.filter(pk=b.pk).update(status=Signature.Status.REJECTED)
+
+    assert counting.update_counts() == {petition.pk: -2}
+    assert count_of(petition) == 1
+
+
+def test_counts_of_petitions_are_independent():
+    one, two = PetitionFactory(), PetitionFactory()
+    SignatureFactory.create_batch(2, petition=one, confirmed=True)
+    SignatureFactory.create_batch(5, petition=two, confirmed=True)
+
+    counting.update_counts()
+
+    assert (count_of(one), count_of(two)) == (2, 5)
+
+
+def test_recount_repairs_drift_and_logs_it(caplog):
+    petition = PetitionFactory()
+    SignatureFactory.create_batch(4, petition=petition, confirmed=True)
+    counting.update_counts()
+    Petition.objects.filter(pk=petition.pk).update(signature_count=99)  # drift, e.g. a bad edit
+
+    with caplog.at_level(logging.WARNING, logger="petitions.counting"):
+        assert counting.recount() == {petition.pk: (99, 4)}
+
+    assert count_of(petition) == 4
+    assert "99 -> 4" in caplog.text
+    assert counting.recount() == {}
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrency needs Postgres row locks")
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_confirmations_and_counters_produce_the_exact_count():
+    petition = PetitionFactory()
+    signatures = SignatureFactory.create_batch(200, petition=petition)
+    barrier = threading.Barrier(6)
+    errors = []
+
+    def confirm(chunk):
+        try:
+            barrier.wait()
+            for signature in chunk:
+                Signature.objects.filter(pk=signature.pk).update(
+                    status=Signature.Status.CONFIRMED, confirmed_at=timezone.now()
+                )
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def count_repeatedly():
+        try:
+            barrier.wait()
+            for _ in range(20):
+                counting.update_counts()
+        except Exception as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=confirm, args=(signatures[i::4],)) for i in range(4)]
+    threads += [threading.Thread(target=count_repeatedly) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    counting.update_counts()
+
+    assert errors == []
+    assert count_of(petition) == 200
+    assert Signature.objects.filter(petition=petition, counted=True).count() == 200
+
+
+@needs_services
+def test_counting_task_round_trips_through_a_real_worker_and_redis(celery_worker_process):
+    petition = PetitionFactory()
+    SignatureFactory.create_batch(3, petition=petition, confirmed=True)
+
+    update_signature_counts.delay()
+
+    done = wait_for(lambda: count_of(petition) == 3, timeout=60)
+    log = celery_worker_process.log_path.read_text()
+    assert done, f"worker did not count the signatures; its log:\n{log}"
+    assert "update_signature_counts" in log and "succeeded" in log

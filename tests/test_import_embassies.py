@@ -1,0 +1,428 @@
+"""`manage.py import_embassies FILE`: the Wikidata export of Russia's missions becomes embassies."""
+
+import datetime
+import subprocess
+import sys
+from collections import Counter
+from io import StringIO
+
+import pytest
+from django.conf import settings
+from django.core.management import CommandError, call_command
+from django_countries import countries
+
+from petitions.embassy_import import COUNTRY_ALIASES
+from petitions.models import Accreditation, Embassy
+
+SHARED_FILE = settings.BASE_DIR.parent / "shared" / "data" / "russian-missions-wikidata-2022-11.csv"
+
+QID_AFGHANISTAN = "Q16687384"
+QID_ANGOLA = "Q106303333"
+QID_UKRAINE = "Q2063895"
+QID_HOLY_SEE = "Q16687393"
+QID_ABKHAZIA = "Q4374039"
+QID_SOUTH_OSSETIA = "Q110007948"
+
+pytestmark = pytest.mark.django_db
+
+
+def shared_lines():
+    return SHARED_FILE.read_text(encoding="utf-8").splitlines()
+
+
+def line_of(qid, lines):
+    """The index in `lines` of the row for `qid`."""
+    (index,) = [i for i, line in enumerate(lines) if line.endswith(f"/entity/{qid}")]
+    return index
+
+
+def replace_field(line, column, value):
+    header = shared_lines()[0].split(";")
+    cells = line.split(";")
+    cells[header.index(column)] = value
+    return ";".join(cells)
+
+
+def write(tmp_path, lines, name="missions.csv"):
+    path = tmp_path / name
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def run_import(path):
+    out = StringIO()
+    call_command("import_embassies", str(path), stdout=out)
+    return out.getvalue().strip()
+
+
+def embassy(qid):
+    return Embassy.objects.get(wikidata_id=qid)
+
+
+def accredited_to(qid):
+    accreditations = Accreditation.objects.filter(embassy__wikidata_id=qid)
+    return set(accreditations.values_list("country", flat=True))
+
+
+def snapshot():
+    """Everything the importer may write, to prove that a failed import changed nothing."""
+    embassies = list(Embassy.objects.order_by("pk").values())
+    accreditations = list(Accreditation.objects.order_by("pk").values("embassy_id", "country"))
+    return embassies, accreditations
+
+
+# --- The shared file ------------------------------------------------------------------------
+
+
+def test_import_creates_every_mission_in_the_shared_file():
+    output = run_import(SHARED_FILE)
+
+    assert output == "Embassies: 174 created, 0 updated, 0 unchanged"
+    assert Embassy.objects.count() == 174
+    assert Counter(Embassy.objects.values_list("mission_type", flat=True)) == {
+        Embassy.MissionType.EMBASSY: 146,
+        Embassy.MissionType.CONSULATE_GENERAL: 23,
+        Embassy.MissionType.CONSULATE: 2,
+        Embassy.MissionType.HONORARY_CONSULATE: 1,
+        Embassy.MissionType.CONSULAR_OFFICE: 1,
+        Embassy.MissionType.DE_FACTO_EMBASSY: 1,
+    }
+    assert not Embassy.objects.filter(country="").exists()
+    assert set(Embassy.objects.values_list("wikidata_id", flat=True)) >= {
+        QID_AFGHANISTAN, QID_ANGOLA, QID_UKRAINE,
+    }
+
+
+def test_embassy_in_angola_is_also_accredited_to_sao_tome_and_principe():
+    run_import(SHARED_FILE)
+
+    assert embassy(QID_ANGOLA).country == "AO"
+    assert accredited_to(QID_ANGOLA) == {"ST"}
+
+
+def test_host_country_is_not_recorded_as_an_accreditation():
+    run_import(SHARED_FILE)
+
+    # The file lists Afghanistan as the Kabul embassy's jurisdiction; it is the host country.
+    assert embassy(QID_AFGHANISTAN).country == "AF"
+    assert accredited_to(QID_AFGHANISTAN) == set()
+    assert Accreditation.objects.count() > 0
+    for accreditation in Accreditation.objects.select_related("embassy"):
+        assert accreditation.country != accreditation.embassy.country
+
+
+def test_embassy_to_the_holy_see_is_hosted_in_italy_and_accredited_to_the_vatican():
+    run_import(SHARED_FILE)
+
+    assert (embassy(QID_HOLY_SEE).country, embassy(QID_HOLY_SEE).city) == ("IT", "Rome")
+    assert accredited_to(QID_HOLY_SEE) == {"VA"}
+
+
+def test_ukraine_embassy_is_in_kyiv_with_the_files_contact_details():
+    run_import(SHARED_FILE)
+
+    ukraine = embassy(QID_UKRAINE)
+    assert ukraine.country == "UA"
+    assert ukraine.city == "Kyiv"
+    assert ukraine.mission_type == Embassy.MissionType.EMBASSY
+    assert ukraine.email == "rusemb@kv.ukrtel.net"
+    assert ukraine.phone == "+380-44-244-0961"
+    assert ukraine.website == "http://ukraine.mid.ru/"
+    assert ukraine.address == ""
+
+
+def test_emails_are_stored_without_mailto():
+    run_import(SHARED_FILE)
+
+    emails = set(Embassy.objects.exclude(email="").values_list("email", flat=True))
+    assert emails == {
+        "rusembafg@yandex.ru", "rusemb-minsk@yandex.ru", "indconru@gmail.com",
+        "rusbotschaft@bluewin.ch", "rusembbangkok@gmail.com", "rusemb@kv.ukrtel.net",
+    }
+
+
+def test_embassies_are_delivery_targets_and_consulates_are_not():
+    run_import(SHARED_FILE)
+
+    targets = Counter(
+        Embassy.objects.filter(is_delivery_target=True).values_list("mission_type", flat=True)
+    )
+    # All embassies but the two in Abkhazia and South Ossetia (see the next test).
+    assert targets == {Embassy.MissionType.EMBASSY: 144, Embassy.MissionType.DE_FACTO_EMBASSY: 1}
+    assert Embassy.objects.filter(is_delivery_target=False).count() == 29
+
+
+def test_missions_in_occupied_territories_are_named_and_never_delivery_targets():
+    run_import(SHARED_FILE)
+
+    abkhazia, south_ossetia = embassy(QID_ABKHAZIA), embassy(QID_SOUTH_OSSETIA)
+    assert (abkhazia.country, abkhazia.city) == ("GE", "Sukhumi")
+    assert str(abkhazia) == "Embassy of the Russian Federation in Sukhumi, Abkhazia"
+    assert (south_ossetia.country, south_ossetia.city) == ("GE", "Tskhinvali")
+    assert str(south_ossetia) == "Embassy of the Russian Federation in Tskhinvali, South Ossetia"
+    assert accredited_to(QID_ABKHAZIA) == accredited_to(QID_SOUTH_OSSETIA) == set()
+    # Every other mission keeps the generated name.
+    assert Embassy.objects.exclude(name="").count() == 2
+    # A signer in Georgia must never be routed to them.
+    assert not abkhazia.is_delivery_target and not south_ossetia.is_delivery_target
+
+
+def test_every_country_alias_is_a_real_iso_code():
+    assert all(code in countries for code in COUNTRY_ALIASES.values())
+
+
+# --- Re-importing ---------------------------------------------------------------------------
+
+
+def test_second_import_of_the_same_file_creates_and_updates_nothing():
+    run_import(SHARED_FILE)
+    before = dict(Embassy.objects.values_list("pk", "updated_at"))
+    accreditations_before = snapshot()[1]
+
+    output = run_import(SHARED_FILE)
+
+    assert output == "Embassies: 0 created, 0 updated, 174 unchanged"
+    assert dict(Embassy.objects.values_list("pk", "updated_at")) == before
+    assert snapshot()[1] == accreditations_before
+
+
+def test_changed_row_in_a_second_file_updates_that_embassy(tmp_path):
+    run_import(SHARED_FILE)
+    angola_before = embassy(QID_ANGOLA)
+    others = Embassy.objects.exclude(pk=angola_before.pk)
+    untouched_before = dict(others.values_list("pk", "updated_at"))
+    lines = shared_lines()
+    i = line_of(QID_ANGOLA, lines)
+    lines[i] = replace_field(lines[i], "website", "https://angola.mid.ru/ru/")
+    lines[i] = replace_field(lines[i], "jurisdictions", "Angola|Namibia")
+    lines[i] = replace_field(lines[i], "email", "mailto:embrus@example.ao")
+
+    output = run_import(write(tmp_path, lines))
+
+    assert output == "Embassies: 0 created, 1 updated, 173 unchanged"
+    angola = embassy(QID_ANGOLA)
+    assert angola.pk == angola_before.pk
+    assert angola.website == "https://angola.mid.ru/ru/"
+    assert angola.email == "embrus@example.ao"
+    assert accredited_to(QID_ANGOLA) == {"NA"}
+    assert angola.updated_at > angola_before.updated_at
+    assert dict(others.values_list("pk", "updated_at")) == untouched_before
+
+
+def test_new_row_in_a_second_file_is_created_and_existing_ones_are_kept(tmp_path):
+    lines = shared_lines()
+    run_import(write(tmp_path, lines[:-1], name="older.csv"))
+    assert Embassy.objects.count() == 173
+
+    output = run_import(SHARED_FILE)
+
+    assert output == "Embassies: 1 created, 0 updated, 173 unchanged"
+    assert Embassy.objects.count() == 174
+
+
+def test_reimport_keeps_an_organisers_delivery_target_choice(tmp_path):
+    run_import(SHARED_FILE)
+    consulate = Embassy.objects.filter(mission_type=Embassy.MissionType.CONSULATE_GENERAL).first()
+    Embassy.objects.filter(pk=consulate.pk).update(is_delivery_target=True)
+    Embassy.objects.filter(wikidata_id=QID_UKRAINE).update(is_delivery_target=False)
+    # A changed row is saved, but the choice still stands.
+    lines = shared_lines()
+    i = line_of(QID_UKRAINE, lines)
+    lines[i] = replace_field(lines[i], "website", "https://ukraine.mid.ru/")
+
+    output = run_import(write(tmp_path, lines))
+
+    assert output == "Embassies: 0 created, 1 updated, 173 unchanged"
+    assert embassy(consulate.wikidata_id).is_delivery_target is True
+    assert embassy(QID_UKRAINE).is_delivery_target is False
+    assert embassy(QID_UKRAINE).website == "https://ukraine.mid.ru/"
+
+
+def test_reimport_keeps_contact_details_an_organiser_verified(tmp_path):
+    run_import(SHARED_FILE)
+    Embassy.objects.filter(wikidata_id=QID_UKRAINE).update(
+        contact_verified_on=datetime.date(2024, 3, 1),
+        address="Povitroflotskyi Ave 27, Kyiv",
+        email="verified@example.org",
+        phone="+380 00 000 00 00",
+    )
+    lines = shared_lines()
+    i = line_of(QID_UKRAINE, lines)
+    lines[i] = replace_field(lines[i], "website", "https://ukraine.mid.ru/")
+
+    output = run_import(write(tmp_path, lines))
+
+    assert output == "Embassies: 0 created, 1 updated, 173 unchanged"
+    ukraine = embassy(QID_UKRAINE)
+    assert ukraine.address == "Povitroflotskyi Ave 27, Kyiv"
+    assert ukraine.email == "verified@example.org"
+    assert ukraine.phone == "+380 00 000 00 00"
+    assert ukraine.website == "https://ukraine.mid.ru/"
+
+
+def test_verified_contact_details_alone_do_not_count_as_a_change():
+    run_import(SHARED_FILE)
+    Embassy.objects.filter(wikidata_id=QID_UKRAINE).update(
+        contact_verified_on=datetime.date(2024, 3, 1), email="verified@example.org"
+    )
+
+    assert run_import(SHARED_FILE) == "Embassies: 0 created, 0 updated, 174 unchanged"
+    assert embassy(QID_UKRAINE).email == "verified@example.org"
+
+
+def test_reimport_restores_unverified_contact_details_from_the_file():
+    run_import(SHARED_FILE)
+    Embassy.objects.filter(wikidata_id=QID_UKRAINE).update(email="typo@example.org", phone="")
+
+    output = run_import(SHARED_FILE)
+
+    assert output == "Embassies: 0 created, 1 updated, 173 unchanged"
+    assert embassy(QID_UKRAINE).email == "rusemb@kv.ukrtel.net"
+    assert embassy(QID_UKRAINE).phone == "+380-44-244-0961"
+
+
+def test_rows_operated_by_another_country_are_skipped(tmp_path):
+    lines = shared_lines()
+    german = replace_field(lines[1], "operator", "Germany")
+    german = replace_field(german, "operatorQID", "http://www.wikidata.org/entity/Q183")
+    german = replace_field(german, "QID", "http://www.wikidata.org/entity/Q1")
+    out = StringIO()
+
+    path = write(tmp_path, [*lines[:3], german])
+    call_command("import_embassies", str(path), stdout=out, verbosity=2)
+
+    assert out.getvalue().splitlines() == [
+        "Embassies: 2 created, 0 updated, 0 unchanged, 1 skipped",
+        "  line 4: skipped http://www.wikidata.org/entity/Q1: operated by Germany, not Russia",
+    ]
+    assert not Embassy.objects.filter(wikidata_id="Q1").exists()
+
+
+def test_header_ending_in_a_separator_is_accepted(tmp_path):
+    # database-of-embassies' generator writes its header row with a trailing ';'.
+    lines = shared_lines()
+
+    output = run_import(write(tmp_path, [lines[0] + ";", *lines[1:3]]))
+
+    assert output == "Embassies: 2 created, 0 updated, 0 unchanged"
+
+
+def test_file_with_a_byte_order_mark_is_accepted(tmp_path):
+    path = tmp_path / "bom.csv"
+    path.write_text("\n".join(shared_lines()[:3]) + "\n", encoding="utf-8-sig")
+
+    assert run_import(path) == "Embassies: 2 created, 0 updated, 0 unchanged"
+
+
+# --- Malformed files ------------------------------------------------------------------------
+
+
+def bad_row(column, value):
+    """A file whose line 2 is valid and whose line 3 has `value` in `column`."""
+    lines = shared_lines()
+    return [lines[0], lines[1], replace_field(lines[2], column, value)]
+
+
+MALFORMED = {
+    "unknown type": (bad_row("type", "permanent mission"), "line 3: unknown mission type"),
+    "unknown host country": (bad_row("country", "Narnia"), "line 3: unknown country 'Narnia'"),
+    "unknown jurisdiction": (
+        bad_row("jurisdictions", "Albania|Narnia"), "line 3: unknown country 'Narnia'"
+    ),
+    "empty host country": (bad_row("country", ""), "line 3: the host country"),
+    "invalid email": (bad_row("email", "mailto:not-an-email"), "line 3: invalid email"),
+    "QID on another site": (
+        bad_row("QID", "https://example.org/entity/Q16687405"), "line 3: QID"
+    ),
+    "QID that is not an item": (
+        bad_row("QID", "http://www.wikidata.org/entity/P31"), "line 3: QID"
+    ),
+    "bare QID": (bad_row("QID", "Q16687405"), "line 3: QID"),
+    "invalid website": (bad_row("website", "not a url"), "line 3: invalid website"),
+    "duplicate QID": (
+        bad_row("QID", "http://www.wikidata.org/entity/Q16687384"),
+        "line 3: duplicate QID Q16687384 (first on line 2)",
+    ),
+    "too few fields": (shared_lines()[:2] + [shared_lines()[2].rsplit(";", 1)[0]], "line 3:"),
+    "too many fields": (shared_lines()[:2] + [shared_lines()[2] + ";extra"], "line 3:"),
+    "missing column": (
+        [";".join(cell for cell in shared_lines()[0].split(";") if cell != "type"),
+         *shared_lines()[1:3]],
+        "line 1: missing required column(s): type",
+    ),
+    "header only": (shared_lines()[:1], "line 1: the file has a header but no missions"),
+    "comma-separated": (
+        [line.replace(";", ",") for line in shared_lines()[:3]], "line 1: missing required"
+    ),
+}
+
+
+@pytest.mark.parametrize("lines, message", MALFORMED.values(), ids=MALFORMED.keys())
+def test_malformed_file_is_rejected_naming_the_line_and_changes_nothing(tmp_path, lines, message):
+    path = write(tmp_path, lines)
+
+    with pytest.raises(CommandError, match="line") as excinfo:
+        run_import(path)
+
+    assert message in str(excinfo.value)
+    assert "nothing was imported" in str(excinfo.value)
+    assert Embassy.objects.count() == 0
+    assert Accreditation.objects.count() == 0
+
+
+def test_malformed_file_leaves_existing_embassies_unchanged(tmp_path):
+    run_import(SHARED_FILE)
+    before = snapshot()
+    lines = shared_lines()
+    # Line 2 changes an existing embassy and line 3 adds a new one; line 5 is bad.
+    changed = replace_field(lines[1], "website", "https://changed.example/")
+    new = replace_field(lines[2], "QID", "http://www.wikidata.org/entity/Q999999999")
+    angola = lines[line_of(QID_ANGOLA, lines)]
+    angola = replace_field(angola, "jurisdictions", "Angola")
+    bad = replace_field(lines[5], "type", "embassy?")
+
+    with pytest.raises(CommandError, match="line 5: unknown mission type"):
+        run_import(write(tmp_path, [lines[0], changed, new, angola, bad]))
+
+    assert snapshot() == before
+
+
+def test_empty_file_is_rejected(tmp_path):
+    path = tmp_path / "empty.csv"
+    path.write_bytes(b"")
+
+    with pytest.raises(CommandError, match="line 1: the file is empty"):
+        run_import(path)
+
+
+def test_file_that_is_not_utf8_is_rejected_naming_the_line(tmp_path):
+    lines = shared_lines()
+    i = line_of(QID_ANGOLA, lines)
+    path = tmp_path / "latin1.csv"
+    path.write_bytes(
+        "\n".join(lines[:3]).encode() + b"\n" + lines[i].encode("latin-1") + b"\n"
+    )
+
+    with pytest.raises(CommandError, match="line 4: not valid UTF-8"):
+        run_import(path)
+    assert Embassy.objects.count() == 0
+
+
+def test_missing_file_is_a_command_error(tmp_path):
+    with pytest.raises(CommandError, match="no such file"):
+        run_import(tmp_path / "nowhere.csv")
+
+
+def test_command_line_reports_an_error_without_a_traceback(tmp_path):
+    # The file is rejected before any query, so this never touches a database.
+    path = write(tmp_path, bad_row("type", "permanent mission"))
+
+    process = subprocess.run(
+        [sys.executable, "manage.py", "import_embassies", str(path)],
+        cwd=settings.BASE_DIR, capture_output=True, text=True, check=False,
+    )
+
+    assert process.returncode == 1
+    assert "line 3: unknown mission type 'permanent mission'" in process.stderr
+    assert "Traceback" not in process.stderr
+    assert process.stdout == ""

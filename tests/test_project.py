@@ -1,0 +1,116 @@
+"""The project's wiring: settings, checks, migrations, the compose file."""
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+import yaml
+from django.conf import settings
+from django.core.management import call_command
+
+BASE = settings.BASE_DIR
+# The interface every deployment relies on (DESIGN.md, "Environment").
+INTERFACE_VARIABLES = {
+    "DATABASE_URL", "REDIS_URL", "EMAIL_URL", "DEFAULT_FROM_EMAIL", "SECRET_KEY", "DEBUG",
+    "ALLOWED_HOSTS", "SITE_URL", "DELIVERY_LIVE",
+}
+
+
+def variables_read_by_settings():
+    source = (BASE / "campaign" / "settings.py").read_text()
+    return set(re.findall(r'env(?:_bool|_int|_url|\.str|\.list)\(\s*"([A-Z_]+)"', source))
+
+
+def start_django(**environ):
+    """Load the settings in a fresh interpreter with exactly these variables set."""
+    env = {k: v for k, v in os.environ.items() if k not in variables_read_by_settings()}
+    env.update(environ)
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=BASE, env=env, capture_output=True, text=True, timeout=60,
+    )
+
+
+def test_settings_read_every_interface_variable():
+    assert variables_read_by_settings() >= INTERFACE_VARIABLES
+
+
+def test_settings_start_with_nothing_but_debug_set():
+    result = start_django(DEBUG="true")
+    assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize(
+    "variables, message",
+    [
+        ({"DEBUG": "maybe"}, "DEBUG must be true or false"),
+        ({"DEBUG": "true", "DELIVERY_LIVE": "ja"}, "DELIVERY_LIVE must be true or false"),
+        ({"DEBUG": "false"}, "SECRET_KEY must be set"),
+        ({"DEBUG": "true", "DATABASE_URL": "mysql://db/x"}, "DATABASE_URL must be a URL"),
+        ({"DEBUG": "true", "REDIS_URL": "localhost:6379"}, "REDIS_URL must be a URL"),
+        ({"DEBUG": "true", "EMAIL_URL": "mailgun://key"}, "EMAIL_URL must be a URL"),
+        ({"DEBUG": "true", "SITE_URL": "example.org"}, "SITE_URL must be a URL"),
+        ({"DEBUG": "true", "CONN_MAX_AGE": "forever"}, "CONN_MAX_AGE must be a whole number"),
+    ],
+)
+def test_malformed_settings_fail_at_start_up_with_a_clear_message(variables, message):
+    result = start_django(**variables)
+    assert result.returncode != 0
+    assert message in result.stderr
+
+
+def test_https_only_settings_follow_the_scheme_of_site_url():
+    check = (
+        "from django.conf import settings as s; "
+        "print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS > 0)"
+    )
+    common = {k: v for k, v in os.environ.items() if k not in variables_read_by_settings()}
+    common.update(DEBUG="false", SECRET_KEY="x" * 50, DJANGO_SETTINGS_MODULE="campaign.settings")
+    outputs = {}
+    for url in ("http://127.0.0.1:8000", "https://petitions.example.org"):
+        result = subprocess.run(
+            [sys.executable, "-c", f"import django; django.setup(); {check}"],
+            cwd=BASE, env={**common, "SITE_URL": url}, capture_output=True, text=True, timeout=60,
+        )
+        assert result.returncode == 0, result.stderr
+        outputs[url] = result.stdout.split()
+    assert outputs["http://127.0.0.1:8000"] == ["False", "False", "False"]
+    assert outputs["https://petitions.example.org"] == ["True", "True", "True"]
+
+
+def test_system_checks_are_clean():
+    call_command("check", fail_level="WARNING")
+
+
+@pytest.mark.django_db
+def test_models_and_migrations_agree():
+    call_command("makemigrations", "--check", "--dry-run", verbosity=0)
+
+
+def compose():
+    return yaml.safe_load((BASE / "docker-compose.yml").read_text())
+
+
+def test_compose_runs_the_whole_stack():
+    services = compose()["services"]
+    assert {"postgres", "redis", "mailcatcher", "web", "worker", "beat"} <= services.keys()
+    assert "gunicorn" in services["web"]["command"]
+    assert services["worker"]["command"][:4] == ["celery", "-A", "campaign", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "campaign", "beat"]
+
+
+def test_compose_sets_exactly_variables_the_settings_read():
+    services = compose()["services"]
+    read = variables_read_by_settings()
+    for name in ("web", "worker", "beat"):
+        env = services[name]["environment"]
+        assert env.keys() >= INTERFACE_VARIABLES, name
+        assert set(env) <= read, f"{name} sets variables the settings never read"
+    web = services["web"]["environment"]
+    assert web["DEBUG"] == "false"
+    assert web["DATABASE_URL"].startswith("postgres://") and "@postgres:" in web["DATABASE_URL"]
+    assert web["REDIS_URL"].startswith("redis://redis:")
+    assert web["EMAIL_URL"].startswith("smtp://mailcatcher:")
+    assert web["DELIVERY_LIVE"] == "false"
