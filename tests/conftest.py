@@ -14,6 +14,14 @@ needs_services = pytest.mark.skipif(
 )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def collected_static_files():
+    """Tests run with production settings, whose static storage needs collectstatic's manifest."""
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+
+
 def wait_for(predicate, timeout=30.0, interval=0.1):
     """Poll until predicate() is truthy; returns its last value (falsy on timeout)."""
     deadline = time.monotonic() + timeout
