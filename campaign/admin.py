@@ -1,4 +1,5 @@
 from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin
 
 from .models import Campaign, CampaignPrisoner, Membership, Organisation, SolidarityAction
 
@@ -23,7 +24,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(TranslationAdmin):
     list_display = ["title", "status", "created_at"]
     list_filter = ["status"]
     search_fields = ["title", "summary", "slug"]
@@ -33,7 +34,7 @@ class CampaignAdmin(admin.ModelAdmin):
 
 
 @admin.register(SolidarityAction)
-class SolidarityActionAdmin(admin.ModelAdmin):
+class SolidarityActionAdmin(TranslationAdmin):
     list_display = ["title", "date", "kind", "city", "country", "campaign"]
     list_filter = ["kind", "country", "campaign"]
     list_select_related = ["campaign"]

@@ -10,6 +10,7 @@ broker under var/celery/ and a local-memory cache. Set DATABASE_URL and REDIS_UR
 Redis.
 """
 
+import re
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -85,6 +86,7 @@ CSRF_TRUSTED_ORIGINS = [f"{_site.scheme}://{_site.netloc}"]
 DELIVERY_LIVE = env_bool("DELIVERY_LIVE", False)
 
 INSTALLED_APPS = [
+    "modeltranslation",  # before admin, as its documentation requires
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -94,6 +96,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_countries",
     "django_celery_beat",
+    "django_ratelimit",
     "crispy_forms",
     "crispy_bootstrap5",
     "campaign",
@@ -164,8 +167,11 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Without Redis (make run, make test) rate limits count per process. Production sets
+    # REDIS_URL, where django-ratelimit gets the shared, atomic cache it needs.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL or "filesystem://"
+CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL or "filesystem://localhost/"
 env_url("CELERY_BROKER_URL", CELERY_BROKER_URL, ["redis", "rediss", "unix", "filesystem"])
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # The zero-setup broker: messages are files under var/celery/, shared by web, worker, beat.
@@ -215,11 +221,26 @@ SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if SITE_IS_HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SITE_IS_HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SITE_IS_HTTPS else None
 SESSION_COOKIE_HTTPONLY = True
-SECURE_REFERRER_POLICY = "no-referrer"
+# same-origin, not no-referrer: with no-referrer browsers send "Origin: null" on form posts, which
+# Django's CSRF check (rightly) refuses. Nothing is sent to other sites either way.
+SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Keys the IP address before it is hashed; raw IP addresses are never stored.
 IP_HASH_KEY = env.str("IP_HASH_KEY", default=SECRET_KEY)
+# How many reverse proxies in front of the app append to X-Forwarded-For (0: use REMOTE_ADDR).
+TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
+
+# Signers' personal data is anonymised this many days after a petition closes and its
+# deliveries are done (names become initials or nothing, emails and hashes are erased).
+PERSONAL_DATA_RETENTION_DAYS = env_int("PERSONAL_DATA_RETENTION_DAYS", 90, minimum=1)
+
+# Rate limits on the sign form, per IP address and petition (django-ratelimit syntax).
+SIGN_RATE_BURST = env.str("SIGN_RATE_BURST", default="10/m")
+SIGN_RATE_SUSTAINED = env.str("SIGN_RATE_SUSTAINED", default="100/h")
+for _name in ("SIGN_RATE_BURST", "SIGN_RATE_SUSTAINED"):
+    if not re.fullmatch(r"\d+/\d*[smhd]", globals()[_name]):
+        raise ImproperlyConfigured(f"{_name} must look like 10/m or 100/h, not {globals()[_name]!r}")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -238,6 +259,8 @@ LANGUAGES = [
     ("fr", "Français"),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -249,6 +272,8 @@ STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+# Delivery letters (they name signatories): never under MEDIA_ROOT, served only via the admin.
+PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {

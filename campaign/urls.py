@@ -1,6 +1,9 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+
+from petitions import api
 
 from . import views
 
@@ -8,16 +11,25 @@ campaign_patterns = (
     [
         path("", views.home, name="home"),
         path("campaigns/<slug:slug>/", views.campaign_detail, name="detail"),
+        path("privacy/", views.privacy, name="privacy"),
     ],
     "campaign",
 )
 
+# Outside the language prefixes: admin, the language switch, and the public JSON.
 urlpatterns = [
     path(settings.ADMIN_URL, admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/petitions/", api.petition_list, name="api-petitions"),
+    path("api/petitions/<slug:slug>/", api.petition_detail, name="api-petition"),
+]
+
+# Public pages: /en/..., /uk/..., /ru/..., /fr/...; "/" redirects by the browser's language.
+urlpatterns += i18n_patterns(
     path("", include(campaign_patterns)),
     path("", include("prisoners.urls")),
     path("", include("petitions.urls")),
-]
+)
 
 if settings.DEBUG:
     from django.conf.urls.static import static

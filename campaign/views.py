@@ -1,26 +1,94 @@
+from django.conf import settings
+from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from .models import Campaign
+from petitions.models import Petition
+
+from .models import Campaign, CampaignPrisoner, SolidarityAction
+
+
+def _first_photo_url(request, links):
+    """The first prisoner photo among the links, as an absolute URL for the sharing preview."""
+    for link in links:
+        if link.prisoner.photo:
+            return request.build_absolute_uri(link.prisoner.photo.url)
+    return ""
 
 
 def home(request):
-    campaigns = Campaign.objects.filter(status=Campaign.Status.LIVE).prefetch_related("petitions")
-    return render(request, "campaign/home.html", {"campaigns": campaigns})
+    campaigns = Campaign.objects.filter(status=Campaign.Status.LIVE).prefetch_related(
+        Prefetch(
+            "prisoner_links",
+            queryset=CampaignPrisoner.objects.filter(featured=True).select_related("prisoner"),
+            to_attr="featured_links",
+        ),
+        Prefetch("petitions", queryset=Petition.objects.filter(status=Petition.Status.OPEN), to_attr="open_petitions"),
+    )
+    return render(
+        request,
+        "campaign/home.html",
+        {
+            "campaigns": campaigns,
+            "meta_title": _("Solidarity petitions"),
+            "meta_description": _(
+                "Campaigns for political prisoners in Russia: their stories, their cases, and appeals "
+                "delivered to the Russian embassies."
+            ),
+            "page_url": request.build_absolute_uri(reverse("campaign:home")),
+        },
+    )
 
 
 def campaign_detail(request, slug):
-    campaign = get_object_or_404(Campaign.objects.exclude(status=Campaign.Status.DRAFT), slug=slug)
-    prisoner_links = campaign.prisoner_links.select_related("prisoner", "prisoner__facility")
-    petitions = campaign.petitions.exclude(status="draft")
-    actions = campaign.actions.prefetch_related("organisers")
+    # Drafts are not announced yet: their prisoners may not want publicity before it starts.
+    campaign = get_object_or_404(
+        Campaign.objects.exclude(status=Campaign.Status.DRAFT).prefetch_related(
+            Prefetch("prisoner_links", queryset=CampaignPrisoner.objects.select_related("prisoner")),
+            Prefetch(
+                "petitions",
+                queryset=Petition.objects.exclude(status=Petition.Status.DRAFT),
+                to_attr="public_petitions",
+            ),
+            Prefetch("actions", queryset=SolidarityAction.objects.prefetch_related("organisers")),
+            "organisations",
+        ),
+        slug=slug,
+    )
+    # CampaignPrisoner's ordering already puts featured prisoners first.
+    links = list(campaign.prisoner_links.all())
+    page_url = request.build_absolute_uri(campaign.get_absolute_url())
     return render(
         request,
         "campaign/campaign_detail.html",
         {
             "campaign": campaign,
-            "prisoner_links": prisoner_links,
-            "petitions": petitions,
-            "actions": actions,
+            "featured_links": [link for link in links if link.featured],
+            "other_links": [link for link in links if not link.featured],
+            "petitions": campaign.public_petitions,
+            "actions": campaign.actions.all(),
             "organisations": campaign.organisations.all(),
+            "meta_title": campaign.title,
+            "meta_description": campaign.summary,
+            "meta_image": _first_photo_url(request, links),
+            "page_url": page_url,
+            "share_title": campaign.title,
+        },
+    )
+
+
+def privacy(request):
+    return render(
+        request,
+        "pages/privacy.html",
+        {
+            "retention_days": settings.PERSONAL_DATA_RETENTION_DAYS,
+            "meta_title": _("Privacy: what we store and what we send"),
+            "meta_description": _(
+                "What we store when you sign, what is shown publicly, what is sent to the embassy, and how "
+                "long we keep it."
+            ),
+            "page_url": request.build_absolute_uri(reverse("campaign:privacy")),
         },
     )

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 
 from .models import Accreditation, Delivery, Embassy, Petition, Signature
 
@@ -25,7 +26,7 @@ class EmbassyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Petition)
-class PetitionAdmin(admin.ModelAdmin):
+class PetitionAdmin(TranslationAdmin):
     list_display = [
         "title", "campaign", "status", "signature_count", "goal", "delivery_cadence",
         "delivery_paused", "live_delivery",

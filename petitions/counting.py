@@ -14,6 +14,7 @@ logs it.
 
 import logging
 
+from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Q
 
@@ -23,6 +24,23 @@ logger = logging.getLogger(__name__)
 
 CONFIRMED = Signature.Status.CONFIRMED
 NEEDS_COUNTING = Q(status=CONFIRMED, counted=False) | (Q(counted=True) & ~Q(status=CONFIRMED))
+
+
+COUNT_UPDATE_KEY = "petitions:count-update-queued"
+COUNT_UPDATE_DELAY = 1  # seconds: confirmations arriving meanwhile are folded in by the same run
+
+
+def schedule_update():
+    """Ask for a count update soon after this transaction commits, at most one per interval.
+
+    Under a surge thousands of confirmations share one queued update (the cache key is the
+    debounce); when the site is quiet the count still moves within a second or two. The periodic
+    task catches anything this misses.
+    """
+    from .tasks import update_signature_counts
+
+    if cache.add(COUNT_UPDATE_KEY, 1, timeout=COUNT_UPDATE_DELAY + 1):
+        transaction.on_commit(lambda: update_signature_counts.apply_async(countdown=COUNT_UPDATE_DELAY))
 
 
 def update_counts(petition_ids=None):

@@ -96,6 +96,12 @@ class Accreditation(models.Model):
         return f"{self.embassy} → {self.country.name}"
 
 
+class PetitionQuerySet(models.QuerySet):
+    def public(self):
+        """Petitions anyone may see: neither the petition nor its campaign is a draft."""
+        return self.exclude(status=Petition.Status.DRAFT).exclude(campaign__status=Campaign.Status.DRAFT)
+
+
 class Petition(models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -144,6 +150,8 @@ class Petition(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = PetitionQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("petition")
@@ -270,6 +278,13 @@ class Signature(models.Model):
         return f"{self.first_name} {self.last_name}".strip() if self.name_in_letter else ""
 
 
+def private_storage():
+    """Letters name people: they are kept outside MEDIA_ROOT and served only through the admin."""
+    from django.core.files.storage import FileSystemStorage
+
+    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT)
+
+
 class Delivery(models.Model):
     """One letter (a PDF with its signatories) to one embassy, and what became of it.
 
@@ -301,7 +316,7 @@ class Delivery(models.Model):
     )
     recipient = models.EmailField(_("sent to"), blank=True)
     signature_count = models.PositiveIntegerField(_("signatures"), default=0)
-    pdf = models.FileField(_("letter (PDF)"), upload_to="deliveries/%Y/%m/", blank=True)
+    pdf = models.FileField(_("letter (PDF)"), upload_to="deliveries/%Y/%m/", blank=True, storage=private_storage)
     pdf_sha256 = models.CharField(_("PDF SHA-256"), max_length=64, blank=True)
     manifest_sha256 = models.CharField(
         _("manifest SHA-256"), max_length=64, blank=True,
@@ -310,7 +325,10 @@ class Delivery(models.Model):
     message_id = models.CharField(_("email Message-ID"), max_length=255, blank=True)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    # When the status last changed: an "inflight" delivery older than the task time limit was
+    # abandoned by a dead worker and is picked up again by the periodic sweep.
+    status_changed_at = models.DateTimeField(_("status changed at"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     handed_over_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
     handover_note = models.TextField(_("how it was handed over"), blank=True)

@@ -1,10 +1,152 @@
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils.translation import get_language
+from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.http import require_http_methods
+from django_ratelimit.core import is_ratelimited
 
-from .models import Petition
+from . import publication, signing
+from .forms import SignatureForm
+from .models import Petition, Signature
 
 
+def get_petition(slug):
+    return get_object_or_404(Petition.objects.public().select_related("campaign"), slug=slug)
+
+
+def _rate_key(group, request):
+    # Per IP address and petition, as the e-petitions site does.
+    return f"{signing.client_ip(request)}:{request.resolver_match.kwargs.get('slug', '')}"
+
+
+def _rate_limited(request):
+    limits = (("burst", settings.SIGN_RATE_BURST), ("sustained", settings.SIGN_RATE_SUSTAINED))
+    # Evaluate both (each increments its own counter) so a burst also counts towards the hour.
+    hits = [
+        is_ratelimited(request, group=f"sign-{name}", key=_rate_key, rate=rate, method="POST", increment=True)
+        for name, rate in limits
+    ]
+    return any(hits)
+
+
+def _petition_page(request, petition, form, status=200):
+    context = {
+        "petition": petition,
+        "form": form,
+        "is_open": petition.is_open_for_signing(),
+        "page_url": request.build_absolute_uri(petition.get_absolute_url()),
+        "widget_url": request.build_absolute_uri(reverse("petitions:widget", args=[petition.slug])),
+        **publication.petition_facts(petition),
+    }
+    return render(request, "petitions/petition_detail.html", context, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
 def petition_detail(request, slug):
-    petition = get_object_or_404(
-        Petition.objects.exclude(status=Petition.Status.DRAFT).select_related("campaign"), slug=slug
+    petition = get_petition(slug)
+    language = get_language()
+    if request.method != "POST":
+        return _petition_page(request, petition, SignatureForm(language=language))
+
+    if _rate_limited(request):
+        return render(request, "petitions/rate_limited.html", {"petition": petition}, status=429)
+    if not petition.is_open_for_signing():
+        return _petition_page(request, petition, SignatureForm(language=language), status=409)
+    form = SignatureForm(request.POST, language=language)
+    if not form.is_valid():
+        return _petition_page(request, petition, form, status=400)
+    if not form.is_bot:
+        signing.sign(petition, form.signature_data(), ip=signing.client_ip(request), language=language)
+    # The same answer whatever happened: new, duplicate, or honeypot.
+    return HttpResponseRedirect(reverse("petitions:check-email", args=[petition.slug]))
+
+
+def check_email(request, slug):
+    return render(request, "petitions/check_email.html", {"petition": get_petition(slug)})
+
+
+def _link_problem(request, petition, status=400):
+    return render(request, "petitions/bad_link.html", {"petition": petition}, status=status)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def confirm(request, slug, token):
+    """GET shows a Confirm button; only the POST confirms (mail scanners follow links)."""
+    petition = get_petition(slug)
+    try:
+        signature = signing.signature_from_token(
+            token, petition, signing.CONFIRM, max_age=signing.CONFIRM_LINK_MAX_AGE
+        )
+    except signing.ExpiredLink:
+        return render(request, "petitions/link_expired.html", {"petition": petition, "token": token}, status=410)
+    except signing.BadLink:
+        return _link_problem(request, petition)
+
+    if signature.status not in {Signature.Status.PENDING, Signature.Status.CONFIRMED}:
+        return _link_problem(request, petition)
+    if request.method == "POST":
+        signing.confirm(signature)
+        return HttpResponseRedirect(reverse("petitions:thanks", args=[petition.slug]))
+    return render(
+        request, "petitions/confirm.html",
+        {"petition": petition, "signature": signature, "already": signature.status == Signature.Status.CONFIRMED},
     )
-    return render(request, "petitions/petition_detail.html", {"petition": petition})
+
+
+@require_http_methods(["POST"])
+def resend(request, slug, token):
+    """A fresh confirmation link for an expired one (the old token still names the signature)."""
+    petition = get_petition(slug)
+    try:
+        signature = signing.signature_from_token(token, petition, signing.CONFIRM)
+    except signing.BadLink:
+        return _link_problem(request, petition)
+    if _rate_limited(request):
+        return render(request, "petitions/rate_limited.html", {"petition": petition}, status=429)
+    if signature.status == Signature.Status.PENDING:
+        from .tasks import send_signature_email
+
+        send_signature_email.delay_on_commit(signature.pk, "confirm")
+    return HttpResponseRedirect(reverse("petitions:check-email", args=[petition.slug]))
+
+
+def thanks(request, slug):
+    petition = get_petition(slug)
+    return render(
+        request, "petitions/thanks.html",
+        {"petition": petition, "page_url": request.build_absolute_uri(petition.get_absolute_url())},
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def withdraw(request, slug, token):
+    petition = get_petition(slug)
+    try:
+        signature = signing.signature_from_token(token, petition, signing.WITHDRAW)
+    except signing.BadLink:
+        # Also what an already withdrawn (erased) signature's link gives.
+        return _link_problem(request, petition)
+    if request.method == "POST":
+        signing.withdraw(signature)
+        return render(request, "petitions/withdrawn.html", {"petition": petition})
+    return render(request, "petitions/withdraw.html", {"petition": petition})
+
+
+def signatories(request, slug):
+    petition = get_petition(slug)
+    paginator = Paginator(publication.public_signatures(petition), 50)
+    page = paginator.get_page(request.GET.get("page"))
+    return render(request, "petitions/signatories.html", {"petition": petition, "page": page})
+
+
+@xframe_options_exempt
+def widget(request, slug):
+    """The one page other sites may frame: title, count, goal bar and a link to sign."""
+    petition = get_petition(slug)
+    return render(
+        request, "petitions/widget.html",
+        {"petition": petition, "sign_url": request.build_absolute_uri(petition.get_absolute_url())},
+    )

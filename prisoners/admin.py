@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.db.models import Count
+from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from .models import CaseEvent, CodeArticle, CriminalCase, Defendant, DetentionFacility, Prisoner
 
@@ -31,7 +32,7 @@ class DefendantInline(admin.TabularInline):
     fields = ["prisoner", "role", "charges", "notes", "position"]
 
 
-class CaseEventInline(admin.TabularInline):
+class CaseEventInline(TranslationTabularInline):
     model = CaseEvent
     extra = 0
     autocomplete_fields = ["prisoner"]
@@ -39,7 +40,7 @@ class CaseEventInline(admin.TabularInline):
 
 
 @admin.register(CriminalCase)
-class CriminalCaseAdmin(admin.ModelAdmin):
+class CriminalCaseAdmin(TranslationAdmin):
     list_display = ["title", "number", "opened_on", "investigating_body", "city", "defendant_count"]
     search_fields = ["title", "number", "summary", "defendants__name"]
     list_filter = ["investigating_body"]
@@ -64,7 +65,7 @@ class DefendantOfPrisonerInline(admin.TabularInline):
 
 
 @admin.register(Prisoner)
-class PrisonerAdmin(admin.ModelAdmin):
+class PrisonerAdmin(TranslationAdmin):
     list_display = ["name", "name_original", "status", "city", "facility", "birth_year"]
     list_filter = ["status"]
     list_select_related = ["facility"]
@@ -75,7 +76,7 @@ class PrisonerAdmin(admin.ModelAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(admin.ModelAdmin):
+class CaseEventAdmin(TranslationAdmin):
     list_display = ["date", "kind", "case", "prisoner", "short_description"]
     list_filter = ["kind"]
     list_select_related = ["case", "prisoner"]

@@ -1,22 +1,93 @@
+from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
 
-from .models import CriminalCase, Defendant, Prisoner
+from campaign.models import Campaign, CampaignPrisoner
+
+from .models import CaseEvent, CriminalCase, Defendant, Prisoner
+
+
+def in_published_campaign(prisoner_ref):
+    """True where the prisoner is in at least one campaign that is not a draft.
+
+    A prisoner (and anything naming them) is public only then: a draft campaign's people must not
+    become findable before organisers, and often their families and lawyers, decide to go public.
+    """
+    return Exists(
+        CampaignPrisoner.objects.filter(prisoner=prisoner_ref).exclude(campaign__status=Campaign.Status.DRAFT)
+    )
+
+
+def public_prisoners():
+    return Prisoner.objects.filter(in_published_campaign(OuterRef("pk")))
+
+
+def public_defendants():
+    return Defendant.objects.filter(in_published_campaign(OuterRef("prisoner"))).select_related("prisoner")
+
+
+def public_cases():
+    return CriminalCase.objects.filter(Exists(public_defendants().filter(case=OuterRef("pk"))))
+
+
+def public_events():
+    """Events about the whole case, or about a public prisoner; never about an unpublished one."""
+    return CaseEvent.objects.filter(Q(prisoner__isnull=True) | in_published_campaign(OuterRef("prisoner")))
 
 
 def prisoner_detail(request, slug):
-    prisoner = get_object_or_404(Prisoner.objects.select_related("facility"), slug=slug)
-    links = (
+    prisoner = get_object_or_404(public_prisoners().select_related("facility"), slug=slug)
+    links = list(
         Defendant.objects.filter(prisoner=prisoner)
         .select_related("case")
-        .prefetch_related("charges", "case__defendant_links__prisoner", "case__events")
+        .prefetch_related(
+            "charges",
+            Prefetch(
+                "case__defendant_links",
+                queryset=public_defendants().exclude(prisoner=prisoner).prefetch_related("charges"),
+                to_attr="codefendants",
+            ),
+        )
+        .order_by("case__opened_on", "case__pk")
     )
-    return render(request, "prisoners/prisoner_detail.html", {"prisoner": prisoner, "links": links})
+    events = public_events().filter(case__in=[link.case for link in links]).select_related("case", "prisoner")
+    page_url = request.build_absolute_uri(prisoner.get_absolute_url())
+    return render(
+        request,
+        "prisoners/prisoner_detail.html",
+        {
+            "prisoner": prisoner,
+            "links": links,
+            "events": events,
+            "several_cases": len(links) > 1,
+            "meta_title": prisoner.name,
+            "meta_description": prisoner.summary or prisoner.get_status_display(),
+            "meta_image": request.build_absolute_uri(prisoner.photo.url) if prisoner.photo else "",
+            "page_url": page_url,
+        },
+    )
 
 
 def case_detail(request, slug):
-    case = get_object_or_404(CriminalCase, slug=slug)
-    defendants = case.defendant_links.select_related("prisoner").prefetch_related("charges")
-    events = case.events.select_related("prisoner")
+    case = get_object_or_404(public_cases(), slug=slug)
+    defendants = list(public_defendants().filter(case=case).prefetch_related("charges"))
+    # The case's charges are the union of the charges of the defendants shown (CriminalCase.articles
+    # over all of them could hint at an unpublished defendant), in the articles' own order.
+    articles = sorted(
+        {article for defendant in defendants for article in defendant.charges.all()},
+        key=lambda article: (article.code, article.article, article.part),
+    )
+    events = public_events().filter(case=case).select_related("prisoner")
     return render(
-        request, "prisoners/case_detail.html", {"case": case, "defendants": defendants, "events": events}
+        request,
+        "prisoners/case_detail.html",
+        {
+            "case": case,
+            "articles": articles,
+            "defendants": defendants,
+            "events": events,
+            "meta_title": case.title,
+            "meta_description": case.summary or _("A criminal case against political prisoners in Russia."),
+            "page_url": request.build_absolute_uri(case.get_absolute_url()),
+        },
     )

@@ -22,6 +22,57 @@ def collected_static_files():
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
+@pytest.fixture(autouse=True)
+def celery_eager(request):
+    """Tasks run in-process, on commit, unless the test starts a real worker.
+
+    Tests that want the real broker and worker use `celery_worker_process`.
+    """
+    from campaign.celery import app
+
+    if "celery_worker_process" in request.fixturenames:
+        yield
+        return
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = False
+    app.conf.task_eager_propagates = False
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """Every test starts in English: the test client leaves the last request's language active
+    in the thread, and translated fields are written in the active language."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def clear_cache():
+    """Rate-limit counters and cached counts must not leak from one test into the next."""
+    _clear_cache()
+    yield
+    _clear_cache()
+
+
+def _clear_cache():
+    # Only the site's own keys: with one REDIS_URL the Celery broker lives in the same database,
+    # and FLUSHDB would drop its queues under a running worker.
+    from django.core.cache import cache
+
+    if settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
+        client = cache._cache.get_client(write=True)
+        keys = list(client.scan_iter(match=f"{settings.CACHES['default']['KEY_PREFIX']}:*"))
+        if keys:
+            client.delete(*keys)
+    else:
+        cache.clear()
+
+
 def wait_for(predicate, timeout=30.0, interval=0.1):
     """Poll until predicate() is truthy; returns its last value (falsy on timeout)."""
     deadline = time.monotonic() + timeout

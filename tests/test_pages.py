@@ -1,71 +1,494 @@
-"""A first-time visitor sees the campaign, its prisoners, cases and petition."""
+"""A first-time visitor sees the campaign, its prisoners, cases and petition -- and nothing else."""
+
+import datetime
+import re
+from html.parser import HTMLParser
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 from django.utils.html import escape
+from django.utils.translation import override
 
-from campaign.models import Campaign
+from campaign.models import Campaign, CampaignPrisoner, Organisation, SolidarityAction
 from petitions.models import Petition
-from prisoners.models import CriminalCase, Prisoner
+from prisoners.models import CaseEvent, CodeArticle, CriminalCase, Defendant, DetentionFacility, Prisoner
+from tests.checks import emails_in, third_party_loads
+from tests.factories import SignatureFactory
 
 pytestmark = pytest.mark.django_db
+
+XSS = "<script>alert(1)</script>"
+CAMPAIGN_SLUG = "freedom-for-igor-kuznetsov"
 
 
 @pytest.fixture
 def demo(db):
     call_command("load_demo", verbosity=0)
+    return Campaign.objects.get(slug=CAMPAIGN_SLUG)
 
 
-def test_home_lists_live_campaigns_and_their_petitions(demo, client):
-    response = client.get("/")
-    assert response.status_code == 200
-    campaign = Campaign.objects.get(status=Campaign.Status.LIVE)
-    petition = campaign.petitions.get()
-    assert escape(campaign.title) in response.text
-    assert petition.get_absolute_url() in response.text
+def url(name, *args, lang="en"):
+    with override(lang):
+        return reverse(name, args=args)
 
 
-def test_home_hides_draft_campaigns(demo, client):
+def public_urls(lang="en"):
+    """Every public page of the demo outside the petition app."""
+    urls = [url("campaign:home", lang=lang), url("campaign:detail", CAMPAIGN_SLUG, lang=lang),
+            url("campaign:privacy", lang=lang)]
+    urls += [url("prisoners:prisoner", slug, lang=lang) for slug in Prisoner.objects.values_list("slug", flat=True)]
+    urls += [url("prisoners:case", slug, lang=lang) for slug in CriminalCase.objects.values_list("slug", flat=True)]
+    return urls
+
+
+class _Structure(HTMLParser):
+    """Tags, attributes and headings of a page, for checks a substring search would get wrong."""
+
+    def __init__(self):
+        super().__init__()
+        self.tags, self.styled, self.headings, self.images = [], [], [], []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        self.tags.append(tag)
+        if "style" in attrs:
+            self.styled.append(tag)
+        if re.fullmatch(r"h[1-6]", tag):
+            self.headings.append(int(tag[1]))
+        if tag == "img":
+            self.images.append(attrs)
+
+
+def structure(html):
+    parser = _Structure()
+    parser.feed(html)
+    return parser
+
+
+def get_ok(client, path):
+    response = client.get(path)
+    assert response.status_code == 200, path
+    return response.text
+
+
+def position(html, text):
+    index = html.find(text)
+    assert index >= 0, f"{text!r} not on the page"
+    return index
+
+
+# --- Home --------------------------------------------------------------------------------------
+
+
+def test_home_lists_live_campaigns_with_featured_prisoners_and_open_petitions(demo, client):
+    petition = demo.petitions.get()
+    Petition.objects.filter(pk=petition.pk).update(signature_count=1234, goal=10000)
+    html = get_ok(client, url("campaign:home"))
+    assert escape(demo.title) in html
+    assert escape(demo.summary) in html
+    assert demo.get_absolute_url() in html
+    assert url("prisoners:prisoner", "igor-kuznetsov") in html
+    assert url("prisoners:prisoner", "darya-polyudova") in html
+    # Co-defendants are on the campaign page, not crowding the home page.
+    assert url("prisoners:prisoner", "dmitry-chebanov") not in html
+    assert petition.get_absolute_url() in html
+    assert "1,234 of 10,000 signatures" in html
+    assert re.search(r'<progress[^>]*value="1234" max="10000"', html)
+
+
+def test_home_hides_draft_campaigns_and_petitions_that_are_not_open(demo, client):
+    petition = demo.petitions.get()
+    Petition.objects.filter(pk=petition.pk).update(status=Petition.Status.CLOSED)
+    html = get_ok(client, url("campaign:home"))
+    assert escape(demo.title) in html
+    assert petition.get_absolute_url() not in html
+
     Campaign.objects.update(status=Campaign.Status.DRAFT)
-    response = client.get("/")
-    assert "There are no live campaigns" in response.text
-    assert client.get(Campaign.objects.first().get_absolute_url()).status_code == 404
+    html = get_ok(client, url("campaign:home"))
+    assert "There are no live campaigns" in html
+    assert escape(demo.title) not in html
 
 
-def test_campaign_page_tells_the_story(demo, client):
-    campaign = Campaign.objects.get()
-    response = client.get(campaign.get_absolute_url())
-    assert response.status_code == 200
-    for prisoner in campaign.prisoners.all():
-        assert prisoner.get_absolute_url() in response.text
-    assert "Kyiv" in response.text
+# --- Campaign ----------------------------------------------------------------------------------
 
 
-def test_prisoner_page_shows_cases_and_where_to_write(demo, client):
-    prisoner = Prisoner.objects.get(name="Igor Kuznetsov")
-    response = client.get(prisoner.get_absolute_url())
-    assert response.status_code == 200
-    assert escape(prisoner.facility.postal_address.splitlines()[0]) in response.text
-    for case in prisoner.cases.all():
-        assert case.get_absolute_url() in response.text
+def test_campaign_page_tells_the_story_with_featured_prisoners_first(demo, client):
+    html = get_ok(client, demo.get_absolute_url())
+    assert "<h1>" + escape(demo.title) + "</h1>" in html
+    assert escape(demo.story.split("\n\n")[0]) in html
+    assert html.count("<p>") >= demo.story.count("\n\n") + 1  # paragraphs kept
+    for prisoner in demo.prisoners.all():
+        assert prisoner.get_absolute_url() in html
+    kuznetsov = position(html, url("prisoners:prisoner", "igor-kuznetsov"))
+    polyudova = position(html, url("prisoners:prisoner", "darya-polyudova"))
+    codefendant = position(html, url("prisoners:prisoner", "dmitry-chebanov"))
+    assert kuznetsov < codefendant and polyudova < codefendant
+    assert "In pre-trial detention" in html
+    assert "Convicted and imprisoned" in html
 
 
-def test_case_page_lists_every_defendant(demo, client):
+def test_campaign_page_shows_petitions_with_counter_and_goal_progress(demo, client):
+    petition = demo.petitions.get()
+    Petition.objects.filter(pk=petition.pk).update(signature_count=7, goal=500)
+    Petition.objects.create(campaign=demo, slug="draft-one", title="Unfinished draft", appeal="…",
+                            status=Petition.Status.DRAFT)
+    html = get_ok(client, demo.get_absolute_url())
+    assert petition.get_absolute_url() in html
+    assert "7 of 500 signatures" in html
+    assert re.search(r'<progress[^>]*value="7" max="500"', html)
+    assert "Unfinished draft" not in html
+    assert url("petitions:detail", "draft-one") not in html
+
+
+def test_campaign_page_shows_closed_petitions_without_a_sign_button(demo, client):
+    Petition.objects.update(status=Petition.Status.CLOSED)
+    html = get_ok(client, demo.get_absolute_url())
+    assert demo.petitions.get().get_absolute_url() in html
+    assert "Closed" in html
+    assert "Read and sign" not in html
+
+
+def test_campaign_page_lists_solidarity_actions_in_full(demo, client):
+    action = demo.actions.get()
+    html = get_ok(client, demo.get_absolute_url())
+    assert escape(action.title) in html
+    assert 'datetime="2021-12-15"' in html
+    assert f"{escape(action.place)}, Kyiv, Ukraine" in html
+    for organisation in action.organisers.all():
+        assert escape(organisation.name) in html
+    for slogan in action.slogan_list:
+        assert f"<li>{escape(slogan)}</li>" in html
+
+
+def test_campaign_page_links_supporting_organisations_with_a_website(demo, client):
+    with_site = demo.organisations.get(name="Nihilist")
+    with_site.website = "https://nihilist.example/"
+    with_site.save()
+    html = get_ok(client, demo.get_absolute_url())
+    assert f'<a href="https://nihilist.example/" rel="noopener noreferrer">{escape(with_site.name)}</a>' in html
+    without_site = demo.organisations.get(name="Against the Current")
+    assert escape(without_site.name) in html
+
+
+def test_campaign_page_shows_photos_with_alt_text_naming_the_prisoner(demo, client):
+    Prisoner.objects.filter(slug="igor-kuznetsov").update(photo="prisoners/kuznetsov.jpg")
+    Prisoner.objects.filter(slug="kirill-kotov").update(photo="prisoners/kotov.jpg")
+    html = get_ok(client, demo.get_absolute_url())
+    images = {image["src"]: image["alt"] for image in structure(html).images}
+    assert images["/media/prisoners/kuznetsov.jpg"] == "Photo of Igor Kuznetsov"
+    assert images["/media/prisoners/kotov.jpg"] == "Photo of Kirill Kotov"
+    assert '<meta property="og:image" content="http://testserver/media/prisoners/kuznetsov.jpg">' in html
+
+
+def test_campaign_page_has_sharing_meta_and_share_links(demo, client):
+    html = get_ok(client, demo.get_absolute_url())
+    absolute = f"http://testserver{demo.get_absolute_url()}"
+    assert f'<meta property="og:url" content="{absolute}">' in html
+    assert f'<meta property="og:title" content="{escape(demo.title)}">' in html
+    assert f'id="share-url" class="form-control mb-2" type="url" value="{absolute}"' in html
+
+
+def test_draft_campaign_is_404(demo, client):
+    Campaign.objects.update(status=Campaign.Status.DRAFT)
+    assert client.get(demo.get_absolute_url()).status_code == 404
+
+
+def test_archived_campaign_stays_readable(demo, client):
+    Campaign.objects.update(status=Campaign.Status.ARCHIVED)
+    html = get_ok(client, demo.get_absolute_url())
+    assert "This campaign has ended" in html
+    assert client.get(url("prisoners:prisoner", "igor-kuznetsov")).status_code == 200
+
+
+# --- Prisoner ----------------------------------------------------------------------------------
+
+
+def test_prisoner_page_shows_status_and_where_to_write(demo, client):
+    prisoner = Prisoner.objects.select_related("facility").get(slug="igor-kuznetsov")
+    html = get_ok(client, prisoner.get_absolute_url())
+    assert "In pre-trial detention" in html
+    assert escape(prisoner.facility.name) in html
+    assert escape(prisoner.facility.name_original) in html
+    assert escape(prisoner.facility.postal_address.splitlines()[0]) in html
+    assert "<address" in html
+    assert escape(prisoner.biography.split("\n\n")[0]) in html
+
+
+def test_prisoner_page_gives_no_address_when_not_held(demo, client):
+    prisoner = Prisoner.objects.select_related("facility").get(slug="igor-kuznetsov")
+    Prisoner.objects.filter(pk=prisoner.pk).update(status=Prisoner.Status.RELEASED)
+    html = get_ok(client, prisoner.get_absolute_url())
+    assert "Released" in html
+    assert escape(prisoner.facility.postal_address.splitlines()[0]) not in html
+    assert "<address" not in html
+
+
+def test_prisoner_page_shows_each_case_with_own_charges_and_linked_codefendants(demo, client):
+    html = get_ok(client, url("prisoners:prisoner", "darya-polyudova"))
+    case = CriminalCase.objects.get(slug="left-resistance-case")
+    assert case.get_absolute_url() in html
+    # Her own charge (founding, part 1), not the part 2 her co-defendants are charged under.
+    assert "Art. 282.1 part 1 CC RF" in html
+    assert "Creating or leading an extremist community" in html
+    assert "Art. 282.1 part 2 CC RF" not in html
+    for slug in ("igor-kuznetsov", "sergey-kirsanov", "andrey-romanov"):
+        assert f'<a href="{url("prisoners:prisoner", slug)}">' in html
+    # Not in the riot case, so none of its defendants are her co-defendants.
+    assert url("prisoners:prisoner", "dmitry-chebanov") not in html
+
+
+def test_prisoner_page_shows_timeline_of_all_their_cases_with_sources(demo, client):
+    prisoner = Prisoner.objects.get(slug="igor-kuznetsov")
+    linked = CaseEvent.objects.filter(prisoner=prisoner, kind=CaseEvent.Kind.ARREST).get()
+    linked.source_url = "https://news.example/arrest"
+    linked.source_title = "Arrest report"
+    linked.save()
+    html = get_ok(client, prisoner.get_absolute_url())
+    for event in CaseEvent.objects.filter(case__defendants=prisoner):
+        assert escape(event.description) in html
+    assert '<a href="https://news.example/arrest" rel="noopener noreferrer">Arrest report</a>' in html
+    assert "Source: Appeal by a group of comrades" in html  # no URL: the title, unlinked
+    assert 'datetime="2021-09-16"' in html
+    assert "Charges brought" in html  # an event kind from the second case
+
+
+def test_prisoner_only_in_draft_campaign_is_404(demo, client):
+    draft = Campaign.objects.create(slug="not-yet", title="Not yet", summary="…", status=Campaign.Status.DRAFT)
+    hidden = Prisoner.objects.create(slug="hidden-person", name="Hidden Person")
+    CampaignPrisoner.objects.create(campaign=draft, prisoner=hidden)
+    assert client.get(hidden.get_absolute_url()).status_code == 404
+
+    CampaignPrisoner.objects.create(campaign=demo, prisoner=hidden)
+    assert client.get(hidden.get_absolute_url()).status_code == 200
+
+
+def test_prisoner_in_no_campaign_is_404(demo, client):
+    loose = Prisoner.objects.create(slug="in-no-campaign", name="In No Campaign")
+    assert client.get(loose.get_absolute_url()).status_code == 404
+
+
+def test_unpublished_codefendant_is_neither_named_nor_linked(demo, client):
+    draft = Campaign.objects.create(slug="not-yet", title="Not yet", summary="…", status=Campaign.Status.DRAFT)
+    hidden = Prisoner.objects.create(slug="hidden-person", name="Hidden Person")
+    CampaignPrisoner.objects.create(campaign=draft, prisoner=hidden)
+    case = CriminalCase.objects.get(slug="left-resistance-case")
+    Defendant.objects.create(case=case, prisoner=hidden)
+    CaseEvent.objects.create(case=case, prisoner=hidden, kind=CaseEvent.Kind.ARREST,
+                             date=datetime.date(2022, 1, 1), description="Hidden Person detained.")
+    for path in (url("prisoners:prisoner", "igor-kuznetsov"), case.get_absolute_url(), demo.get_absolute_url()):
+        html = get_ok(client, path)
+        assert "Hidden Person" not in html, path
+        assert hidden.get_absolute_url() not in html, path
+
+
+# --- Case --------------------------------------------------------------------------------------
+
+
+def test_case_page_lists_charges_every_defendant_and_the_timeline(demo, client):
+    case = CriminalCase.objects.get(slug="left-resistance-case")
+    html = get_ok(client, case.get_absolute_url())
+    assert f"<h1>{escape(case.title)}</h1>" in html
+    for article in case.articles:
+        assert f"<strong>{escape(str(article))}</strong>: {escape(article.title)}" in html
+    for defendant in case.defendant_links.select_related("prisoner").prefetch_related("charges"):
+        assert f'<a href="{defendant.prisoner.get_absolute_url()}">{escape(defendant.prisoner.name)}</a>' in html
+        for article in defendant.charges.all():
+            assert escape(str(article)) in html
+    for event in case.events.all():
+        assert escape(event.description) in html
+        assert escape(event.source_title) in html
+
+
+def test_every_demo_case_page_names_all_its_defendants(demo, client):
     for case in CriminalCase.objects.all():
-        response = client.get(case.get_absolute_url())
-        assert response.status_code == 200
+        html = get_ok(client, case.get_absolute_url())
         for prisoner in case.defendants.all():
-            assert escape(prisoner.name) in response.text
+            assert escape(prisoner.name) in html
 
 
-def test_petition_page_shows_the_appeal_and_demands(demo, client):
-    petition = Petition.objects.get()
-    response = client.get(petition.get_absolute_url())
-    assert response.status_code == 200
-    for demand in petition.demand_list:
-        assert escape(demand) in response.text
+def test_case_with_only_unpublished_defendants_is_404(demo, client):
+    draft = Campaign.objects.create(slug="not-yet", title="Not yet", summary="…", status=Campaign.Status.DRAFT)
+    hidden = Prisoner.objects.create(slug="hidden-person", name="Hidden Person")
+    CampaignPrisoner.objects.create(campaign=draft, prisoner=hidden)
+    case = CriminalCase.objects.create(slug="hidden-case", title="Hidden case")
+    Defendant.objects.create(case=case, prisoner=hidden)
+    assert client.get(case.get_absolute_url()).status_code == 404
+
+    Campaign.objects.filter(pk=draft.pk).update(status=Campaign.Status.LIVE)
+    assert client.get(case.get_absolute_url()).status_code == 200
 
 
 def test_unknown_pages_are_404(client, db):
-    for url in ("/campaigns/nope/", "/prisoners/nope/", "/cases/nope/", "/petitions/nope/"):
-        assert client.get(url).status_code == 404
+    for path in ("/en/campaigns/nope/", "/en/prisoners/nope/", "/en/cases/nope/", "/en/petitions/nope/"):
+        assert client.get(path).status_code == 404
+
+
+# --- Privacy -----------------------------------------------------------------------------------
+
+
+def test_privacy_page_says_what_is_stored_shown_sent_and_for_how_long(db, client, settings):
+    settings.PERSONAL_DATA_RETENTION_DAYS = 45
+    html = get_ok(client, url("campaign:privacy"))
+    for text in (
+        "first and last name", "keyed hash of your IP address", "The key changes every day",
+        "never store the address itself", "first name and initial", "Your email address is never shown",
+        "one PDF letter", "name withheld", "never sent", "anonymised 45 days after the petition closes",
+        "withdraw your signature", "no analytics", "no CAPTCHA service",
+    ):
+        assert text in html, text
+
+
+# --- Every page --------------------------------------------------------------------------------
+
+
+def test_every_page_has_one_h1_and_headings_in_order(demo, client):
+    for path in public_urls():
+        headings = structure(get_ok(client, path)).headings
+        assert headings.count(1) == 1, path
+        assert headings[0] == 1, path
+        for previous, current in zip(headings, headings[1:], strict=False):
+            assert current <= previous + 1, f"{path}: h{previous} followed by h{current}"
+
+
+def test_every_page_has_opengraph_meta_with_an_absolute_url(demo, client):
+    for path in public_urls():
+        html = get_ok(client, path)
+        assert f'<meta property="og:url" content="http://testserver{path}">' in html, path
+        assert '<meta property="og:title" content="' in html, path
+
+
+def test_no_page_uses_inline_style_or_script(demo, client):
+    Prisoner.objects.filter(slug="igor-kuznetsov").update(photo="prisoners/kuznetsov.jpg")
+    for path in public_urls():
+        html = get_ok(client, path)
+        page = structure(html)
+        assert page.styled == [], path
+        assert "script" not in page.tags and "style" not in page.tags, path
+        assert "<script" not in html.lower(), path
+
+
+def test_no_page_loads_anything_from_another_site(demo, client):
+    Prisoner.objects.filter(slug="igor-kuznetsov").update(photo="prisoners/kuznetsov.jpg")
+    Organisation.objects.filter(name="Nihilist").update(website="https://nihilist.example/")
+    for path in public_urls():
+        assert third_party_loads(get_ok(client, path)) == [], path
+
+
+def test_no_page_shows_an_email_address(demo, client):
+    petition = demo.petitions.get()
+    assert petition.test_recipient  # the demo has one; it must not leak
+    SignatureFactory(petition=petition, confirmed=True, email="signer@example.org", organisation="Union")
+    for path in public_urls():
+        assert emails_in(get_ok(client, path)) == [], path
+
+
+def test_ukrainian_pages_are_marked_as_ukrainian(demo, client):
+    for path in public_urls(lang="uk"):
+        assert path.startswith("/uk/")
+        assert '<html lang="uk">' in get_ok(client, path), path
+
+
+def test_ukrainian_page_shows_ukrainian_content_falling_back_to_english(demo, client):
+    Campaign.objects.filter(pk=demo.pk).update(title_uk="Свобода Ігорю Кузнєцову")
+    html = get_ok(client, url("campaign:detail", CAMPAIGN_SLUG, lang="uk"))
+    assert "<h1>Свобода Ігорю Кузнєцову</h1>" in html
+    assert escape(demo.summary) in html  # no Ukrainian summary yet: the English one
+
+
+def test_content_is_escaped_everywhere(demo, client):
+    """Every content field shown on a page carries a script tag; it must arrive as text."""
+    def mark(field):
+        return f"{XSS}{field}"
+
+    Campaign.objects.filter(pk=demo.pk).update(
+        title=mark("campaign-title"), summary=mark("campaign-summary"), story=mark("campaign-story"))
+    kuznetsov = Prisoner.objects.get(slug="igor-kuznetsov")
+    Prisoner.objects.filter(pk=kuznetsov.pk).update(
+        name=mark("prisoner-name"), summary=mark("prisoner-summary"), biography=mark("prisoner-biography"))
+    DetentionFacility.objects.filter(pk=kuznetsov.facility_id).update(
+        name=mark("facility-name"), name_original=mark("facility-original"),
+        postal_address=mark("facility-address"))
+    case = CriminalCase.objects.get(slug="what-to-do-chat-case")
+    CriminalCase.objects.filter(pk=case.pk).update(title=mark("case-title"), summary=mark("case-summary"))
+    CaseEvent.objects.filter(case=case, prisoner=kuznetsov, kind=CaseEvent.Kind.ARREST).update(
+        description=mark("event-description"), source_title=mark("event-source"))
+    SolidarityAction.objects.filter(campaign=demo).update(
+        title=mark("action-title"), description=mark("action-description"),
+        slogans=f"{mark('action-slogan')}\nFreedom")
+    Organisation.objects.filter(name="Nihilist").update(name=mark("organisation-name"))
+    CodeArticle.objects.filter(article="212").update(title=mark("article-title"))
+
+    shown_on = {
+        url("campaign:detail", CAMPAIGN_SLUG): [
+            "campaign-title", "campaign-summary", "campaign-story", "prisoner-name", "prisoner-summary",
+            "action-title", "action-description", "action-slogan", "organisation-name"],
+        url("campaign:home"): ["campaign-title", "campaign-summary", "prisoner-name"],
+        kuznetsov.get_absolute_url(): [
+            "prisoner-name", "prisoner-summary", "prisoner-biography", "facility-name", "facility-original",
+            "facility-address", "case-title", "event-description", "event-source", "article-title"],
+        case.get_absolute_url(): [
+            "case-title", "case-summary", "prisoner-name", "event-description", "event-source", "article-title"],
+    }
+    for path, fields in shown_on.items():
+        html = get_ok(client, path)
+        assert "<script" not in html.lower(), path
+        for field in fields:
+            assert escape(mark(field)) in html, f"{field} on {path}"
+
+
+# --- Queries -----------------------------------------------------------------------------------
+
+
+def queries_for(client, path):
+    with CaptureQueriesContext(connection) as captured:
+        get_ok(client, path)
+    return len(captured)
+
+
+def test_campaign_page_queries_do_not_grow_with_its_content(demo, client):
+    path = demo.get_absolute_url()
+    before = queries_for(client, path)
+    organisation = Organisation.objects.create(name="Another union", website="https://union.example/")
+    demo.organisations.add(organisation)
+    for n in range(10):
+        prisoner = Prisoner.objects.create(slug=f"extra-{n}", name=f"Extra {n}", photo=f"prisoners/{n}.jpg")
+        CampaignPrisoner.objects.create(campaign=demo, prisoner=prisoner, featured=n % 2 == 0, position=20 + n)
+        action = SolidarityAction.objects.create(
+            campaign=demo, title=f"Picket {n}", date=datetime.date(2022, 1, 1 + n), place="Embassy",
+            city="Paris", country="FR", slogans="One\nTwo")
+        action.organisers.add(organisation)
+    Petition.objects.create(campaign=demo, slug="second", title="Second appeal", appeal="…",
+                            status=Petition.Status.OPEN)
+    assert queries_for(client, path) == before
+    assert before <= 8
+
+
+def test_home_queries_do_not_grow_with_campaigns(demo, client):
+    path = url("campaign:home")
+    before = queries_for(client, path)
+    for n in range(5):
+        campaign = Campaign.objects.create(slug=f"more-{n}", title=f"More {n}", summary="…",
+                                           status=Campaign.Status.LIVE)
+        prisoner = Prisoner.objects.create(slug=f"more-{n}", name=f"More {n}")
+        CampaignPrisoner.objects.create(campaign=campaign, prisoner=prisoner, featured=True)
+        Petition.objects.create(campaign=campaign, slug=f"more-{n}", title=f"More {n}", appeal="…",
+                                status=Petition.Status.OPEN)
+    assert queries_for(client, path) == before
+
+
+def test_prisoner_and_case_page_queries_do_not_grow_with_codefendants_and_events(demo, client):
+    prisoner_path = url("prisoners:prisoner", "igor-kuznetsov")
+    case = CriminalCase.objects.get(slug="left-resistance-case")
+    before = (queries_for(client, prisoner_path), queries_for(client, case.get_absolute_url()))
+    article = CodeArticle.objects.get(article="282.1", part="2")
+    for n in range(8):
+        prisoner = Prisoner.objects.create(slug=f"extra-{n}", name=f"Extra {n}")
+        CampaignPrisoner.objects.create(campaign=demo, prisoner=prisoner, position=30 + n)
+        Defendant.objects.create(case=case, prisoner=prisoner, position=30 + n).charges.add(article)
+        CaseEvent.objects.create(case=case, prisoner=prisoner, kind=CaseEvent.Kind.ARREST,
+                                 date=datetime.date(2022, 2, 1 + n), description=f"Extra {n} detained.")
+    after = (queries_for(client, prisoner_path), queries_for(client, case.get_absolute_url()))
+    assert after == before

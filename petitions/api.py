@@ -1,0 +1,69 @@
+"""Public JSON: counts, goal, counts by country and delivery totals. No personal data.
+
+Outside the language prefixes, cacheable, and open to any origin (CORS) so campaign sites can show
+the count.
+"""
+
+from django.core.cache import cache
+from django.http import Http404, JsonResponse
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import get_language
+from django.views.decorators.http import require_safe
+
+from . import publication
+from .models import Petition
+
+CACHE_SECONDS = 10
+
+
+def _petition_json(request, petition):
+    deliveries = publication.delivery_totals(petition)
+    return {
+        "slug": petition.slug,
+        "title": petition.title,
+        "url": request.build_absolute_uri(petition.get_absolute_url()),
+        "status": petition.status,
+        "signature_count": petition.signature_count,
+        "goal": petition.goal,
+        "counts_by_country": publication.counts_by_country(petition),
+        "deliveries": {
+            "appeals_delivered": deliveries["appeals"],
+            "embassies": deliveries["embassies"],
+            "last_delivered_at": deliveries["last"].isoformat() if deliveries["last"] else None,
+        },
+    }
+
+
+def _respond(data):
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    response["Access-Control-Allow-Origin"] = "*"
+    patch_cache_control(response, public=True, max_age=CACHE_SECONDS)
+    patch_vary_headers(response, ["Accept-Language"])
+    return response
+
+
+def _public_petitions():
+    return Petition.objects.public().select_related("campaign").order_by("-opens_at")
+
+
+@require_safe
+def petition_list(request):
+    key = f"api:petitions:{get_language()}:{request.get_host()}"
+    data = cache.get(key)
+    if data is None:
+        data = {"petitions": [_petition_json(request, p) for p in _public_petitions()]}
+        cache.set(key, data, CACHE_SECONDS)
+    return _respond(data)
+
+
+@require_safe
+def petition_detail(request, slug):
+    key = f"api:petition:{slug}:{get_language()}:{request.get_host()}"
+    data = cache.get(key)
+    if data is None:
+        petition = _public_petitions().filter(slug=slug).first()
+        if petition is None:
+            raise Http404("No such petition")
+        data = _petition_json(request, petition)
+        cache.set(key, data, CACHE_SECONDS)
+    return _respond(data)

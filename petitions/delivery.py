@@ -1,0 +1,283 @@
+"""Delivering confirmed appeals: one letter per (petition, embassy), claimed, rendered, sent, recorded.
+
+The shape follows pretix's outgoing mail (STYLE.md):
+
+- `plan()` claims the signatures in the database -- a DeliveryItem per signature, unique per
+  (signature, test or live), so no two deliveries can ever carry the same signature -- and creates
+  one queued Delivery per embassy. The tasks are enqueued after the transaction commits.
+- `send()` takes a delivery id, locks the row, skips it when it is in flight or final, renders the
+  PDF once, emails it, and records the result. Temporary SMTP failures are retried on an explicit
+  delay list; a permanent refusal (or running out of retries) marks the delivery failed with the
+  server's reply and returns its signatures to the pool.
+- `sweep()` (periodic) plans what is due and re-enqueues deliveries that a dead worker abandoned
+  or that wait for a retry, so nothing is lost when a worker dies mid-batch.
+
+Safety switch: unless the deployment sets DELIVERY_LIVE and the petition its live switch, every
+letter goes to the petition's test recipient, marked TEST, and is recorded as a test delivery.
+"""
+
+import hashlib
+import logging
+import smtplib
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+
+from campaign import emails
+
+from .models import Delivery, DeliveryItem, Petition, Signature
+from .pdf import render_letter
+from .routing import Router
+
+logger = logging.getLogger(__name__)
+
+# Seconds to wait before attempt 2, 3, ...; after the last, the delivery fails for good.
+RETRY_DELAYS = [60, 5 * 60, 15 * 60, 60 * 60, 3 * 60 * 60, 6 * 60 * 60]
+CADENCE = {Petition.Cadence.DAILY: timedelta(days=1), Petition.Cadence.WEEKLY: timedelta(days=7)}
+S = Delivery.Status
+
+
+class PermanentFailure(Exception):
+    pass
+
+
+class TemporaryFailure(Exception):
+    pass
+
+
+# --- What is due, and claiming it ------------------------------------------------------------
+
+def undelivered(petition, is_test):
+    """Confirmed signatures not yet in a delivery of this kind (test or live)."""
+    return Signature.objects.filter(petition=petition, status=Signature.Status.CONFIRMED).exclude(
+        delivery_items__is_test=is_test
+    )
+
+
+def is_due(petition, now=None):
+    if petition.delivery_paused or petition.status == Petition.Status.DRAFT:
+        return False
+    period = CADENCE.get(petition.delivery_cadence)
+    if period is None:  # manual: only when an organiser says so
+        return False
+    last = petition.deliveries.filter(is_test=not petition.delivers_live).aggregate(last=Max("created_at"))["last"]
+    return last is None or last <= (now or timezone.now()) - period
+
+
+def plan(petition, now=None, enqueue=True):
+    """Claim every undelivered confirmed signature into one queued Delivery per embassy.
+
+    Returns the new deliveries; their send tasks are enqueued once this commits (unless
+    `enqueue` is false: the `deliver` command sends them itself).
+    """
+    from .tasks import send_delivery
+
+    now = now or timezone.now()
+    is_test = not petition.delivers_live
+    if is_test and not petition.test_recipient:
+        logger.warning("Petition %s has no test recipient; nothing delivered", petition.pk)
+        return []
+    created = []
+    with transaction.atomic():
+        # One planner per petition at a time; the unique constraint on DeliveryItem would refuse
+        # a double claim anyway, this just avoids creating deliveries that end up empty.
+        Petition.objects.select_for_update().filter(pk=petition.pk).first()
+        pending = undelivered(petition, is_test)
+        router = Router(petition)
+        by_embassy = {}
+        for country in pending.values_list("country", flat=True).distinct().order_by():
+            embassy = router.route(country)
+            if embassy is None:
+                logger.warning("Petition %s: no embassy and no fallback for country %s", petition.pk, country)
+                continue
+            by_embassy.setdefault(embassy, []).append(country)
+        for embassy, countries in sorted(by_embassy.items(), key=lambda item: item[0].pk):
+            delivery = Delivery.objects.create(
+                petition=petition, embassy=embassy, is_test=is_test, created_at=now, status_changed_at=now,
+                channel=Delivery.Channel.EMAIL if embassy.email else Delivery.Channel.HAND,
+            )
+            ids = pending.filter(country__in=countries).values_list("pk", flat=True)
+            DeliveryItem.objects.bulk_create(
+                (DeliveryItem(delivery=delivery, signature_id=pk, is_test=is_test) for pk in ids.iterator()),
+                batch_size=5000, ignore_conflicts=True,
+            )
+            delivery.signature_count = delivery.items.count()
+            if delivery.signature_count == 0:
+                delivery.delete()
+                continue
+            delivery.save(update_fields=["signature_count"])
+            created.append(delivery)
+            if enqueue:
+                send_delivery.delay_on_commit(delivery.pk)
+    if created:
+        logger.info(
+            "Petition %s: %s %s deliveries planned", petition.pk, len(created), "test" if is_test else "live"
+        )
+    return created
+
+
+def sweep(now=None, petition=None, enqueue=True):
+    """The periodic job: plan what is due, and pick up deliveries left waiting or abandoned.
+
+    With `petition`, that petition is planned now whatever its cadence ("deliver now").
+    Returns the ids of the deliveries to send (already enqueued when `enqueue`).
+    """
+    from .tasks import send_delivery
+
+    now = now or timezone.now()
+    petitions = Petition.objects.exclude(status=Petition.Status.DRAFT).select_related("fallback_embassy")
+    if petition is not None:
+        petitions = petitions.filter(pk=petition.pk)
+    planned = []
+    for candidate in petitions:
+        if petition is not None or is_due(candidate, now):
+            planned += plan(candidate, now, enqueue=enqueue)
+
+    stale = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    waiting = Delivery.objects.filter(
+        Q(status=S.AWAITING_RETRY, status_changed_at__lte=now)
+        | Q(status__in=[S.QUEUED, S.INFLIGHT], status_changed_at__lte=stale)
+    )
+    if petition is not None:
+        waiting = waiting.filter(petition=petition)
+    resumed = list(waiting.exclude(pk__in=[d.pk for d in planned]).values_list("pk", flat=True))
+    if enqueue:
+        for pk in resumed:
+            send_delivery.delay(pk)
+    return [d.pk for d in planned] + resumed
+
+
+# --- Sending ---------------------------------------------------------------------------------
+
+def message_id(delivery):
+    host = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return f"<delivery-{delivery.pk}.{delivery.petition.slug}@{host}>"
+
+
+def _claim(delivery_id, now):
+    """Lock the row and move it to inflight; None when another worker has it or it is final."""
+    with transaction.atomic():
+        delivery = (
+            Delivery.objects.select_for_update(skip_locked=True)
+            .select_related("petition", "petition__campaign", "embassy")
+            .filter(pk=delivery_id)
+            .first()
+        )
+        if delivery is None or delivery.status in Delivery.FINAL_STATUSES or delivery.status == S.AWAITING_HANDOVER:
+            return None
+        if delivery.status == S.AWAITING_RETRY and delivery.status_changed_at > now:
+            return None  # not yet: the sweep sends it when its retry time comes
+        stale = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+        if delivery.status == S.INFLIGHT and delivery.status_changed_at > stale:
+            return None  # a live worker is on it
+        delivery.status, delivery.status_changed_at = S.INFLIGHT, now
+        delivery.attempts += 1
+        delivery.save(update_fields=["status", "status_changed_at", "attempts"])
+        return delivery
+
+
+def batch_signatures(delivery):
+    return (
+        Signature.objects.filter(delivery_items__delivery=delivery)
+        .only("pk", "first_name", "last_name", "name_in_letter", "city", "country", "organisation")
+        .order_by("country", "last_name", "first_name", "pk")
+    )
+
+
+def render(delivery, now=None):
+    """Render and store the delivery's PDF (once: a retry sends the same letter)."""
+    pdf, manifest, count = render_letter(delivery, batch_signatures(delivery).iterator(chunk_size=2000), now=now)
+    delivery.pdf.save(f"letter-{delivery.pk}.pdf", ContentFile(pdf), save=False)
+    delivery.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+    delivery.manifest_sha256 = manifest
+    delivery.signature_count = count
+    delivery.save(update_fields=["pdf", "pdf_sha256", "manifest_sha256", "signature_count"])
+    return pdf
+
+
+def _email(delivery, pdf, recipient):
+    context = {"delivery": delivery, "petition": delivery.petition, "embassy": delivery.embassy}
+    message = emails.build(
+        "delivery", recipient, context, "en",
+        headers={"Message-ID": message_id(delivery)},
+        attachments=[(f"appeal-{delivery.petition.slug}-{delivery.pk}.pdf", pdf, "application/pdf")],
+    )
+    try:
+        message.send()
+    except smtplib.SMTPResponseException as error:
+        text = error.smtp_error
+        reply = f"{error.smtp_code} {text.decode(errors='replace') if isinstance(text, bytes) else text}"
+        if 400 <= error.smtp_code < 500:
+            raise TemporaryFailure(reply) from error
+        raise PermanentFailure(reply) from error
+    except smtplib.SMTPRecipientsRefused as error:
+        replies = "; ".join(f"{code} {msg.decode(errors='replace')}" for code, msg in error.recipients.values())
+        if all(400 <= code < 500 for code, _ in error.recipients.values()):
+            raise TemporaryFailure(replies) from error
+        raise PermanentFailure(replies) from error
+    except (smtplib.SMTPException, OSError) as error:
+        raise TemporaryFailure(f"{type(error).__name__}: {error}") from error
+
+
+def send(delivery_id, now=None):
+    """Deliver one letter. Returns the delay in seconds before a retry, or None when done."""
+    now = now or timezone.now()
+    delivery = _claim(delivery_id, now)
+    if delivery is None:
+        return None
+    pdf = delivery.pdf.read() if delivery.pdf else render(delivery, now)
+    if delivery.pdf:
+        delivery.pdf.close()
+
+    if not delivery.is_test and delivery.channel == Delivery.Channel.HAND:
+        _set(delivery, S.AWAITING_HANDOVER, now)
+        return None
+    recipient = delivery.petition.test_recipient if delivery.is_test else delivery.embassy.email
+    try:
+        if not recipient:
+            raise PermanentFailure("no recipient address")
+        _email(delivery, pdf, recipient)
+    except TemporaryFailure as error:
+        if delivery.attempts > len(RETRY_DELAYS):
+            fail(delivery, f"gave up after {delivery.attempts} attempts: {error}", now)
+            return None
+        delay = RETRY_DELAYS[delivery.attempts - 1]
+        # For a delivery awaiting retry, status_changed_at is when the retry is due; the periodic
+        # sweep sends it then (no long countdowns parked in the broker).
+        _set(delivery, S.AWAITING_RETRY, now + timedelta(seconds=delay), last_error=str(error))
+        logger.warning("Delivery %s: temporary failure, retry in %ss", delivery.pk, delay)
+        return delay
+    except PermanentFailure as error:
+        fail(delivery, str(error), now)
+        return None
+    _set(delivery, S.SENT, now, recipient=recipient, message_id=message_id(delivery), sent_at=now, last_error="")
+    logger.info("Delivery %s sent (%s signatures, test=%s)", delivery.pk, delivery.signature_count, delivery.is_test)
+    return None
+
+
+def fail(delivery, error, now=None):
+    """Record a final failure and return the delivery's signatures to the pool."""
+    with transaction.atomic():
+        delivery.items.all().delete()
+        _set(delivery, S.FAILED, now or timezone.now(), last_error=error)
+    logger.error("Delivery %s failed: %s", delivery.pk, error)
+
+
+def _set(delivery, status, when, **fields):
+    delivery.status, delivery.status_changed_at = status, when
+    for name, value in fields.items():
+        setattr(delivery, name, value)
+    delivery.save(update_fields=["status", "status_changed_at", *fields])
+
+
+def record_handover(delivery, note, when=None):
+    """An organiser handed the printed letter over (or posted it)."""
+    when = when or timezone.now()
+    if delivery.status != S.AWAITING_HANDOVER:
+        raise ValueError(f"delivery {delivery.pk} is not waiting to be handed over")
+    _set(delivery, S.HANDED_OVER, when, handed_over_at=when, handover_note=note)

@@ -1,0 +1,101 @@
+import unicodedata
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Layout
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .models import Signature
+
+# Preselect the country from the page's language where that is a fair guess -- nothing else (no
+# geolocation). Russian and English are spoken everywhere, so they preselect nothing.
+COUNTRY_FOR_LANGUAGE = {"uk": "UA", "fr": "FR"}
+
+LETTER_CHOICES = [
+    ("yes", _("Yes, include my name in the letter to the embassy")),
+    ("no", _("No, only count my signature")),
+]
+
+
+def has_control_characters(value, allow_newlines=False):
+    allowed = {"\n", "\r", "\t"} if allow_newlines else set()
+    # Cc: control characters (NUL included); Cf: format characters such as bidi overrides,
+    # which can disguise a name on the public list.
+    return any(unicodedata.category(ch) in {"Cc", "Cf"} and ch not in allowed for ch in value)
+
+
+class SignatureForm(forms.ModelForm):
+    name_in_letter = forms.TypedChoiceField(
+        label=_("In the letter to the embassy"),
+        choices=LETTER_CHOICES,
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+        help_text=_("Embassies receive a letter listing the signatories of their country."),
+    )
+    # A honeypot: hidden from people (and from screen readers), filled in by naive bots.
+    website = forms.CharField(
+        required=False,
+        label=_("Leave this field empty"),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
+    )
+
+    class Meta:
+        model = Signature
+        fields = [
+            "first_name", "last_name", "email", "country", "city", "organisation", "comment",
+            "public_name", "name_in_letter", "wants_updates",
+        ]
+        widgets = {
+            "public_name": forms.RadioSelect,
+            "comment": forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
+            "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
+        }
+        labels = {
+            "public_name": _("On the public list of signatories"),
+            "wants_updates": _("Email me news of this campaign (a few times a year at most)"),
+            "organisation": _("Signing on behalf of an organisation (optional)"),
+            "city": _("City (optional)"),
+            "comment": _("Comment (optional)"),
+        }
+        help_texts = {
+            "email": _("Only to confirm your signature. Never shown, never sent to the embassy."),
+        }
+
+    def __init__(self, *args, language=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["public_name"].choices = [
+            (Signature.PublicName.HIDDEN, _("Do not show my name")),
+            (Signature.PublicName.INITIAL, _("First name and initial of last name")),
+            (Signature.PublicName.FULL, _("Full name")),
+        ]
+        if not self.is_bound and language in COUNTRY_FOR_LANGUAGE:
+            self.initial.setdefault("country", COUNTRY_FOR_LANGUAGE[language])
+        self.fields["country"].widget.attrs["autocomplete"] = "country"
+        self.fields["name_in_letter"].initial = None  # an explicit choice, no default
+        self.helper = FormHelper()
+        self.helper.form_tag = False  # the template owns <form>, the token, the honeypot and the button
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(*(name for name in self.fields if name != "website"))
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("first_name", "last_name", "email", "city", "organisation", "comment"):
+            value = cleaned.get(name)
+            if isinstance(value, str):
+                value = value.strip()
+                if has_control_characters(value, allow_newlines=name == "comment"):
+                    self.add_error(name, _("Please remove the invisible or control characters."))
+                    cleaned.pop(name, None)
+                else:
+                    cleaned[name] = value
+        return cleaned
+
+    @property
+    def is_bot(self):
+        return bool(self.cleaned_data.get("website"))
+
+    def signature_data(self):
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        return data

@@ -1,0 +1,205 @@
+"""The letter to one embassy: the appeal, the demands, and the table of its signatories (reportlab).
+
+Never contains an email address or an IP hash: only the name a signer allowed (or "name
+withheld"), city, country and organisation. The closing line carries the SHA-256 manifest of the
+batch's signature ids, so a delivered batch can be verified against the database later.
+"""
+
+import hashlib
+import io
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from django.utils import formats, timezone, translation
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase import pdfmetrics
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.pdfgen import canvas
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+FONT_DIR = Path(__file__).resolve().parent / "fonts"
+FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
+ROWS_PER_TABLE = 200  # table chunks: reportlab lays out each chunk, not one 100,000-row table
+LETTER_LANGUAGES = ("ru", "en")  # the appeal is printed in Russian and in English
+COLUMN_WIDTHS = [12 * mm, 52 * mm, 32 * mm, 32 * mm, 52 * mm]
+
+
+def _register_fonts():
+    if FONT not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont(FONT, FONT_DIR / "DejaVuSans.ttf"))
+        pdfmetrics.registerFont(TTFont(FONT_BOLD, FONT_DIR / "DejaVuSans-Bold.ttf"))
+        pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
+
+
+STYLES = {
+    "body": ParagraphStyle("body", fontName=FONT, fontSize=10, leading=14, spaceAfter=6),
+    "small": ParagraphStyle("small", fontName=FONT, fontSize=8, leading=10),
+    "cell": ParagraphStyle("cell", fontName=FONT, fontSize=8, leading=10),
+    "head": ParagraphStyle("head", fontName=FONT_BOLD, fontSize=11, leading=15, spaceAfter=4),
+    "title": ParagraphStyle("title", fontName=FONT_BOLD, fontSize=14, leading=18, spaceAfter=8),
+    "right": ParagraphStyle("right", fontName=FONT, fontSize=10, leading=14, alignment=TA_RIGHT),
+    "banner": ParagraphStyle(
+        "banner", fontName=FONT_BOLD, fontSize=11, leading=15, textColor=colors.white,
+        backColor=colors.HexColor("#b02a37"), borderPadding=4, spaceAfter=10,
+    ),
+}
+
+
+def manifest_sha256(signature_ids):
+    """SHA-256 of the batch's signature ids, sorted, one per line: reproducible from the database."""
+    text = "\n".join(str(pk) for pk in sorted(signature_ids))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _para(text, style="body"):
+    return Paragraph(escape(text).replace("\n", "<br/>"), STYLES[style])
+
+
+def _paragraphs(text, style="body"):
+    return [_para(block.strip(), style) for block in text.split("\n\n") if block.strip()]
+
+
+class _NumberedCanvas(canvas.Canvas):
+    """Draws "page x of y" once the number of pages is known (the reportlab recipe)."""
+
+    footer = ""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._pages = []
+
+    def showPage(self):  # noqa: N802 (reportlab's name)
+        self._pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self):
+        total = len(self._pages)
+        for state in self._pages:
+            self.__dict__.update(state)
+            self.setFont(FONT, 8)
+            self.drawString(20 * mm, 10 * mm, self.footer)
+            self.drawRightString(190 * mm, 10 * mm, f"{self._pageNumber} / {total}")
+            super().showPage()
+        super().save()
+
+
+def _cell(text, width):
+    # Plain strings are cheap; only text too long for its column becomes a wrapping Paragraph.
+    if pdfmetrics.stringWidth(text, FONT, 8) <= width - 6:
+        return text
+    if len(simpleSplit(text, FONT, 8, width - 6)) > 1:
+        return Paragraph(escape(text), STYLES["cell"])
+    return text
+
+
+def _signatory_rows(signatures, withheld):
+    widths = COLUMN_WIDTHS
+    for number, signature in enumerate(signatures, start=1):
+        yield [
+            str(number),
+            _cell(signature.letter_name or withheld, widths[1]),
+            _cell(signature.city, widths[2]),
+            _cell(signature.country.name if signature.country else "", widths[3]),
+            _cell(signature.organisation, widths[4]),
+        ]
+
+
+def _table(rows, header):
+    table = Table([header, *rows], colWidths=COLUMN_WIDTHS, repeatRows=1)
+    table.setStyle(TableStyle([
+        ("FONTNAME", (0, 0), (-1, -1), FONT),
+        ("FONTNAME", (0, 0), (-1, 0), FONT_BOLD),
+        ("FONTSIZE", (0, 0), (-1, -1), 8),
+        ("LINEBELOW", (0, 0), (-1, 0), 0.5, colors.black),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f2f2f2")]),
+    ]))
+    return table
+
+
+def render_letter(delivery, signatures, *, now=None):
+    """The letter as PDF bytes. `signatures` is an iterable of the batch's Signature rows, in order.
+
+    Returns (pdf_bytes, manifest_sha256, signature_count).
+    """
+    _register_fonts()
+    petition, embassy = delivery.petition, delivery.embassy
+    now = now or timezone.now()
+    story = []
+    with translation.override("en"):
+        if delivery.is_test:
+            story.append(_para(
+                "TEST — this letter was NOT sent to the embassy. It shows an organiser what would be sent.",
+                "banner",
+            ))
+        if delivery.channel == delivery.Channel.HAND:
+            story.append(_para("For hand or postal delivery", "head"))
+        recipient = [str(embassy), embassy.address, embassy.city, embassy.country.name if embassy.country else ""]
+        story.append(_para("\n".join(line for line in recipient if line), "body"))
+        story.append(_para(formats.date_format(now, "j F Y"), "right"))
+        story.append(Spacer(1, 6 * mm))
+
+        for language in LETTER_LANGUAGES:
+            with translation.override(language):
+                appeal = getattr(petition, f"appeal_{language}", "") or ""
+                if not appeal:
+                    continue
+                story.append(_para(getattr(petition, f"title_{language}", "") or petition.title, "title"))
+                story.append(_para(getattr(petition, f"addressee_{language}", "") or petition.addressee, "head"))
+                story.extend(_paragraphs(appeal))
+                demands = [
+                    d.strip() for d in (getattr(petition, f"demands_{language}", "") or "").splitlines() if d.strip()
+                ]
+                if demands:
+                    story.append(_para("Требования:" if language == "ru" else "Demands:", "head"))
+                    story.extend(_para(f"• {demand}") for demand in demands)
+                story.append(Spacer(1, 6 * mm))
+
+        story.append(_para("Signatories / Подписавшиеся", "title"))
+        header = ["#", "Name / Имя", "City / Город", "Country / Страна", "Organisation / Организация"]
+        withheld = "name withheld / имя не указано"
+        ids, named, rows = [], [], []
+        for row in _signatory_rows(_tally(signatures, ids, named), withheld):
+            rows.append(row)
+            if len(rows) == ROWS_PER_TABLE:
+                story.append(_table(rows, header))
+                rows = []
+        if rows or not ids:
+            story.append(_table(rows, header))
+        total, named = len(ids), len(named)
+        manifest = manifest_sha256(ids)
+        story.append(Spacer(1, 4 * mm))
+        story.append(_para(
+            f"Total: {total} signatures ({named} named, {total - named} name withheld). "
+            f"Всего подписей: {total}.", "head",
+        ))
+        story.append(_para(
+            f"Batch manifest (SHA-256 of the {total} signature ids, sorted, one per line): {manifest}", "small",
+        ))
+
+    buffer = io.BytesIO()
+    document = SimpleDocTemplate(
+        buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm, bottomMargin=18 * mm,
+        title=f"{petition.title} — {embassy}", author=petition.campaign.title,
+    )
+    reference = f"{petition.slug} · delivery {delivery.pk}" + (" · TEST" if delivery.is_test else "")
+
+    class Numbered(_NumberedCanvas):
+        footer = reference
+
+    document.build(story, canvasmaker=Numbered)
+    return buffer.getvalue(), manifest, total
+
+
+def _tally(signatures, ids, named):
+    """Pass the signatures through, noting every id (for the manifest) and the named ones."""
+    for signature in signatures:
+        ids.append(signature.pk)
+        if signature.letter_name:
+            named.append(signature.pk)
+        yield signature

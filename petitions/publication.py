@@ -1,0 +1,68 @@
+"""What the public may see of a petition: counts, public names, organisations, delivery totals.
+
+Never emails, IP hashes, or a name the signer chose to hide.
+"""
+
+from django.db.models import Count, Max, Sum
+
+from .models import Delivery, Signature
+
+DELIVERED = [Delivery.Status.SENT, Delivery.Status.HANDED_OVER]
+
+
+def public_signatures(petition):
+    return (
+        Signature.objects.filter(petition=petition, status=Signature.Status.CONFIRMED)
+        .exclude(public_name=Signature.PublicName.HIDDEN)
+        .only("first_name", "last_name", "public_name", "country", "confirmed_at")
+        .order_by("-confirmed_at", "-pk")
+    )
+
+
+def signing_organisations(petition, limit=50):
+    return list(
+        Signature.objects.filter(petition=petition, status=Signature.Status.CONFIRMED)
+        .exclude(organisation="")
+        .values_list("organisation", flat=True)
+        .distinct()
+        .order_by("organisation")[:limit]
+    )
+
+
+def delivery_totals(petition):
+    """How many appeals went to how many embassies, and when last -- live deliveries only."""
+    totals = Delivery.objects.filter(petition=petition, is_test=False, status__in=DELIVERED).aggregate(
+        appeals=Sum("signature_count"),
+        embassies=Count("embassy", distinct=True),
+        last=Max("sent_at"),
+        last_handed=Max("handed_over_at"),
+    )
+    last = max(filter(None, [totals["last"], totals["last_handed"]]), default=None)
+    return {"appeals": totals["appeals"] or 0, "embassies": totals["embassies"], "last": last}
+
+
+def counts_by_country(petition):
+    rows = (
+        Signature.objects.filter(petition=petition, status=Signature.Status.CONFIRMED)
+        .values("country")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "country")
+    )
+    return {row["country"]: row["n"] for row in rows}
+
+
+def progress_percent(petition):
+    if not petition.goal:
+        return 100
+    return min(100, round(100 * petition.signature_count / petition.goal))
+
+
+def petition_facts(petition):
+    return {
+        "recent_signatures": list(public_signatures(petition)[:10]),
+        "organisations": signing_organisations(petition),
+        "deliveries": delivery_totals(petition),
+        "progress": progress_percent(petition),
+    }
+
+

@@ -1,0 +1,172 @@
+"""Signing an appeal: recording a signature, the links in the emails, confirming and withdrawing.
+
+Nothing here reveals whether an address has signed: a duplicate gets an email, not an error, and
+the supporter sees the same "check your email" page either way.
+"""
+
+import hashlib
+import hmac
+import ipaddress
+import logging
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core import signing
+from django.db import IntegrityError, transaction
+from django.db.models import Value
+from django.db.models.functions import Lower, Trim
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from . import counting
+from .models import Signature
+
+logger = logging.getLogger(__name__)
+
+CONFIRM = "confirm"
+WITHDRAW = "withdraw"
+CONFIRM_LINK_MAX_AGE = 7 * 24 * 3600
+
+
+# --- The signer's address: only ever hashed ---------------------------------------------------
+
+def client_ip(request):
+    """The client's address: REMOTE_ADDR, or the proxy-set X-Forwarded-For entry we trust."""
+    address = request.META.get("REMOTE_ADDR", "")
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies:
+        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        forwarded = [part for part in forwarded if part]
+        if len(forwarded) >= proxies:
+            address = forwarded[-proxies]
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return ""
+
+
+def ip_hash(address, now=None):
+    """A keyed hash of an IP address whose key changes every day (UTC).
+
+    It lets moderation spot a burst from one address on one day, but cannot follow a person
+    across days, and the raw address is never stored.
+    """
+    if not address:
+        return ""
+    day = (now or timezone.now()).date().isoformat()
+    key = hmac.new(settings.IP_HASH_KEY.encode(), day.encode(), hashlib.sha256).digest()
+    return hmac.new(key, address.encode(), hashlib.sha256).hexdigest()
+
+
+# --- Links in emails ----------------------------------------------------------------------------
+
+def _email_check(signature):
+    # Binds a link to the address it was sent to: once a signature is erased (withdrawn, purged)
+    # its old links stop working.
+    return salted_hmac("petitions.link", signature.email.strip().lower()).hexdigest()[:16]
+
+
+def make_token(signature, purpose):
+    signer = signing.TimestampSigner(salt=f"petitions.{purpose}")
+    return signer.sign_object({"s": signature.pk, "p": signature.petition_id, "e": _email_check(signature)})
+
+
+class BadLink(Exception):
+    """The link is forged, mangled, for another petition, or for an erased signature."""
+
+
+class ExpiredLink(Exception):
+    def __init__(self, signature):
+        self.signature = signature
+
+
+def signature_from_token(token, petition, purpose, max_age=None):
+    """The signature a link is for. Raises BadLink, or ExpiredLink (carrying the signature)."""
+    signer = signing.TimestampSigner(salt=f"petitions.{purpose}")
+    try:
+        payload = signer.unsign_object(token)
+    except (signing.BadSignature, ValueError, TypeError):
+        raise BadLink from None
+    if not isinstance(payload, dict) or payload.get("p") != petition.pk or not isinstance(payload.get("s"), int):
+        raise BadLink
+    signature = Signature.objects.filter(pk=payload["s"], petition=petition).first()
+    if signature is None or not signature.email or payload.get("e") != _email_check(signature):
+        raise BadLink
+    if max_age is not None:
+        try:
+            signer.unsign_object(token, max_age=max_age)
+        except signing.SignatureExpired:
+            raise ExpiredLink(signature) from None
+    return signature
+
+
+# --- Signing ------------------------------------------------------------------------------------
+
+@dataclass
+class SignResult:
+    signature: Signature
+    created: bool
+
+
+def sign(petition, data, *, ip="", language="en", now=None):
+    """Record a pending signature, or find the existing one for this address, and email the signer.
+
+    `data` is a SignatureForm's cleaned_data. The email goes out after the transaction commits: a
+    confirmation link for a new or still pending signature, "you have already signed" for a
+    confirmed one, nothing for a rejected one.
+    """
+    from .tasks import send_signature_email
+
+    now = now or timezone.now()
+    signature = Signature(petition=petition, language=language, ip_hash=ip_hash(ip, now), created_at=now, **data)
+    try:
+        with transaction.atomic():
+            signature.save(force_insert=True)
+        created = True
+    except IntegrityError:
+        # The unique constraint on (petition, normalised email) caught a second signing.
+        created = False
+        # Normalised by the same database expression as the generated column.
+        signature = Signature.objects.filter(
+            petition=petition, email_normalised=Lower(Trim(Value(data["email"])))
+        ).first()
+        if signature is None:
+            raise
+
+    if signature.status == Signature.Status.PENDING:
+        send_signature_email.delay_on_commit(signature.pk, "confirm")
+    elif signature.status == Signature.Status.CONFIRMED:
+        send_signature_email.delay_on_commit(signature.pk, "already_signed")
+    return SignResult(signature, created)
+
+
+def confirm(signature, now=None):
+    """Confirm a pending signature; True if this call confirmed it. Idempotent."""
+    now = now or timezone.now()
+    # A conditional UPDATE: two clicks (or two tabs) cannot both confirm.
+    confirmed = Signature.objects.filter(pk=signature.pk, status=Signature.Status.PENDING).update(
+        status=Signature.Status.CONFIRMED, confirmed_at=now
+    )
+    if confirmed:
+        signature.status, signature.confirmed_at = Signature.Status.CONFIRMED, now
+        counting.schedule_update()
+    return bool(confirmed)
+
+
+def withdraw(signature):
+    """Withdraw a signature and erase the signer's personal data; the count drops at once.
+
+    The row stays (as an anonymous, withdrawn signature) so that delivery records that name it
+    keep their totals; nothing in it identifies the person any more.
+    """
+    with transaction.atomic():
+        Signature.objects.filter(pk=signature.pk).update(
+            status=Signature.Status.WITHDRAWN,
+            first_name="", last_name="", email="", city="", organisation="", comment="",
+            ip_hash="", public_name=Signature.PublicName.HIDDEN, name_in_letter=False,
+            wants_updates=False, updated_at=timezone.now(),
+        )
+    # Withdrawals are rare; folding this one in now keeps the promise that it counts at once.
+    counting.update_counts([signature.petition_id])
+    logger.info("Signature %s withdrawn and erased", signature.pk)
+

@@ -1,0 +1,69 @@
+"""A real SMTP server for tests (aiosmtpd), whose replies a test can script."""
+
+import asyncio
+import email
+import email.policy
+import socket
+import threading
+from collections import deque
+
+from aiosmtpd.controller import Controller
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Handler:
+    def __init__(self):
+        self.messages = []
+        self.replies = deque()  # scripted replies to DATA, e.g. "451 4.3.0 Try again later"; then 250
+        self.hold = None  # a threading.Event: DATA waits for it (to kill a client mid-send)
+        self.holding = threading.Event()  # set once a DATA is being held
+        self.lock = threading.Lock()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        if self.hold is not None:
+            hold, self.hold = self.hold, None
+            self.holding.set()
+            while not hold.is_set():  # the client is being killed meanwhile
+                await asyncio.sleep(0.05)
+            return "451 4.3.0 Held by the test"
+        with self.lock:
+            reply = self.replies.popleft() if self.replies else None
+            if reply is not None:
+                return reply
+            message = email.message_from_bytes(envelope.content, policy=email.policy.default)
+            self.messages.append((list(envelope.rcpt_tos), message))
+        return "250 2.0.0 OK"
+
+
+class SMTPServer:
+    def __init__(self):
+        self.handler = Handler()
+        self.port = free_port()
+        self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+
+    def __enter__(self):
+        self.controller.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.controller.stop()
+
+    @property
+    def messages(self):
+        return self.handler.messages
+
+    @property
+    def url(self):
+        return f"smtp://127.0.0.1:{self.port}"
+
+    def use_in(self, settings):
+        """Point Django (pytest-django's `settings` fixture) at this server."""
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", self.port
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False

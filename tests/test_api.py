@@ -1,0 +1,81 @@
+"""The public JSON: counts, goal, counts by country and delivery totals -- and no personal data."""
+
+import json
+
+import pytest
+from django.utils import timezone
+
+from petitions import counting
+from petitions.models import Delivery, Embassy, Petition
+
+from .checks import emails_in
+from .factories import PetitionFactory, SignatureFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def petition():
+    petition = PetitionFactory(slug="free-them", goal=500, test_recipient="organiser@example.org")
+    SignatureFactory.create_batch(3, petition=petition, country="UA", confirmed=True, public_name="full")
+    SignatureFactory.create_batch(2, petition=petition, country="FR", confirmed=True, city="Paris")
+    SignatureFactory(petition=petition, country="DE")  # pending: not counted anywhere
+    counting.update_counts()
+    embassy = Embassy.objects.create(country="UA", city="Kyiv", email="embassy@example.org")
+    Delivery.objects.create(
+        petition=petition, embassy=embassy, is_test=False, status=Delivery.Status.SENT, signature_count=3,
+        sent_at=timezone.now(),
+    )
+    Delivery.objects.create(  # a test delivery never counts as delivered
+        petition=petition, embassy=embassy, is_test=True, status=Delivery.Status.SENT, signature_count=3,
+    )
+    return petition
+
+
+def test_detail_gives_count_goal_countries_and_delivery_totals(client, petition):
+    response = client.get("/api/petitions/free-them/")
+    assert response.status_code == 200
+    data = response.json()
+    assert data["signature_count"] == 5
+    assert data["goal"] == 500
+    assert data["counts_by_country"] == {"UA": 3, "FR": 2}
+    assert data["deliveries"]["appeals_delivered"] == 3
+    assert data["deliveries"]["embassies"] == 1
+    assert data["deliveries"]["last_delivered_at"] is not None
+    assert data["url"].endswith("/en/petitions/free-them/")
+
+
+def test_list_gives_every_public_petition(client, petition):
+    PetitionFactory(slug="draft-one", status=Petition.Status.DRAFT)
+    data = client.get("/api/petitions/").json()
+    assert [p["slug"] for p in data["petitions"]] == ["free-them"]
+
+
+def test_json_carries_no_personal_data(client, petition):
+    for url in ("/api/petitions/", "/api/petitions/free-them/"):
+        body = client.get(url).content.decode()
+        assert emails_in(body) == []
+        for word in ("Anna", "Kowalska", "Paris", "ip_hash"):
+            assert word not in body
+
+
+def test_json_is_cacheable_and_open_to_other_origins(client, petition):
+    response = client.get("/api/petitions/free-them/", HTTP_ORIGIN="https://campaign.example")
+    assert response["Access-Control-Allow-Origin"] == "*"
+    assert "public" in response["Cache-Control"] and "max-age=" in response["Cache-Control"]
+    assert response["Content-Type"] == "application/json"
+
+
+def test_unknown_and_draft_petitions_are_404(client, petition):
+    PetitionFactory(slug="draft-one", status=Petition.Status.DRAFT)
+    assert client.get("/api/petitions/nope/").status_code == 404
+    assert client.get("/api/petitions/draft-one/").status_code == 404
+
+
+def test_json_refuses_writes(client, petition):
+    assert client.post("/api/petitions/free-them/").status_code == 405
+
+
+def test_json_is_outside_the_language_prefixes(client, petition):
+    assert client.get("/en/api/petitions/").status_code == 404
+    assert json.loads(client.get("/api/petitions/").content)["petitions"]

@@ -1,0 +1,337 @@
+"""Deliveries end to end: claim, render, send through a real SMTP server, record; retries and failures."""
+
+import io
+import os
+import signal
+import subprocess
+import sys
+import threading
+from datetime import timedelta
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.management import call_command
+from django.db import connection
+from django.utils import timezone
+from pypdf import PdfReader
+
+from petitions import delivery
+from petitions.models import Delivery, DeliveryItem, Embassy, Petition, Signature
+from petitions.pdf import manifest_sha256
+
+from .checks import emails_in
+from .conftest import needs_services, wait_for
+from .factories import PetitionFactory, SignatureFactory
+from .smtp import SMTPServer
+
+pytestmark = pytest.mark.django_db(transaction=True)
+T = Embassy.MissionType
+
+
+@pytest.fixture
+def smtp(settings):
+    with SMTPServer() as server:
+        server.use_in(settings)
+        yield server
+
+
+@pytest.fixture
+def petition():
+    mfa = Embassy.objects.create(name="Ministry of Foreign Affairs", mission_type=T.MINISTRY, city="Moscow")
+    Embassy.objects.create(country="UA", city="Kyiv", email="embassy-ua@example.org")
+    Embassy.objects.create(country="FR", city="Paris", email="embassy-fr@example.org")
+    switzerland = Embassy.objects.create(country="CH", city="Bern")  # no email: hand delivery
+    switzerland.accreditations.create(country="LI")
+    petition = PetitionFactory(
+        slug="free-them", test_recipient="organiser@example.org", fallback_embassy=mfa,
+        delivery_cadence=Petition.Cadence.DAILY,
+    )
+    petition.appeal_ru = "Просим освободить политзаключённых."
+    petition.save()
+    return petition
+
+
+@pytest.fixture
+def signatures(petition):
+    def add(first, last, country, named=True, **extra):
+        extra.setdefault("status", Signature.Status.CONFIRMED)
+        if extra["status"] == Signature.Status.CONFIRMED:
+            extra.setdefault("confirmed_at", timezone.now())
+        return SignatureFactory(
+            petition=petition, first_name=first, last_name=last, country=country, name_in_letter=named,
+            city="Somewhere", **extra,
+        )
+
+    return {
+        "olena": add("Олена", "Петренко", "UA"),
+        "hidden": add("Таємна", "Особа", "UA", named=False),
+        "jean": add("Jean", "Dupont", "FR", organisation="CGT"),
+        "lise": add("Lise", "Büchel", "LI"),  # covered by the embassy in Bern
+        "kofi": add("Kofi", "Mensah", "GH"),  # no embassy: the fallback
+        "pending": add("Pending", "Person", "UA", status=Signature.Status.PENDING),
+        "withdrawn": add("Gone", "Away", "UA", status=Signature.Status.WITHDRAWN),
+    }
+
+
+def pdf_text(message):
+    attachment = next(message.iter_attachments())
+    assert attachment.get_content_type() == "application/pdf"
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(attachment.get_content())).pages)
+
+
+def by_embassy_city(server):
+    """{embassy city or name: (recipients, message)} from what the SMTP server received."""
+    found = {}
+    for recipients, message in server.messages:
+        text = pdf_text(message)
+        for key in ("Kyiv", "Paris", "Bern", "Ministry"):
+            if key in text.split("Signatories")[0]:
+                found[key] = (recipients, message, text)
+    return found
+
+
+def test_one_letter_per_embassy_with_exactly_the_right_names(smtp, petition, signatures):
+    call_command("deliver", petition="free-them", stdout=io.StringIO())
+
+    letters = by_embassy_city(smtp)
+    assert set(letters) == {"Kyiv", "Paris", "Bern", "Ministry"}
+    assert len(smtp.messages) == 4
+    kyiv = letters["Kyiv"][2]
+    assert "Олена Петренко" in kyiv
+    assert "Таємна" not in kyiv and "Особа" not in kyiv and "name withheld" in kyiv
+    assert "Pending" not in kyiv and "Gone" not in kyiv
+    assert "Total: 2 signatures (1 named, 1 name withheld)" in kyiv
+    assert "Jean Dupont" in letters["Paris"][2] and "CGT" in letters["Paris"][2]
+    assert "Lise Büchel" in letters["Bern"][2] and "Liechtenstein" in letters["Bern"][2]
+    assert "Kofi Mensah" in letters["Ministry"][2]
+    assert "Просим освободить" in kyiv  # the appeal in Russian, then English
+    for _recipients, _message, text in letters.values():
+        assert emails_in(text) == []
+        assert "TEST" in text
+
+
+def test_the_pdf_has_page_numbers_and_the_batch_manifest(smtp, petition, signatures):
+    call_command("deliver", petition="free-them", stdout=io.StringIO())
+    kyiv = Delivery.objects.get(embassy__city="Kyiv")
+    text = by_embassy_city(smtp)["Kyiv"][2]
+    ids = sorted([signatures["olena"].pk, signatures["hidden"].pk])
+    assert kyiv.manifest_sha256 == manifest_sha256(ids)
+    assert kyiv.manifest_sha256 in text.replace("\n", "")
+    assert "1 / 1" in text
+
+
+def test_not_live_everything_goes_to_the_test_recipient_marked_test(smtp, petition, signatures, settings):
+    settings.DELIVERY_LIVE = True  # the deployment allows it, but the petition is not switched live
+    call_command("deliver", petition="free-them", stdout=io.StringIO())
+
+    assert {tuple(r) for r, _ in smtp.messages} == {("organiser@example.org",)}
+    assert all(str(m["Subject"]).strip().startswith("[TEST]") for _, m in smtp.messages)
+    assert set(Delivery.objects.values_list("is_test", flat=True)) == {True}
+    # The hand-delivery embassy's letter is emailed to the organiser too, to see what would go out.
+    assert Delivery.objects.get(embassy__city="Bern").status == Delivery.Status.SENT
+
+
+def test_the_petitions_live_switch_alone_is_not_enough(smtp, petition, signatures, settings):
+    settings.DELIVERY_LIVE = False
+    Petition.objects.filter(pk=petition.pk).update(live_delivery=True)
+    call_command("deliver", petition="free-them", stdout=io.StringIO())
+    assert {tuple(r) for r, _ in smtp.messages} == {("organiser@example.org",)}
+
+
+def test_live_deliveries_go_to_the_embassies_once_even_after_test_deliveries(smtp, petition, signatures, settings):
+    call_command("deliver", petition="free-them", stdout=io.StringIO())  # test run first
+    smtp.messages.clear()
+    settings.DELIVERY_LIVE = True
+    Petition.objects.filter(pk=petition.pk).update(live_delivery=True)
+
+    call_command("deliver", petition="free-them", stdout=io.StringIO())
+
+    recipients = sorted(r[0] for r, _ in smtp.messages)
+    assert recipients == ["embassy-fr@example.org", "embassy-ua@example.org"]
+    # Targets without an email address get a printed letter, for hand or postal delivery.
+    for hand in (Delivery.objects.get(embassy__city="Bern", is_test=False),
+                 Delivery.objects.get(embassy__name__startswith="Ministry", is_test=False)):
+        assert hand.status == Delivery.Status.AWAITING_HANDOVER and hand.pdf_sha256
+        assert hand.channel == Delivery.Channel.HAND
+    # Every confirmed signature is in exactly one test and exactly one live delivery.
+    confirmed = Signature.objects.filter(status=Signature.Status.CONFIRMED).count()
+    assert DeliveryItem.objects.filter(is_test=True).count() == confirmed
+    assert DeliveryItem.objects.filter(is_test=False).count() == confirmed
+    kyiv = Delivery.objects.get(embassy__city="Kyiv", is_test=False)
+    message = next(m for r, m in smtp.messages if r == ["embassy-ua@example.org"])
+    assert message["Message-ID"] == kyiv.message_id
+    assert not str(message["Subject"]).strip().startswith("[TEST]")
+
+
+def test_a_second_run_sends_nothing_new(smtp, petition, signatures):
+    call_command("deliver", petition="free-them", stdout=io.StringIO())
+    call_command("deliver", petition="free-them", stdout=io.StringIO())
+    assert len(smtp.messages) == 4
+    assert Delivery.objects.count() == 4
+
+
+def test_new_signatures_go_out_in_the_next_batch(smtp, petition, signatures):
+    call_command("deliver", petition="free-them", stdout=io.StringIO())
+    late = SignatureFactory(petition=petition, country="UA", confirmed=True, first_name="Late", name_in_letter=True)
+    call_command("deliver", petition="free-them", stdout=io.StringIO())
+    assert len(smtp.messages) == 5
+    assert Delivery.objects.get(items__signature=late).signature_count == 1
+
+
+def test_a_temporary_refusal_is_retried_and_then_sent(smtp, petition, signatures):
+    smtp.handler.replies.extend(["451 4.7.1 Greylisted, try again"] * 4)
+    now = timezone.now()
+    call_command("deliver", petition="free-them", stdout=io.StringIO())
+    waiting = Delivery.objects.filter(status=Delivery.Status.AWAITING_RETRY)
+    assert waiting.count() == 4 and "451" in waiting.first().last_error
+    assert smtp.messages == []
+
+    ids = delivery.sweep(now=now + timedelta(seconds=delivery.RETRY_DELAYS[0] + 1), enqueue=False)
+    for pk in ids:
+        delivery.send(pk, now=now + timedelta(seconds=delivery.RETRY_DELAYS[0] + 1))
+
+    assert len(smtp.messages) == 4
+    assert set(Delivery.objects.values_list("status", "attempts")) == {(Delivery.Status.SENT, 2)}
+
+
+def test_a_retry_is_not_sent_before_its_time(smtp, petition, signatures):
+    smtp.handler.replies.append("451 4.7.1 Greylisted")
+    now = timezone.now()
+    first = delivery.plan(petition, now, enqueue=False)[0]
+    delivery.send(first.pk, now=now)
+    assert delivery.send(first.pk, now=now + timedelta(seconds=5)) is None
+    assert Delivery.objects.get(pk=first.pk).attempts == 1
+
+
+def test_a_permanent_refusal_fails_with_the_reply_and_returns_the_signatures(smtp, petition, signatures):
+    smtp.handler.replies.append("550 5.1.1 Mailbox unavailable")
+    first = delivery.plan(petition, enqueue=False)[0]
+    claimed = set(first.items.values_list("signature_id", flat=True))
+
+    delivery.send(first.pk)
+
+    failed = Delivery.objects.get(pk=first.pk)
+    assert failed.status == Delivery.Status.FAILED
+    assert "550" in failed.last_error and "Mailbox unavailable" in failed.last_error
+    assert failed.items.count() == 0 and failed.signature_count == len(claimed)
+    again = delivery.plan(petition, enqueue=False)
+    assert claimed <= set(DeliveryItem.objects.filter(delivery__in=again).values_list("signature_id", flat=True))
+
+
+def test_running_out_of_retries_is_a_recorded_failure(smtp, petition, signatures):
+    smtp.handler.replies.extend(["421 4.3.2 Service not available"] * 20)
+    first = delivery.plan(petition, enqueue=False)[0]
+    when = timezone.now()
+    for _ in range(len(delivery.RETRY_DELAYS) + 1):
+        when += timedelta(hours=7)
+        delivery.send(first.pk, now=when)
+    failed = Delivery.objects.get(pk=first.pk)
+    assert failed.status == Delivery.Status.FAILED
+    assert "gave up after 7 attempts" in failed.last_error
+    assert failed.items.count() == 0
+
+
+def test_an_unreachable_server_is_a_temporary_failure(petition, signatures, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9  # nothing listens there
+    first = delivery.plan(petition, enqueue=False)[0]
+    delivery.send(first.pk)
+    assert Delivery.objects.get(pk=first.pk).status == Delivery.Status.AWAITING_RETRY
+
+
+def test_cadence_and_pause_decide_what_is_due(smtp, petition, signatures):
+    now = timezone.now()
+    assert delivery.is_due(petition, now)
+    delivery.sweep(now=now, enqueue=False)
+    assert not delivery.is_due(petition, now + timedelta(hours=23))
+    assert delivery.is_due(petition, now + timedelta(hours=25))
+    Petition.objects.filter(pk=petition.pk).update(delivery_paused=True)
+    assert not delivery.is_due(Petition.objects.get(pk=petition.pk), now + timedelta(days=3))
+    Petition.objects.filter(pk=petition.pk).update(delivery_paused=False, delivery_cadence=Petition.Cadence.MANUAL)
+    assert not delivery.is_due(Petition.objects.get(pk=petition.pk), now + timedelta(days=30))
+
+
+def test_without_a_test_recipient_nothing_leaves(smtp, petition, signatures):
+    Petition.objects.filter(pk=petition.pk).update(test_recipient="")
+    call_command("deliver", petition="free-them", stdout=io.StringIO())
+    assert smtp.messages == [] and Delivery.objects.count() == 0
+
+
+def test_concurrent_planners_never_claim_a_signature_twice(petition, signatures):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs Postgres row locks")
+    barrier = threading.Barrier(4)
+
+    def planner():
+        barrier.wait()
+        delivery.plan(Petition.objects.get(pk=petition.pk), enqueue=False)
+        connection.close()
+
+    threads = [threading.Thread(target=planner) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    confirmed = Signature.objects.filter(status=Signature.Status.CONFIRMED).count()
+    assert DeliveryItem.objects.count() == confirmed
+    assert Delivery.objects.count() == 4
+
+
+def test_the_deliver_command_rejects_an_unknown_petition():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="No petition"):
+        call_command("deliver", petition="nope")
+
+
+# --- With the real worker and Redis ------------------------------------------------------------
+
+def start_worker(smtp, log_path):
+    db = connection.settings_dict
+    env = dict(os.environ)
+    env["DATABASE_URL"] = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env["EMAIL_URL"] = smtp.url
+    env.setdefault("SECRET_KEY", django_settings.SECRET_KEY)
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "campaign", "worker", "--pool=solo", "--without-mingle",
+         "--without-gossip", "--without-heartbeat", "--loglevel=INFO"],
+        cwd=django_settings.BASE_DIR, env=env, stdout=open(log_path, "a"), stderr=subprocess.STDOUT,  # noqa: SIM115
+    )
+
+
+@needs_services
+def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(smtp, petition, signatures, tmp_path):
+    from campaign.celery import app
+
+    app.conf.task_always_eager = False
+    held = threading.Event()
+    smtp.handler.hold = held  # the first letter hangs in SMTP until the worker is dead
+    worker = start_worker(smtp, tmp_path / "worker.log")
+    try:
+        planned = delivery.plan(petition)  # enqueues one task per embassy on commit
+        assert len(planned) == 4
+        # Kill the worker while the SMTP server holds its first letter's DATA.
+        assert smtp.handler.holding.wait(timeout=60), (tmp_path / "worker.log").read_text()
+        assert Delivery.objects.filter(status=Delivery.Status.INFLIGHT).count() == 1
+        worker.send_signal(signal.SIGKILL)
+        worker.wait(timeout=10)
+        held.set()
+
+        worker = start_worker(smtp, tmp_path / "worker.log")
+        # Time passes: an in-flight delivery older than the task time limit counts as abandoned,
+        # and the periodic sweep hands it to a worker again.
+        Delivery.objects.filter(status=Delivery.Status.INFLIGHT).update(
+            status_changed_at=timezone.now() - timedelta(seconds=django_settings.CELERY_TASK_TIME_LIMIT + 1)
+        )
+        delivery.sweep()
+        done = wait_for(lambda: Delivery.objects.filter(status=Delivery.Status.SENT).count() == 4, timeout=90)
+        assert done, (list(Delivery.objects.values_list("status", "attempts")), (tmp_path / "worker.log").read_text())
+    finally:
+        worker.kill()
+        worker.wait()
+
+    confirmed = set(Signature.objects.filter(status=Signature.Status.CONFIRMED).values_list("pk", flat=True))
+    sent = DeliveryItem.objects.filter(delivery__status=Delivery.Status.SENT)
+    delivered = list(sent.values_list("signature_id", flat=True))
+    assert sorted(delivered) == sorted(confirmed)  # each exactly once
+    assert len(smtp.messages) == 4  # the held letter was refused, then sent once by the new worker

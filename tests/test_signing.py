@@ -1,0 +1,438 @@
+"""Signing at the HTTP level: every rule of the confirmed-signature flow."""
+
+import re
+from datetime import timedelta
+
+import pytest
+import time_machine
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.html import escape
+
+from petitions import counting, signing
+from petitions.models import Petition, Signature
+
+from .checks import emails_in, third_party_loads
+from .factories import PetitionFactory, SignatureFactory
+
+# Real commits: emails and count updates are enqueued on commit, as in production.
+pytestmark = pytest.mark.django_db(transaction=True)
+
+LINK = re.compile(r"http://127\.0\.0\.1:8000(/\w\w/petitions/[\w-]+/(confirm|withdraw)/[^/\s\"<]+/)")
+
+
+@pytest.fixture
+def petition():
+    return PetitionFactory(title="Free Igor Kuznetsov", goal=100)
+
+
+def url(petition, name="detail", *args, lang="en"):
+    with translation.override(lang):
+        return reverse(f"petitions:{name}", args=[petition.slug, *args])
+
+
+def form_data(**overrides):
+    data = {
+        "first_name": "Olena", "last_name": "Petrenko", "email": "olena@example.org", "country": "UA",
+        "city": "Lviv", "organisation": "", "comment": "", "public_name": "full", "name_in_letter": "yes",
+    }
+    data.update(overrides)
+    return data
+
+
+def sign(client, petition, **overrides):
+    return client.post(url(petition), form_data(**overrides))
+
+
+def links(message, kind):
+    return [path for path, found in LINK.findall(message.body) if found == kind]
+
+
+def count_of(petition):
+    counting.update_counts()
+    return Petition.objects.get(pk=petition.pk).signature_count
+
+
+# --- The happy path -----------------------------------------------------------------------------
+
+def test_signing_records_a_pending_signature_and_emails_a_confirmation_link(client, petition, mailoutbox):
+    response = sign(client, petition)
+
+    assert response.status_code == 302
+    assert response["Location"] == url(petition, "check-email")
+    signature = Signature.objects.get()
+    assert signature.status == Signature.Status.PENDING
+    assert (signature.first_name, signature.country.code, signature.language) == ("Olena", "UA", "en")
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == ["olena@example.org"]
+    assert "Free Igor Kuznetsov" in mailoutbox[0].subject
+    assert len(links(mailoutbox[0], "confirm")) == 1
+    assert len(links(mailoutbox[0], "withdraw")) == 1
+    assert mailoutbox[0].alternatives[0][1] == "text/html"
+
+
+def test_opening_the_link_does_not_confirm_but_pressing_confirm_does(client, petition, mailoutbox):
+    sign(client, petition)
+    confirm_path = links(mailoutbox[0], "confirm")[0]
+
+    page = client.get(confirm_path)
+    assert page.status_code == 200
+    assert "Confirm" in page.text
+    assert Signature.objects.get().status == Signature.Status.PENDING  # a mail scanner's GET
+
+    response = client.post(confirm_path)
+    assert response.status_code == 302
+    assert response["Location"] == url(petition, "thanks")
+    assert Signature.objects.get().status == Signature.Status.CONFIRMED
+    assert count_of(petition) == 1
+
+
+def test_confirming_twice_counts_once(client, petition, mailoutbox):
+    sign(client, petition)
+    confirm_path = links(mailoutbox[0], "confirm")[0]
+    client.post(confirm_path)
+    first_confirmed_at = Signature.objects.get().confirmed_at
+
+    again = client.post(confirm_path)
+
+    assert again.status_code == 302
+    assert Signature.objects.get().confirmed_at == first_confirmed_at
+    assert count_of(petition) == 1
+    assert "already confirmed" in client.get(confirm_path).text
+
+
+def test_confirming_updates_the_count_without_waiting_for_the_periodic_task(client, petition, mailoutbox):
+    sign(client, petition)
+    with pytest.MonkeyPatch.context() as patch:
+        # Prove the confirmation itself schedules the update (eager Celery runs it at once).
+        patch.setattr(counting, "COUNT_UPDATE_DELAY", 0)
+        client.post(links(mailoutbox[0], "confirm")[0])
+    assert Petition.objects.get(pk=petition.pk).signature_count == 1
+
+
+def test_emails_go_out_in_the_signers_language(client, petition, mailoutbox):
+    client.post(url(petition, lang="uk"), form_data())
+    assert Signature.objects.get().language == "uk"
+    assert links(mailoutbox[0], "confirm")[0].startswith("/uk/")
+
+
+# --- Duplicates ---------------------------------------------------------------------------------
+
+def test_signing_again_with_the_same_email_in_any_case_or_spacing_adds_nothing(client, petition, mailoutbox):
+    first = sign(client, petition)
+    second = sign(client, petition, email="  OLENA@Example.org ", first_name="Someone")
+
+    assert (second.status_code, second["Location"]) == (first.status_code, first["Location"])
+    assert Signature.objects.count() == 1
+    assert Signature.objects.get().first_name == "Olena"
+    # Still pending: a fresh confirmation link to the address on record.
+    assert [m.to for m in mailoutbox] == [["olena@example.org"], ["olena@example.org"]]
+    assert len(links(mailoutbox[1], "confirm")) == 1
+
+
+def test_signing_again_after_confirming_sends_already_signed_and_counts_once(client, petition, mailoutbox):
+    sign(client, petition)
+    client.post(links(mailoutbox[0], "confirm")[0])
+
+    response = sign(client, petition, email="Olena@example.org")
+
+    assert response["Location"] == url(petition, "check-email")
+    assert "already signed" in mailoutbox[-1].subject
+    assert links(mailoutbox[-1], "confirm") == []
+    assert count_of(petition) == 1
+
+
+def test_the_response_never_reveals_whether_an_address_has_signed(client, petition, mailoutbox):
+    new = sign(client, petition, email="new@example.org")
+    SignatureFactory(petition=petition, email="old@example.org", confirmed=True)
+    old = sign(client, petition, email="old@example.org")
+    assert (new.status_code, new["Location"]) == (old.status_code, old["Location"])
+    def page(response):  # the same page but for the per-render CSRF token
+        return re.sub(r'value="[^"]+"', "", client.get(response["Location"]).text)
+
+    assert page(new) == page(old)
+
+
+# --- Expiry and bad links -----------------------------------------------------------------------
+
+def test_a_confirmation_link_expires_after_seven_days_and_a_fresh_one_can_be_had(client, petition, mailoutbox):
+    sign(client, petition)
+    old_link = links(mailoutbox[0], "confirm")[0]
+
+    with time_machine.travel(timezone.now() + timedelta(days=7, minutes=1)):
+        page = client.get(old_link)
+        assert page.status_code == 410
+        assert "expired" in page.text
+        assert client.post(old_link).status_code == 410
+        assert Signature.objects.get().status == Signature.Status.PENDING
+
+        fresh = client.post(old_link.replace("/confirm/", "/fresh-link/"))
+        assert fresh["Location"] == url(petition, "check-email")
+        new_link = links(mailoutbox[-1], "confirm")[0]
+        assert client.post(new_link).status_code == 302
+
+    assert Signature.objects.get().status == Signature.Status.CONFIRMED
+
+
+def test_a_link_within_seven_days_still_works(client, petition, mailoutbox):
+    sign(client, petition)
+    with time_machine.travel(timezone.now() + timedelta(days=6, hours=23)):
+        assert client.post(links(mailoutbox[0], "confirm")[0]).status_code == 302
+
+
+@pytest.mark.parametrize("token", ["x", "abc:def:ghi", "eyJzIjoxfQ:1tX:forged", "%00", "a" * 500])
+def test_forged_tokens_get_a_clear_page_not_an_error(client, petition, token):
+    SignatureFactory(petition=petition)
+    for name in ("confirm", "withdraw"):
+        response = client.get(url(petition, name, token))
+        assert response.status_code in {400, 404}
+        assert client.post(url(petition, name, token)).status_code in {400, 404}
+    assert not Signature.objects.filter(status=Signature.Status.CONFIRMED).exists()
+
+
+def test_another_petitions_token_does_not_work_here(client, petition):
+    other = PetitionFactory()
+    signature = SignatureFactory(petition=other)
+    token = signing.make_token(signature, signing.CONFIRM)
+
+    assert client.post(url(petition, "confirm", token)).status_code == 400
+    assert client.post(url(other, "confirm", token)).status_code == 302
+
+
+def test_a_withdraw_token_cannot_confirm(client, petition):
+    signature = SignatureFactory(petition=petition)
+    token = signing.make_token(signature, signing.WITHDRAW)
+    assert client.post(url(petition, "confirm", token)).status_code == 400
+    assert Signature.objects.get().status == Signature.Status.PENDING
+
+
+# --- Withdrawing --------------------------------------------------------------------------------
+
+def test_withdrawing_erases_the_person_and_drops_the_count_at_once(client, petition, mailoutbox):
+    sign(client, petition, organisation="Sotsialnyi Rukh", comment="Freedom!")
+    client.post(links(mailoutbox[0], "confirm")[0])
+    assert count_of(petition) == 1
+    withdraw_path = links(mailoutbox[0], "withdraw")[0]
+
+    page = client.get(withdraw_path)
+    assert page.status_code == 200 and Signature.objects.get().status == Signature.Status.CONFIRMED
+
+    response = client.post(withdraw_path)
+
+    assert response.status_code == 200
+    signature = Signature.objects.get()
+    assert signature.status == Signature.Status.WITHDRAWN
+    assert (signature.first_name, signature.last_name, signature.email) == ("", "", "")
+    assert (signature.city, signature.organisation, signature.comment, signature.ip_hash) == ("", "", "", "")
+    assert Petition.objects.get(pk=petition.pk).signature_count == 0  # no periodic task needed
+    # The old links are dead, and the address may sign again.
+    assert client.post(withdraw_path).status_code == 400
+    assert client.post(links(mailoutbox[0], "confirm")[0]).status_code == 400
+    sign(client, petition)
+    assert Signature.objects.filter(status=Signature.Status.PENDING).count() == 1
+
+
+# --- Bad input ----------------------------------------------------------------------------------
+
+BAD_INPUT = [
+    ("first_name", "", "This field is required."),
+    ("last_name", "", "This field is required."),
+    ("email", "", "This field is required."),
+    ("email", "not-an-email", "Enter a valid email address."),
+    ("email", "a@b", "Enter a valid email address."),
+    ("first_name", "x" * 101, "Ensure this value has at most 100 characters"),
+    ("city", "x" * 101, "Ensure this value has at most 100 characters"),
+    ("organisation", "x" * 201, "Ensure this value has at most 200 characters"),
+    ("comment", "x" * 1001, "Ensure this value has at most 1000 characters"),
+    ("country", "XX", "Select a valid choice."),
+    ("country", "", "This field is required."),
+    ("public_name", "everyone", "Select a valid choice."),
+    ("name_in_letter", "", "This field is required."),
+    ("name_in_letter", "maybe", "Select a valid choice."),
+    ("first_name", "Ol\x00ena", "Null characters are not allowed."),
+    ("last_name", "Pe\x07trenko", "Please remove the invisible or control characters."),
+    ("city", "Ky\u202eiv", "Please remove the invisible or control characters."),
+    ("comment", "Hello\x1b[31m", "Please remove the invisible or control characters."),
+]
+
+
+@pytest.mark.parametrize("field, value, message", BAD_INPUT, ids=[f"{f}:{m[:20]}" for f, _, m in BAD_INPUT])
+def test_bad_input_gets_a_message_next_to_the_field_and_changes_nothing(
+    client, petition, mailoutbox, field, value, message
+):
+    response = sign(client, petition, **{field: value})
+
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert any(message in error for error in form.errors[field]), form.errors
+    assert f'id="id_{field}_error"' in response.text  # tied to the field for screen readers
+    assert 'value="olena@example.org"' in response.text or field == "email"  # the form is refilled
+    assert Signature.objects.count() == 0
+    assert mailoutbox == []
+
+
+def test_a_missing_csrf_token_is_refused(petition):
+    client = Client(enforce_csrf_checks=True)
+    response = sign(client, petition)
+    assert response.status_code == 403
+    assert Signature.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "first, last",
+    [("Олена", "Петренко"), ("Ґалина", "Їжакевич"), ("Αθηνά", "Παπαδοπούλου"), ("فاطمة", "الزهراء"),
+     ("Zoë", "Ñúñez-Müller"), ("Siobhán", "O'Brien"), ("李", "小龍")],
+)
+def test_names_in_any_script_are_accepted_and_shown_as_written(client, petition, mailoutbox, first, last):
+    sign(client, petition, first_name=first, last_name=last)
+    client.post(links(mailoutbox[0], "confirm")[0])
+
+    signature = Signature.objects.get()
+    assert (signature.first_name, signature.last_name) == (first, last)
+    page = client.get(url(petition, "signatories"))
+    assert escape(f"{first} {last}") in page.text
+
+
+def test_the_country_is_preselected_from_the_language_only(client, petition):
+    assert client.get(url(petition, lang="uk")).context["form"]["country"].value() == "UA"
+    assert client.get(url(petition, lang="fr")).context["form"]["country"].value() == "FR"
+    assert client.get(url(petition, lang="ru")).context["form"]["country"].value() in (None, "")
+
+
+def test_a_closed_petition_takes_no_signatures(client, petition, mailoutbox):
+    Petition.objects.filter(pk=petition.pk).update(status=Petition.Status.CLOSED)
+    response = sign(client, petition)
+    assert response.status_code == 409
+    assert "not open for signatures" in response.text
+    assert Signature.objects.count() == 0
+
+
+def test_a_draft_petition_is_not_found(client, petition):
+    Petition.objects.filter(pk=petition.pk).update(status=Petition.Status.DRAFT)
+    assert client.get(url(petition)).status_code == 404
+    assert sign(client, petition).status_code == 404
+
+
+# --- Abuse --------------------------------------------------------------------------------------
+
+def test_the_honeypot_pretends_success_and_records_nothing(client, petition, mailoutbox):
+    response = sign(client, petition, website="http://spam.example")
+    assert response.status_code == 302
+    assert response["Location"] == url(petition, "check-email")
+    assert Signature.objects.count() == 0
+    assert mailoutbox == []
+
+
+def test_too_many_signatures_from_one_address_get_a_friendly_429(client, petition, settings):
+    settings.SIGN_RATE_BURST = "3/m"
+    statuses = [sign(client, petition, email=f"s{i}@example.org").status_code for i in range(5)]
+    assert statuses == [302, 302, 302, 429, 429]
+    page = sign(client, petition, email="s9@example.org")
+    assert "Too many attempts" in page.text
+    assert Signature.objects.count() == 3
+
+
+def test_the_limit_is_per_address_and_petition(client, petition, settings):
+    settings.SIGN_RATE_BURST = "1/m"
+    other = PetitionFactory()
+    assert sign(client, petition, email="a@example.org").status_code == 302
+    assert sign(client, other, email="a@example.org").status_code == 302
+    elsewhere = Client(REMOTE_ADDR="203.0.113.9")
+    assert sign(elsewhere, petition, email="b@example.org").status_code == 302
+    assert sign(client, petition, email="c@example.org").status_code == 429
+
+
+def test_the_sustained_limit_applies_over_the_hour(client, petition, settings):
+    settings.SIGN_RATE_BURST = "100/m"
+    settings.SIGN_RATE_SUSTAINED = "4/h"
+    statuses = [sign(client, petition, email=f"s{i}@example.org").status_code for i in range(6)]
+    assert statuses == [302, 302, 302, 302, 429, 429]
+
+
+def test_the_raw_ip_address_is_never_stored(client, petition):
+    Client(REMOTE_ADDR="198.51.100.23").post(url(petition), form_data())
+    signature = Signature.objects.get()
+    assert len(signature.ip_hash) == 64
+    values = " ".join(str(v) for v in Signature.objects.values().get().values())
+    assert "198.51.100.23" not in values
+
+
+def test_the_ip_hash_key_changes_every_day():
+    today = timezone.now()
+    assert signing.ip_hash("198.51.100.23", today) == signing.ip_hash("198.51.100.23", today)
+    assert signing.ip_hash("198.51.100.23", today) != signing.ip_hash("198.51.100.23", today + timedelta(days=1))
+    assert signing.ip_hash("198.51.100.23", today) != signing.ip_hash("198.51.100.24", today)
+
+
+# --- What the public sees -----------------------------------------------------------------------
+
+SCRIPT = "<script>alert(1)</script>"
+
+
+def test_everything_a_signer_typed_is_escaped_where_it_is_shown(client, petition, mailoutbox):
+    sign(client, petition, first_name=SCRIPT, last_name=SCRIPT, city=SCRIPT, organisation=SCRIPT, comment=SCRIPT)
+    client.post(links(mailoutbox[0], "confirm")[0])
+    counting.update_counts()
+
+    for page in (url(petition), url(petition, "signatories"), url(petition, "widget")):
+        html = client.get(page).text
+        assert SCRIPT not in html
+    assert escape(SCRIPT) in client.get(url(petition)).text  # the organisation is listed
+    assert SCRIPT not in mailoutbox[0].alternatives[0][0]  # the HTML email escapes too
+
+
+def test_only_names_the_signer_chose_to_show_appear_and_never_an_email(client, petition):
+    SignatureFactory(petition=petition, first_name="Full", last_name="Shown", public_name="full", confirmed=True)
+    SignatureFactory(petition=petition, first_name="Initial", last_name="Only", public_name="initial", confirmed=True)
+    SignatureFactory(petition=petition, first_name="Hidden", last_name="Person", public_name="hidden", confirmed=True)
+    SignatureFactory(petition=petition, first_name="Not", last_name="Confirmed", public_name="full")
+    counting.update_counts()
+
+    for page in (url(petition), url(petition, "signatories")):
+        html = client.get(page).text
+        assert "Full Shown" in html and "Initial O." in html
+        assert "Initial Only" not in html and "Hidden" not in html and "Not Confirmed" not in html
+        assert emails_in(html) == []
+
+
+def test_petition_pages_load_nothing_from_another_origin(client, petition):
+    SignatureFactory(petition=petition, public_name="full", confirmed=True)
+    for name in ("detail", "signatories", "widget", "check-email", "thanks"):
+        response = client.get(url(petition, name))
+        assert response.status_code == 200
+        assert third_party_loads(response.text) == [], name
+
+
+def test_the_petition_page_shows_the_count_goal_and_form(client, petition):
+    SignatureFactory.create_batch(3, petition=petition, confirmed=True)
+    counting.update_counts()
+    html = client.get(url(petition)).text
+    assert "3 signatures" in html
+    assert 'max="100"' in html and 'value="3"' in html
+    assert 'name="first_name"' in html
+
+
+def test_only_the_widget_may_be_framed(client, petition):
+    assert client.get(url(petition, "widget")).get("X-Frame-Options") is None
+    assert client.get(url(petition)).get("X-Frame-Options") == "DENY"
+    widget_code = client.get(url(petition)).text
+    assert '&lt;iframe src="http://testserver' + url(petition, "widget") + '"' in widget_code
+
+
+def test_signatories_are_paginated(client, petition):
+    SignatureFactory.create_batch(55, petition=petition, public_name="full", confirmed=True)
+    first = client.get(url(petition, "signatories"))
+    second = client.get(url(petition, "signatories") + "?page=2")
+    assert first.text.count("Anna Kowalska") == 50
+    assert second.text.count("Anna Kowalska") == 5
+    assert client.get(url(petition, "signatories") + "?page=x").status_code == 200
+
+
+def test_a_petition_of_a_draft_campaign_is_not_public(client, petition):
+    from campaign.models import Campaign
+
+    Campaign.objects.filter(pk=petition.campaign_id).update(status=Campaign.Status.DRAFT)
+    assert client.get(url(petition)).status_code == 404
+    assert sign(client, petition).status_code == 404
+    assert client.get(f"/api/petitions/{petition.slug}/").status_code == 404
