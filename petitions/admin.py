@@ -1,8 +1,20 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.db.models import Count
+from django.http import FileResponse, Http404, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django_countries.fields import Country
 from modeltranslation.admin import TranslationAdmin
 
+from . import delivery
 from .models import Accreditation, Delivery, Embassy, Petition, Signature
+from .pdf import render_letter
+from .routing import Router
+from .tasks import send_delivery
 
 
 class AccreditationInline(admin.TabularInline):
@@ -36,16 +48,108 @@ class PetitionAdmin(TranslationAdmin):
     search_fields = ["title", "slug", "summary"]
     prepopulated_fields = {"slug": ["title"]}
     autocomplete_fields = ["campaign", "fallback_embassy"]
-    readonly_fields = ["signature_count"]
+    readonly_fields = ["signature_count", "delivery_tools"]
+    actions = ["deliver_now"]
     fieldsets = [
         (None, {"fields": ["campaign", "title", "slug", "summary", "status", "opens_at", "closes_at", "goal"]}),
         (_("The letter"), {"fields": ["addressee", "appeal", "demands"]}),
         (
             _("Delivery"),
-            {"fields": ["delivery_cadence", "delivery_paused", "test_recipient", "live_delivery", "fallback_embassy"]},
+            {"fields": [
+                "delivery_cadence", "delivery_paused", "test_recipient", "live_delivery", "fallback_embassy",
+                "delivery_tools",
+            ]},
         ),
         (_("Count"), {"fields": ["signature_count"]}),
     ]
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:pk>/routing/", wrap(self.routing_view), name="petitions_petition_routing"),
+            path("<int:pk>/preview/<int:embassy_pk>/", wrap(self.preview_view), name="petitions_petition_preview"),
+            *super().get_urls(),
+        ]
+
+    @admin.display(description=_("delivery tools"))
+    def delivery_tools(self, obj):
+        if not obj.pk:
+            return "—"
+        mode = _("LIVE: letters go to the embassies") if obj.delivers_live else _(
+            "TEST: every letter goes to the test recipient"
+        )
+        return format_html(
+            '<strong>{}</strong><br><a href="{}">{}</a> · <a href="{}">{}</a>',
+            mode,
+            reverse("admin:petitions_petition_routing", args=[obj.pk]), _("Routing table and letter previews"),
+            reverse("admin:petitions_delivery_changelist") + f"?petition__id__exact={obj.pk}", _("Deliveries"),
+        )
+
+    def _petition_or_404(self, request, pk):
+        petition = self.get_queryset(request).filter(pk=pk).first()
+        if petition is None or not self.has_view_permission(request, petition):
+            raise Http404
+        return petition
+
+    def routing_view(self, request, pk):
+        """Which countries route where, how many signatures each, and which have no route."""
+        petition = self._petition_or_404(request, pk)
+        router = Router(petition)
+        confirmed = Signature.objects.filter(petition=petition, status=Signature.Status.CONFIRMED)
+        pending_test = delivery.undelivered(petition, is_test=True).values("country").annotate(n=Count("pk"))
+        pending_live = dict(
+            delivery.undelivered(petition, is_test=False).values_list("country").annotate(n=Count("pk"))
+        )
+        test_pending = {row["country"]: row["n"] for row in pending_test}
+        rows = []
+        for row in confirmed.values("country").annotate(n=Count("pk")).order_by("-n", "country"):
+            code = row["country"]
+            rows.append({
+                "country": Country(code), "count": row["n"], "embassy": router.route(code), "how": router.how(code),
+                "not_live_delivered": pending_live.get(code, 0), "not_test_delivered": test_pending.get(code, 0),
+            })
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "petition": petition,
+            "rows": rows,
+            "unrouted": sum(r["count"] for r in rows if r["embassy"] is None),
+            "title": _("Routing of %(petition)s") % {"petition": petition},
+        }
+        return TemplateResponse(request, "admin/petitions/petition/routing.html", context)
+
+    def preview_view(self, request, pk, embassy_pk):
+        """The letter this embassy would get now, rendered without sending or recording anything."""
+        petition = self._petition_or_404(request, pk)
+        embassy = Embassy.objects.filter(pk=embassy_pk).first()
+        if embassy is None:
+            raise Http404
+        router = Router(petition)
+        is_test = not petition.delivers_live
+        countries = [
+            code for code in delivery.undelivered(petition, is_test).values_list("country", flat=True).distinct()
+            if router.route(code) == embassy
+        ]
+        signatures = (
+            delivery.undelivered(petition, is_test).filter(country__in=countries)
+            .order_by("country", "last_name", "first_name", "pk")
+        )
+        draft = Delivery(
+            petition=petition, embassy=embassy, is_test=is_test,
+            channel=Delivery.Channel.EMAIL if embassy.email else Delivery.Channel.HAND,
+        )
+        pdf, _manifest, _count = render_letter(draft, signatures.iterator(chunk_size=2000))
+        response = HttpResponse(pdf, content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="preview-{petition.slug}-{embassy.pk}.pdf"'
+        return response
+
+    @admin.action(description=_("Deliver now (new signatures of the selected petitions)"))
+    def deliver_now(self, request, queryset):
+        planned = 0
+        for petition in queryset:
+            if self.has_change_permission(request, petition):
+                planned += len(delivery.sweep(petition=petition))
+        self.message_user(request, _("%(n)s deliveries queued.") % {"n": planned}, messages.SUCCESS)
 
 
 @admin.register(Signature)
@@ -64,20 +168,91 @@ class SignatureAdmin(admin.ModelAdmin):
     show_full_result_count = False
 
 
+class HandoverForm(forms.ModelForm):
+    """Recording a hand or postal delivery: when, and how."""
+
+    class Meta:
+        model = Delivery
+        fields = ["handed_over_at", "handover_note"]
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.instance.status != Delivery.Status.AWAITING_HANDOVER and self.has_changed():
+            raise forms.ValidationError(_("Only a letter waiting to be handed over can be recorded as handed over."))
+        if self.has_changed() and not cleaned.get("handed_over_at"):
+            self.add_error("handed_over_at", _("When was it handed over?"))
+        return cleaned
+
+
 @admin.register(Delivery)
 class DeliveryAdmin(admin.ModelAdmin):
+    form = HandoverForm
     list_display = [
         "__str__", "status", "channel", "is_test", "signature_count", "attempts", "created_at", "sent_at",
+        "letter_link",
     ]
     list_filter = ["status", "channel", "is_test", "petition"]
     list_select_related = ["petition", "embassy"]
     search_fields = ["embassy__name", "embassy__city", "message_id", "pdf_sha256", "manifest_sha256"]
-    autocomplete_fields = ["petition", "embassy"]
     readonly_fields = [
-        "signature_count", "pdf", "pdf_sha256", "manifest_sha256", "message_id", "attempts", "last_error",
-        "created_at", "sent_at", "recipient", "item_count",
+        "petition", "embassy", "status", "channel", "is_test", "recipient", "signature_count", "letter_link",
+        "pdf_sha256", "manifest_sha256", "message_id", "attempts", "last_error", "created_at", "sent_at",
+        "item_count",
     ]
+    fieldsets = [
+        (None, {"fields": ["petition", "embassy", "status", "channel", "is_test", "recipient", "signature_count"]}),
+        (_("The letter"), {"fields": ["letter_link", "pdf_sha256", "manifest_sha256", "message_id"]}),
+        (_("Sending"), {"fields": ["attempts", "last_error", "created_at", "sent_at", "item_count"]}),
+        (_("Hand or postal delivery"), {"fields": ["handed_over_at", "handover_note"]}),
+    ]
+    actions = ["retry"]
+
+    def has_add_permission(self, request):
+        return False  # deliveries are planned by the system, never typed in
+
+    def get_urls(self):
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:pk>/letter.pdf", wrap(self.letter_view), name="petitions_delivery_letter"),
+            *super().get_urls(),
+        ]
+
+    def letter_view(self, request, pk):
+        """The stored letter. Letters name people: only through the admin, never a public URL."""
+        found = self.get_queryset(request).filter(pk=pk).first()
+        if found is None or not found.pdf or not self.has_view_permission(request, found):
+            raise Http404
+        response = FileResponse(found.pdf.open("rb"), content_type="application/pdf")
+        response["Content-Disposition"] = f'inline; filename="letter-{found.pk}.pdf"'
+        return response
+
+    @admin.display(description=_("letter (PDF)"))
+    def letter_link(self, obj):
+        if not obj.pdf:
+            return "—"
+        return format_html('<a href="{}">{}</a>', reverse("admin:petitions_delivery_letter", args=[obj.pk]), _("PDF"))
 
     @admin.display(description=_("signatures linked"))
     def item_count(self, obj):
         return obj.items.count()
+
+    def save_model(self, request, obj, form, change):
+        if change and form.has_changed() and obj.status == Delivery.Status.AWAITING_HANDOVER:
+            delivery.record_handover(obj, obj.handover_note, obj.handed_over_at)
+        else:
+            super().save_model(request, obj, form, change)
+
+    @admin.action(description=_("Retry now (waiting or failed deliveries)"))
+    def retry(self, request, queryset):
+        retried = 0
+        for item in queryset.filter(status__in=[Delivery.Status.AWAITING_RETRY, Delivery.Status.FAILED]):
+            if not self.has_change_permission(request, item):
+                continue
+            if item.status == Delivery.Status.FAILED:
+                # Its signatures went back to the pool: plan them afresh for this petition.
+                retried += len(delivery.sweep(petition=item.petition))
+            else:
+                Delivery.objects.filter(pk=item.pk).update(status_changed_at=timezone.now())
+                send_delivery.delay_on_commit(item.pk)
+                retried += 1
+        self.message_user(request, _("%(n)s deliveries queued.") % {"n": retried}, messages.SUCCESS)

@@ -41,6 +41,17 @@ def delivery_totals(petition):
     return {"appeals": totals["appeals"] or 0, "embassies": totals["embassies"], "last": last}
 
 
+def delivered(petition):
+    """Live letters that were sent or handed over, for the public delivery log."""
+    return (
+        Delivery.objects.filter(petition=petition, is_test=False, status__in=DELIVERED)
+        .select_related("embassy")
+        .only("embassy", "status", "channel", "signature_count", "sent_at", "handed_over_at",
+              "pdf_sha256", "manifest_sha256", "petition_id")
+        .order_by("-sent_at", "-handed_over_at", "-pk")
+    )
+
+
 def counts_by_country(petition):
     rows = (
         Signature.objects.filter(petition=petition, status=Signature.Status.CONFIRMED)

@@ -13,4 +13,5 @@ urlpatterns = [
     path("petitions/<slug:slug>/withdraw/<str:token>/", views.withdraw, name="withdraw"),
     path("petitions/<slug:slug>/signatories/", views.signatories, name="signatories"),
     path("petitions/<slug:slug>/widget/", views.widget, name="widget"),
+    path("petitions/<slug:slug>/deliveries/", views.deliveries, name="deliveries"),
 ]

@@ -150,3 +150,13 @@ def widget(request, slug):
         request, "petitions/widget.html",
         {"petition": petition, "sign_url": request.build_absolute_uri(petition.get_absolute_url())},
     )
+
+
+def deliveries(request, slug):
+    """The public delivery log: each letter that reached an embassy. No personal data."""
+    petition = get_petition(slug)
+    delivered = publication.delivered(petition)
+    return render(
+        request, "petitions/deliveries.html",
+        {"petition": petition, "deliveries": delivered, "totals": publication.delivery_totals(petition)},
+    )

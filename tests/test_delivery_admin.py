@@ -1,0 +1,144 @@
+"""Organisers' delivery tools in admin, and the public delivery log."""
+
+import io
+
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from petitions import delivery
+from petitions.models import Delivery, DeliveryItem, Embassy, Petition, Signature
+
+from .checks import emails_in
+from .factories import PetitionFactory, SignatureFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def petition():
+    Embassy.objects.create(country="UA", city="Kyiv", email="embassy-ua@example.org")
+    Embassy.objects.create(country="PL", city="Warsaw")
+    petition = PetitionFactory(slug="free-them", test_recipient="organiser@example.org")
+    SignatureFactory(petition=petition, first_name="Олена", last_name="Петренко", country="UA",
+                     name_in_letter=True, confirmed=True)
+    SignatureFactory(petition=petition, first_name="Anna", last_name="Nowak", country="PL",
+                     name_in_letter=True, confirmed=True)
+    SignatureFactory(petition=petition, first_name="Kofi", last_name="Mensah", country="GH", confirmed=True)
+    return petition
+
+
+@pytest.fixture
+def admin_client(client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("root", "root@example.org", "pw"))
+    return client
+
+
+def pdf_text(content):
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages)
+
+
+def test_the_routing_table_shows_where_each_country_goes_and_what_has_no_route(admin_client, petition):
+    response = admin_client.get(reverse("admin:petitions_petition_routing", args=[petition.pk]))
+    assert response.status_code == 200
+    rows = {row["country"].code: row for row in response.context["rows"]}
+    assert rows["UA"]["embassy"].city == "Kyiv" and rows["UA"]["how"] == "resident"
+    assert rows["GH"]["embassy"] is None and rows["GH"]["how"] == "none"
+    assert response.context["unrouted"] == 1
+    assert "no route" in response.text
+
+
+def test_previewing_a_letter_renders_it_without_sending_or_claiming(admin_client, petition, mailoutbox):
+    kyiv = Embassy.objects.get(city="Kyiv")
+    response = admin_client.get(reverse("admin:petitions_petition_preview", args=[petition.pk, kyiv.pk]))
+    assert response["Content-Type"] == "application/pdf"
+    text = pdf_text(response.content)
+    assert "Олена Петренко" in text and "Anna Nowak" not in text and "TEST" in text
+    assert Delivery.objects.count() == 0 and DeliveryItem.objects.count() == 0 and mailoutbox == []
+
+
+def test_deliver_now_sends_the_selected_petitions_letters(admin_client, petition, mailoutbox):
+    Petition.objects.filter(pk=petition.pk).update(delivery_cadence=Petition.Cadence.MANUAL)
+    response = admin_client.post(
+        reverse("admin:petitions_petition_changelist"),
+        {"action": "deliver_now", "_selected_action": [petition.pk]}, follow=True,
+    )
+    assert "2 deliveries queued" in response.text
+    assert sorted(m.to[0] for m in mailoutbox) == ["organiser@example.org"] * 2
+    assert set(Delivery.objects.values_list("status", flat=True)) == {Delivery.Status.SENT}
+
+
+def test_the_stored_letter_downloads_only_through_the_admin(admin_client, client, petition):
+    delivery.sweep(petition=petition)
+    sent = Delivery.objects.get(embassy__city="Kyiv")
+    url = reverse("admin:petitions_delivery_letter", args=[sent.pk])
+
+    response = admin_client.get(url)
+    assert response.status_code == 200
+    assert "Олена Петренко" in pdf_text(b"".join(response.streaming_content))
+    assert str(settings.MEDIA_ROOT) not in sent.pdf.path  # never under the public media URL
+    admin_client.logout()
+    assert client.get(url).status_code == 302  # to the login page
+
+
+def test_recording_a_hand_delivery(admin_client, petition, settings):
+    settings.DELIVERY_LIVE = True
+    Petition.objects.filter(pk=petition.pk).update(live_delivery=True)
+    delivery.sweep(petition=Petition.objects.get(pk=petition.pk))
+    warsaw = Delivery.objects.get(embassy__city="Warsaw")
+    assert warsaw.status == Delivery.Status.AWAITING_HANDOVER
+
+    response = admin_client.post(
+        reverse("admin:petitions_delivery_change", args=[warsaw.pk]),
+        {"handed_over_at_0": "2026-12-15", "handed_over_at_1": "12:00:00",
+         "handover_note": "Handed to the duty officer at the gate during the picket"},
+    )
+    assert response.status_code == 302
+    warsaw.refresh_from_db()
+    assert warsaw.status == Delivery.Status.HANDED_OVER
+    assert warsaw.handover_note.startswith("Handed to the duty officer")
+
+
+def test_a_letter_sent_by_email_cannot_be_recorded_as_handed_over(admin_client, petition):
+    delivery.sweep(petition=petition)
+    sent = Delivery.objects.get(embassy__city="Kyiv")
+    response = admin_client.post(
+        reverse("admin:petitions_delivery_change", args=[sent.pk]),
+        {"handed_over_at_0": "2026-12-15", "handed_over_at_1": "12:00:00", "handover_note": "x"},
+    )
+    assert response.status_code == 200
+    assert "Only a letter waiting to be handed over" in response.text
+    assert Delivery.objects.get(pk=sent.pk).status == Delivery.Status.SENT
+
+
+def test_retry_now_requeues_a_waiting_delivery(admin_client, petition, mailoutbox):
+    first = delivery.plan(petition, enqueue=False)[0]
+    Delivery.objects.filter(pk=first.pk).update(
+        status=Delivery.Status.AWAITING_RETRY, status_changed_at=timezone.now() + timezone.timedelta(hours=1)
+    )
+    admin_client.post(
+        reverse("admin:petitions_delivery_changelist"), {"action": "retry", "_selected_action": [first.pk]}
+    )
+    assert Delivery.objects.get(pk=first.pk).status == Delivery.Status.SENT
+    assert len(mailoutbox) == 1
+
+
+def test_the_public_delivery_log_lists_live_deliveries_without_personal_data(client, petition, settings):
+    delivery.sweep(petition=petition)  # test deliveries: never public
+    assert "No letters have been delivered yet" in client.get("/en/petitions/free-them/deliveries/").text
+    settings.DELIVERY_LIVE = True
+    Petition.objects.filter(pk=petition.pk).update(live_delivery=True)
+    delivery.sweep(petition=Petition.objects.get(pk=petition.pk))
+
+    page = client.get("/en/petitions/free-them/deliveries/").text
+    kyiv = Delivery.objects.get(embassy__city="Kyiv", is_test=False)
+    assert kyiv.pdf_sha256 in page
+    assert "Олена" not in page and "Петренко" not in page and emails_in(page) == []
+    detail = client.get("/en/petitions/free-them/").text
+    assert "1 appeal has been delivered to 1 embassies" in detail
+    data = client.get("/api/petitions/free-them/").json()
+    assert data["deliveries"]["appeals_delivered"] == 1
+    # Ghana has no embassy and this petition no fallback: that signature waits in the pool.
+    assert Signature.objects.filter(delivery_items__is_test=False).count() == 2
