@@ -76,3 +76,11 @@ def run_deliveries():
 def send_delivery(delivery_id):
     """Render, send and record one letter. Idempotent: a final or in-flight delivery is skipped."""
     delivery.send(delivery_id)
+
+
+@shared_task(acks_late=True)
+def purge_personal_data():
+    """Daily (beat): anonymise signers of petitions past their retention period."""
+    from . import retention
+
+    return {str(pk): n for pk, n in retention.purge().items()}

@@ -1,0 +1,73 @@
+"""Personal data is anonymised a fixed time after a petition closes and its deliveries are done."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from petitions import counting, retention
+from petitions.models import Delivery, Embassy, Petition, Signature
+
+from .factories import PetitionFactory, SignatureFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def closed_petition(settings):
+    settings.PERSONAL_DATA_RETENTION_DAYS = 30
+    petition = PetitionFactory(opens_at=timezone.now() - timedelta(days=200))
+    Petition.objects.filter(pk=petition.pk).update(closes_at=timezone.now() - timedelta(days=31))
+    return Petition.objects.get(pk=petition.pk)
+
+
+def test_names_become_initials_or_nothing_and_contacts_are_erased(closed_petition):
+    full = SignatureFactory(petition=closed_petition, first_name="Олена", last_name="Петренко",
+                            public_name="full", city="Lviv", organisation="Union", ip_hash="a" * 64,
+                            confirmed=True)
+    hidden = SignatureFactory(petition=closed_petition, first_name="Secret", last_name="Person",
+                              public_name="hidden", comment="hello", confirmed=True)
+    counting.update_counts()
+
+    call_command("purge_personal_data")
+
+    full.refresh_from_db()
+    hidden.refresh_from_db()
+    assert (full.first_name, full.last_name) == ("О.", "П.")
+    assert (hidden.first_name, hidden.last_name) == ("", "")
+    for signature in (full, hidden):
+        assert (signature.email, signature.ip_hash, signature.city, signature.organisation, signature.comment) == (
+            "", "", "", "", ""
+        )
+        assert signature.status == Signature.Status.CONFIRMED and signature.country.code == "PL"
+    counting.recount()
+    assert Petition.objects.get(pk=closed_petition.pk).signature_count == 2  # counts survive
+
+
+def test_an_open_petition_or_one_closed_recently_keeps_its_data(settings):
+    settings.PERSONAL_DATA_RETENTION_DAYS = 30
+    open_one = SignatureFactory(confirmed=True)
+    recent = PetitionFactory(opens_at=timezone.now() - timedelta(days=60))
+    Petition.objects.filter(pk=recent.pk).update(closes_at=timezone.now() - timedelta(days=29))
+    recent_signature = SignatureFactory(petition=recent, confirmed=True)
+
+    assert retention.purge() == {}
+    for signature in (open_one, recent_signature):
+        signature.refresh_from_db()
+        assert signature.email
+
+
+def test_data_stays_while_a_letter_is_still_to_be_delivered(closed_petition):
+    signature = SignatureFactory(petition=closed_petition, confirmed=True)
+    Delivery.objects.create(petition=closed_petition, embassy=Embassy.objects.create(country="PL"),
+                            status=Delivery.Status.AWAITING_HANDOVER)
+    assert retention.purge() == {}
+    signature.refresh_from_db()
+    assert signature.email
+
+
+def test_running_it_again_changes_nothing(closed_petition):
+    SignatureFactory(petition=closed_petition, confirmed=True)
+    assert list(retention.purge().values()) == [1]
+    assert list(retention.purge().values()) == [0]
