@@ -5,7 +5,7 @@ PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint check messages clean
+.PHONY: run test install lint deliver clean
 
 $(UV):
 	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
@@ -32,6 +32,11 @@ run: install
 test: export SECRET_KEY ?= insecure-key-for-tests-only
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## deliver: plan and send the deliveries that are due, now (no worker needed)
+deliver: export DEBUG ?= true
+deliver: install
+	$(PY) manage.py deliver
 
 lint: install
 	$(PY) -m ruff check .
