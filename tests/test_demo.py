@@ -10,6 +10,10 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import translation
+from django.utils.html import escape
+from modeltranslation.translator import translator
 
 from campaign.demo import EMBASSIES, load_demo
 from campaign.models import Campaign, CampaignPrisoner, Organisation, SolidarityAction
@@ -48,6 +52,15 @@ DEMO_MODELS = [
     CaseEvent, Organisation, Campaign, CampaignPrisoner, Campaign.organisations.through,
     SolidarityAction, SolidarityAction.organisers.through, Embassy, Accreditation, Petition,
 ]
+
+
+@pytest.fixture(autouse=True)
+def english():
+    """The test client leaves the last request's language active in the thread, and lookups on
+    translated fields (`name__in=...`) use the active language: start every test in English."""
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
@@ -371,3 +384,246 @@ def test_import_embassies_after_load_demo_updates_nothing_and_duplicates_no_demo
     assert Petition.objects.get().fallback_embassy.name == MFA_NAME
     missions_in_file = len(SHARED_FILE.read_text(encoding="utf-8").splitlines()) - 1  # header
     assert Embassy.objects.count() <= missions_in_file + 1  # each mission once, plus the MFA
+
+
+# --- Translations --------------------------------------------------------------------------------
+
+LANGUAGES = ["en", "uk", "ru", "fr"]
+TRANSLATED_MODELS = [Campaign, SolidarityAction, Petition, Prisoner, CriminalCase, CaseEvent]
+CYRILLIC = re.compile(r"[А-Яа-яЁёІіЇїЄєҐґ]")
+ONLY_UKRAINIAN = re.compile(r"[ІіЇїЄєҐґ]")
+ONLY_RUSSIAN = re.compile(r"[ЫыЭэЁёЪъ]")
+FRENCH_SPACE_BEFORE = re.compile(r" [:;!?»]|« ")
+
+
+def translated_fields(model):
+    return list(translator.get_options_for_model(model).fields)
+
+
+def columns(model, language):
+    return [f"{name}_{language}" for name in translated_fields(model)]
+
+
+def in_language(language, get):
+    with translation.override(language):
+        return get()
+
+
+def campaign_and_petition(language):
+    with translation.override(language):
+        return Campaign.objects.get().title, Petition.objects.get().appeal
+
+
+def translated_rows(model):
+    """Every translated column of the model's rows, English included, by name (`.values()` would
+    give the active language's under the plain field name)."""
+    return list(model.objects.order_by("pk").values(
+        "pk", *(column for language in LANGUAGES for column in columns(model, language))
+    ))
+
+
+def translations_snapshot():
+    return {model._meta.label: translated_rows(model) for model in TRANSLATED_MODELS}
+
+
+def forget_translations():
+    """The demo as a run from before the translations left it: English only."""
+    for model in TRANSLATED_MODELS:
+        model.objects.update(
+            **{column: None for column in columns(model, "uk") + columns(model, "fr")},
+            **{column: "" for column in columns(model, "ru")},
+        )
+
+
+def test_a_ukrainian_visitor_reads_the_campaign_and_the_appeal_in_ukrainian(demo):
+    uk, ru, en = (campaign_and_petition(language) for language in ("uk", "ru", "en"))
+    for ukrainian, russian, english in zip(uk, ru, en, strict=True):
+        assert CYRILLIC.search(ukrainian)
+        assert ukrainian not in (russian, english)
+    title, appeal = uk
+    assert "Ігорю Кузнєцову" in title
+    assert ONLY_UKRAINIAN.search(appeal) and not ONLY_RUSSIAN.search(appeal)
+
+
+def test_a_russian_visitor_reads_the_campaign_and_the_appeal_in_russian(demo):
+    ru, uk, en = (campaign_and_petition(language) for language in ("ru", "uk", "en"))
+    for russian, ukrainian, english in zip(ru, uk, en, strict=True):
+        assert CYRILLIC.search(russian)
+        assert russian not in (ukrainian, english)
+    title, appeal = ru
+    assert "Игорю Кузнецову" in title
+    assert ONLY_RUSSIAN.search(appeal) and not ONLY_UKRAINIAN.search(appeal)
+
+
+def test_a_french_visitor_reads_the_campaign_and_the_appeal_in_french(demo):
+    fr, en = campaign_and_petition("fr"), campaign_and_petition("en")
+    for french, english in zip(fr, en, strict=True):
+        assert french != english
+        assert not CYRILLIC.search(french)
+    assert "Kouznetsov" in fr[0] and "Kouznetsov" in fr[1]
+
+
+def test_the_letter_to_the_embassies_has_a_formal_russian_appeal_addressee_and_demands(demo):
+    petition = Petition.objects.get()
+    assert petition.appeal_ru and CYRILLIC.search(petition.appeal_ru)
+    assert petition.appeal_ru.startswith("Ваше Превосходительство!")
+    assert "ч. 1.1 ст. 212 УК РФ" in petition.appeal_ru
+    assert petition.addressee_ru == "Послу Российской Федерации"
+    assert petition.title_ru and CYRILLIC.search(petition.title_ru)
+    assert all(CYRILLIC.search(demand) for demand in petition.demands_ru.splitlines())
+
+
+def test_every_language_has_as_many_demands_as_english_one_per_line(demo):
+    petition = Petition.objects.get()
+    counts = {
+        language: len([line for line in getattr(petition, f"demands_{language}").splitlines() if line.strip()])
+        for language in LANGUAGES
+    }
+    assert counts == dict.fromkeys(LANGUAGES, len(petition.demand_list))
+    assert len(petition.demand_list) == 5
+
+
+def test_every_prisoner_has_a_name_in_all_four_languages(demo):
+    for prisoner in Prisoner.objects.all():
+        names = {language: getattr(prisoner, f"name_{language}") for language in LANGUAGES}
+        assert all(names.values()), prisoner.slug
+        assert names["ru"] == prisoner.name_original
+        assert CYRILLIC.search(names["uk"]) and not CYRILLIC.search(names["fr"])
+    kuznetsov, polyudova = (
+        Prisoner.objects.get(slug=slug) for slug in ("igor-kuznetsov", "darya-polyudova")
+    )
+    assert (kuznetsov.name_uk, kuznetsov.name_fr) == ("Ігор Кузнєцов", "Igor Kouznetsov")
+    assert (polyudova.name_uk, polyudova.name_fr) == ("Дар'я Полюдова", "Daria Polioudova")
+    assert in_language("uk", lambda: str(Prisoner.objects.get(slug="alena-krylova").name)) == (
+        "Альона Крилова"
+    )
+
+
+def test_every_translated_field_of_the_demo_is_filled_in_every_language(demo):
+    for model in TRANSLATED_MODELS:
+        for row in translated_rows(model):
+            for name in translated_fields(model):
+                for language in LANGUAGES:
+                    assert (row[f"{name}_{language}"] or "").strip(), (model.__name__, row["pk"], name, language)
+                for language in ("uk", "ru"):
+                    assert CYRILLIC.search(row[f"{name}_{language}"]), (model.__name__, name, language)
+
+
+def test_every_translation_fits_its_column_on_any_database(demo):
+    for model in TRANSLATED_MODELS:
+        for row in translated_rows(model):
+            for name in translated_fields(model):
+                for language in LANGUAGES:
+                    column = model._meta.get_field(f"{name}_{language}")
+                    if column.max_length:
+                        assert len(row[column.name]) <= column.max_length, (model.__name__, column.name)
+
+
+def test_undated_events_say_so_in_every_language(demo):
+    for event in CaseEvent.objects.exclude(date="2021-09-16"):
+        assert "точної дати" in event.description_uk
+        assert "Точная дата" in event.description_ru
+        assert "date exacte" in event.description_fr
+
+
+def test_french_text_has_no_break_spaces_before_double_punctuation_and_inside_guillemets(demo):
+    campaign, petition = Campaign.objects.get(), Petition.objects.get()
+    for text in (campaign.story_fr, petition.appeal_fr, petition.summary_fr, CriminalCase.objects.get(
+        slug=RIOT_CASE
+    ).title_fr):
+        assert not FRENCH_SPACE_BEFORE.search(text), text
+    assert "«\u00a0Que faire\u00a0!\u00a0»" in CriminalCase.objects.get(slug=RIOT_CASE).title_fr
+
+
+def test_the_demo_is_loaded_in_english_columns_whatever_language_is_active():
+    with translation.override("uk"):
+        load_demo()
+    campaign = Campaign.objects.get()
+    assert campaign.title_en == "Freedom for Igor Kuznetsov, Darya Polyudova and their comrades"
+    assert campaign.title_uk.startswith("Свободу Ігорю Кузнєцову")
+    assert Prisoner.objects.get(slug="igor-kuznetsov").name_en == "Igor Kuznetsov"
+
+
+def test_the_ukrainian_campaign_page_shows_the_ukrainian_title(demo, client):
+    campaign = Campaign.objects.get()
+    with translation.override("uk"):
+        path = reverse("campaign:detail", args=[campaign.slug])
+    assert path == f"/uk/campaigns/{campaign.slug}/"
+
+    response = client.get(path)
+
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "'" in campaign.title_uk  # Дар'ї: the page escapes the apostrophe
+    assert escape(campaign.title_uk) in html
+    assert escape(campaign.title_en) not in html
+
+
+def test_an_english_only_demo_from_an_older_run_gets_its_translations_filled(demo):
+    expected = translations_snapshot()
+    forget_translations()
+    # An organiser's edits since the older run: a status, the petition's state, an English rewrite.
+    Prisoner.objects.filter(slug="igor-kuznetsov").update(
+        status=Prisoner.Status.RELEASED, summary_en="Released in 2022."
+    )
+    Petition.objects.update(status=Petition.Status.CLOSED)
+    english_before = {
+        label: [{key: value for key, value in row.items() if key.endswith("_en")} for row in rows]
+        for label, rows in translations_snapshot().items()
+    }
+
+    again = load_demo()
+
+    assert again.counts["Prisoner translations"]["created"] == 14
+    assert again.counts["Campaign translations"]["created"] == 1
+    assert again.counts["Petition translations"]["created"] == 1
+    assert again.counts["CaseEvent translations"]["created"] == CaseEvent.objects.count()
+    assert again.counts["Prisoner"] == {"unchanged": 14}
+    after = translations_snapshot()
+    assert {
+        label: [{key: value for key, value in row.items() if key.endswith("_en")} for row in rows]
+        for label, rows in after.items()
+    } == english_before
+    kuznetsov = Prisoner.objects.get(slug="igor-kuznetsov")
+    assert kuznetsov.status == Prisoner.Status.RELEASED
+    assert Petition.objects.get().status == Petition.Status.CLOSED
+    # His rewritten English summary is not contradicted by a translation of the old one.
+    assert not any((kuznetsov.summary_uk, kuznetsov.summary_ru, kuznetsov.summary_fr))
+    assert in_language("uk", lambda: Prisoner.objects.get(slug="igor-kuznetsov").summary) == "Released in 2022."
+    # Everything else is exactly what a fresh load writes.
+    for label, rows in expected.items():
+        for row, now in zip(rows, after[label], strict=True):
+            for column, value in row.items():
+                if label == "prisoners.Prisoner" and now["pk"] == kuznetsov.pk and column.startswith("summary"):
+                    continue
+                assert now[column] == value, (label, column)
+    assert Petition.objects.get().appeal_ru.startswith("Ваше Превосходительство!")
+
+    with CaptureQueriesContext(connection) as queries:
+        third = load_demo()
+    assert third.created == 0
+    assert not [query for query in queries if query["sql"].lstrip().upper().startswith("UPDATE")]
+
+
+def test_a_translation_an_organiser_edited_or_added_survives_a_second_run(demo):
+    Campaign.objects.update(title_uk="Свободу політв'язням Кузнєцову й Полюдовій")
+    Prisoner.objects.filter(slug="kirill-kotov").update(biography_fr="Biographie revue par l'équipe.")
+    before = snapshot()
+
+    again = load_demo()
+
+    assert again.created == 0
+    assert Campaign.objects.get().title_uk == "Свободу політв'язням Кузнєцову й Полюдовій"
+    assert Prisoner.objects.get(slug="kirill-kotov").biography_fr == "Biographie revue par l'équipe."
+    assert snapshot() == before
+
+
+def test_only_the_missing_translations_of_a_row_are_filled(demo):
+    Campaign.objects.update(title_uk="Власна назва організаторки", summary_uk=None, story_fr="")
+
+    load_demo()
+
+    campaign = Campaign.objects.get()
+    assert campaign.title_uk == "Власна назва організаторки"
+    assert campaign.summary_uk.startswith("У Росії за переконання переслідують")
+    assert campaign.story_fr.startswith("Igor Kouznetsov, syndicaliste")

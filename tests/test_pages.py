@@ -392,10 +392,10 @@ def test_ukrainian_pages_are_marked_as_ukrainian(demo, client):
 
 
 def test_ukrainian_page_shows_ukrainian_content_falling_back_to_english(demo, client):
-    Campaign.objects.filter(pk=demo.pk).update(title_uk="Свобода Ігорю Кузнєцову")
+    Campaign.objects.filter(pk=demo.pk).update(title_uk="Свобода Ігорю Кузнєцову", summary_uk="")
     html = get_ok(client, url("campaign:detail", CAMPAIGN_SLUG, lang="uk"))
     assert "<h1>Свобода Ігорю Кузнєцову</h1>" in html
-    assert escape(demo.summary) in html  # no Ukrainian summary yet: the English one
+    assert escape(demo.summary_en) in html  # no Ukrainian summary: the English one
 
 
 def test_content_is_escaped_everywhere(demo, client):
