@@ -1,30 +1,61 @@
+from django import forms
 from django.contrib import admin
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
 from .models import Campaign, CampaignPrisoner, Membership, Organisation, SolidarityAction
+from .permissions import CampaignScopedAdmin, CampaignScopedInline
+
+
+class MembershipForm(forms.ModelForm):
+    """Organisers are added by the email of their (existing) staff account: editors cannot
+    browse the list of all users."""
+
+    user_email = forms.EmailField(label=_("organiser's email"))
+
+    class Meta:
+        model = Membership
+        fields = ["user_email", "campaign", "role"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["user_email"].initial = self.instance.user.email
+
+    def clean_user_email(self):
+        email = self.cleaned_data["user_email"]
+        users = get_user_model().objects.filter(email__iexact=email, is_active=True, is_staff=True)
+        if users.count() != 1:
+            raise forms.ValidationError(
+                _("No single active staff account has this email. Ask an administrator to create it first.")
+            )
+        self.instance.user = users.get()
+        return email
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(admin.ModelAdmin):
+class OrganisationAdmin(CampaignScopedAdmin):
     list_display = ["name", "kind", "country", "website"]
     list_filter = ["kind", "country"]
     search_fields = ["name", "name_original", "description"]
 
 
-class CampaignPrisonerInline(admin.TabularInline):
+class CampaignPrisonerInline(CampaignScopedInline, admin.TabularInline):
     model = CampaignPrisoner
     extra = 0
     autocomplete_fields = ["prisoner"]
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(CampaignScopedInline, admin.TabularInline):
     model = Membership
+    form = MembershipForm
+    fields = ["user_email", "role"]
     extra = 0
-    autocomplete_fields = ["user"]
 
 
 @admin.register(Campaign)
-class CampaignAdmin(TranslationAdmin):
+class CampaignAdmin(CampaignScopedAdmin, TranslationAdmin):
     list_display = ["title", "status", "created_at"]
     list_filter = ["status"]
     search_fields = ["title", "summary", "slug"]
@@ -34,9 +65,9 @@ class CampaignAdmin(TranslationAdmin):
 
 
 @admin.register(SolidarityAction)
-class SolidarityActionAdmin(TranslationAdmin):
+class SolidarityActionAdmin(CampaignScopedAdmin, TranslationAdmin):
     list_display = ["title", "date", "kind", "city", "country", "campaign"]
-    list_filter = ["kind", "country", "campaign"]
+    list_filter = ["kind", "country", ("campaign", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["campaign"]
     search_fields = ["title", "place", "city", "description"]
     autocomplete_fields = ["campaign", "organisers"]
@@ -44,9 +75,9 @@ class SolidarityActionAdmin(TranslationAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(CampaignScopedAdmin):
+    form = MembershipForm
     list_display = ["user", "campaign", "role", "created_at"]
-    list_filter = ["role", "campaign"]
+    list_filter = ["role", ("campaign", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["user", "campaign"]
-    search_fields = ["user__username", "campaign__title"]
-    autocomplete_fields = ["user", "campaign"]
+    search_fields = ["user__username", "user__email", "campaign__title"]

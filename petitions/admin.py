@@ -10,6 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import Country
 from modeltranslation.admin import TranslationAdmin
 
+from campaign.permissions import CampaignScopedAdmin, CampaignScopedInline
+
 from . import delivery
 from .models import Accreditation, Delivery, Embassy, Petition, Signature
 from .pdf import render_letter
@@ -17,13 +19,13 @@ from .routing import Router
 from .tasks import send_delivery
 
 
-class AccreditationInline(admin.TabularInline):
+class AccreditationInline(CampaignScopedInline, admin.TabularInline):
     model = Accreditation
     extra = 0
 
 
 @admin.register(Embassy)
-class EmbassyAdmin(admin.ModelAdmin):
+class EmbassyAdmin(CampaignScopedAdmin):
     list_display = [
         "__str__", "mission_type", "country", "city", "has_email", "is_delivery_target",
         "contact_verified_on",
@@ -38,12 +40,12 @@ class EmbassyAdmin(admin.ModelAdmin):
 
 
 @admin.register(Petition)
-class PetitionAdmin(TranslationAdmin):
+class PetitionAdmin(CampaignScopedAdmin, TranslationAdmin):
     list_display = [
         "title", "campaign", "status", "signature_count", "goal", "delivery_cadence",
         "delivery_paused", "live_delivery",
     ]
-    list_filter = ["status", "delivery_cadence", "live_delivery", "campaign"]
+    list_filter = ["status", "delivery_cadence", "live_delivery", ("campaign", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["campaign"]
     search_fields = ["title", "slug", "summary"]
     prepopulated_fields = {"slug": ["title"]}
@@ -153,12 +155,15 @@ class PetitionAdmin(TranslationAdmin):
 
 
 @admin.register(Signature)
-class SignatureAdmin(admin.ModelAdmin):
+class SignatureAdmin(CampaignScopedAdmin):
     list_display = [
         "__str__", "petition", "status", "country", "city", "public_name", "name_in_letter", "created_at",
         "confirmed_at",
     ]
-    list_filter = ["status", "public_name", "name_in_letter", "wants_updates", "country", "petition"]
+    list_filter = [
+        "status", "public_name", "name_in_letter", "wants_updates", "country",
+        ("petition", admin.RelatedOnlyFieldListFilter),
+    ]
     list_select_related = ["petition"]
     search_fields = ["email_normalised", "last_name", "first_name", "organisation"]
     autocomplete_fields = ["petition"]
@@ -185,13 +190,13 @@ class HandoverForm(forms.ModelForm):
 
 
 @admin.register(Delivery)
-class DeliveryAdmin(admin.ModelAdmin):
+class DeliveryAdmin(CampaignScopedAdmin):
     form = HandoverForm
     list_display = [
         "__str__", "status", "channel", "is_test", "signature_count", "attempts", "created_at", "sent_at",
         "letter_link",
     ]
-    list_filter = ["status", "channel", "is_test", "petition"]
+    list_filter = ["status", "channel", "is_test", ("petition", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["petition", "embassy"]
     search_fields = ["embassy__name", "embassy__city", "message_id", "pdf_sha256", "manifest_sha256"]
     readonly_fields = [

@@ -2,11 +2,14 @@ from django.contrib import admin
 from django.db.models import Count
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
+from campaign.admin import CampaignPrisonerInline
+from campaign.permissions import CampaignScopedAdmin, CampaignScopedInline
+
 from .models import CaseEvent, CodeArticle, CriminalCase, Defendant, DetentionFacility, Prisoner
 
 
 @admin.register(DetentionFacility)
-class DetentionFacilityAdmin(admin.ModelAdmin):
+class DetentionFacilityAdmin(CampaignScopedAdmin):
     list_display = ["name", "city", "region", "prisoner_count"]
     search_fields = ["name", "name_original", "city", "region"]
 
@@ -19,20 +22,20 @@ class DetentionFacilityAdmin(admin.ModelAdmin):
 
 
 @admin.register(CodeArticle)
-class CodeArticleAdmin(admin.ModelAdmin):
+class CodeArticleAdmin(CampaignScopedAdmin):
     list_display = ["__str__", "title", "code", "max_sentence"]
     list_filter = ["code"]
     search_fields = ["article", "part", "title"]
 
 
-class DefendantInline(admin.TabularInline):
+class DefendantInline(CampaignScopedInline, admin.TabularInline):
     model = Defendant
     extra = 0
     autocomplete_fields = ["prisoner", "charges"]
     fields = ["prisoner", "role", "charges", "notes", "position"]
 
 
-class CaseEventInline(TranslationTabularInline):
+class CaseEventInline(CampaignScopedInline, TranslationTabularInline):
     model = CaseEvent
     extra = 0
     autocomplete_fields = ["prisoner"]
@@ -40,7 +43,7 @@ class CaseEventInline(TranslationTabularInline):
 
 
 @admin.register(CriminalCase)
-class CriminalCaseAdmin(TranslationAdmin):
+class CriminalCaseAdmin(CampaignScopedAdmin, TranslationAdmin):
     list_display = ["title", "number", "opened_on", "investigating_body", "city", "defendant_count"]
     search_fields = ["title", "number", "summary", "defendants__name"]
     list_filter = ["investigating_body"]
@@ -56,7 +59,7 @@ class CriminalCaseAdmin(TranslationAdmin):
         return obj._defendants
 
 
-class DefendantOfPrisonerInline(admin.TabularInline):
+class DefendantOfPrisonerInline(CampaignScopedInline, admin.TabularInline):
     model = Defendant
     extra = 0
     autocomplete_fields = ["case", "charges"]
@@ -64,19 +67,25 @@ class DefendantOfPrisonerInline(admin.TabularInline):
     verbose_name_plural = "cases"
 
 
+class CampaignPrisonerOfPrisonerInline(CampaignPrisonerInline):
+    autocomplete_fields = ["campaign"]
+    verbose_name_plural = "campaigns"
+
+
 @admin.register(Prisoner)
-class PrisonerAdmin(TranslationAdmin):
+class PrisonerAdmin(CampaignScopedAdmin, TranslationAdmin):
     list_display = ["name", "name_original", "status", "city", "facility", "birth_year"]
     list_filter = ["status"]
     list_select_related = ["facility"]
     search_fields = ["name", "name_original", "city"]
     prepopulated_fields = {"slug": ["name"]}
     autocomplete_fields = ["facility"]
-    inlines = [DefendantOfPrisonerInline]
+    # Linking the prisoner to a campaign here is what makes a new prisoner visible to its organisers.
+    inlines = [CampaignPrisonerOfPrisonerInline, DefendantOfPrisonerInline]
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(TranslationAdmin):
+class CaseEventAdmin(CampaignScopedAdmin, TranslationAdmin):
     list_display = ["date", "kind", "case", "prisoner", "short_description"]
     list_filter = ["kind"]
     list_select_related = ["case", "prisoner"]

@@ -1,0 +1,182 @@
+"""Who may see and change what in the admin: the one place organiser permissions are decided.
+
+Superusers see everything. An organiser (a Membership) sees the campaigns they belong to and
+everything under them -- petitions, signatures, deliveries, actions, and the prisoners and cases
+those campaigns feature -- and, as an *editor*, may change them; a *viewer* only reads. Shared
+reference data (code articles, detention facilities, organisations, the embassy directory) is
+readable by every organiser; embassies are changed by superusers only, because an embassy's email
+decides where every campaign's letters go.
+
+Objects of another campaign are not merely forbidden but invisible: querysets are filtered, and a
+request for one by id gets 404 (see CampaignScopedAdmin).
+"""
+
+from django.contrib import admin
+from django.db.models import Q
+from django.http import Http404
+
+from .models import Campaign, Membership
+
+EDITOR, VIEWER = Membership.Role.EDITOR, Membership.Role.VIEWER
+
+# How to get from each model to its campaign(s). "" is the campaign itself; None marks shared
+# reference data. A model registered in admin must be listed here (a test checks it).
+CAMPAIGN_PATHS = {
+    "campaign.Campaign": "",
+    "campaign.CampaignPrisoner": "campaign",
+    "campaign.SolidarityAction": "campaign",
+    "campaign.Membership": "campaign",
+    "campaign.Organisation": None,
+    "petitions.Petition": "campaign",
+    "petitions.Signature": "petition__campaign",
+    "petitions.Delivery": "petition__campaign",
+    "petitions.DeliveryItem": "delivery__petition__campaign",
+    "petitions.Embassy": None,
+    "petitions.Accreditation": None,
+    "prisoners.Prisoner": "campaigns",
+    "prisoners.CriminalCase": "defendants__campaigns",
+    "prisoners.Defendant": "case__defendants__campaigns",
+    "prisoners.CaseEvent": "case__defendants__campaigns",
+    "prisoners.DetentionFacility": None,
+    "prisoners.CodeArticle": None,
+}
+# Shared data that editors may add to and change (they need them to build a campaign).
+EDITABLE_SHARED = {"campaign.Organisation", "prisoners.DetentionFacility", "prisoners.CodeArticle"}
+
+
+def roles(user):
+    """{campaign_id: role} for an organiser; cached on the user object for the request."""
+    if not (user.is_active and user.is_staff):
+        return {}
+    if not hasattr(user, "_campaign_roles"):
+        user._campaign_roles = dict(Membership.objects.filter(user=user).values_list("campaign_id", "role"))
+    return user._campaign_roles
+
+
+def campaign_ids(user, editor=False):
+    return {pk for pk, role in roles(user).items() if role == EDITOR or not editor}
+
+
+def scoped(queryset, user, editor=False):
+    """The part of `queryset` this user may see (or, with editor=True, change)."""
+    if user.is_active and user.is_superuser:
+        return queryset
+    path = CAMPAIGN_PATHS[queryset.model._meta.label]
+    if path is None:
+        return queryset if roles(user) else queryset.none()
+    ids = campaign_ids(user, editor)
+    lookup = Q(pk__in=ids) if path == "" else Q(**{f"{path}__in": ids})
+    # A subquery rather than .distinct(): admin's delete action refuses distinct querysets.
+    return queryset.filter(pk__in=queryset.model._default_manager.filter(lookup).values("pk"))
+
+
+def can_view(user, obj):
+    return scoped(type(obj)._default_manager.filter(pk=obj.pk), user).exists()
+
+
+def can_change(user, obj):
+    if user.is_active and user.is_superuser:
+        return True
+    label = obj._meta.label
+    if CAMPAIGN_PATHS[label] is None:
+        return label in EDITABLE_SHARED and bool(campaign_ids(user, editor=True))
+    return scoped(type(obj)._default_manager.filter(pk=obj.pk), user, editor=True).exists()
+
+
+def can_change_any(user, model):
+    if user.is_active and user.is_superuser:
+        return True
+    label = model._meta.label
+    if label == "campaign.Campaign":
+        return False  # creating a campaign is for superusers; editors change their own
+    if CAMPAIGN_PATHS[label] is None:
+        return label in EDITABLE_SHARED and bool(campaign_ids(user, editor=True))
+    return bool(campaign_ids(user, editor=True))
+
+
+class CampaignScopedAdmin(admin.ModelAdmin):
+    """Admin whose querysets, object pages, forms, actions and permissions follow the rules above.
+
+    Django's model permissions are not used for organisers: membership alone decides.
+    """
+
+    def get_queryset(self, request):
+        return scoped(super().get_queryset(request), request.user)
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser or bool(roles(request.user))
+
+    def has_view_permission(self, request, obj=None):
+        if request.user.is_superuser:
+            return True
+        if obj is None:
+            return bool(roles(request.user))
+        return can_view(request.user, obj)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is None:
+            return can_change_any(request.user, self.model)
+        return can_change(request.user, obj)
+
+    def has_add_permission(self, request):
+        if self.model is Campaign:
+            return request.user.is_superuser
+        return can_change_any(request.user, self.model)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
+
+    def get_object(self, request, object_id, from_field=None):
+        # Another campaign's object must look exactly like one that does not exist: 404 -- not
+        # 403, and not the admin's "perhaps it was deleted?" redirect -- for every view and method.
+        obj = super().get_object(request, object_id, from_field)
+        if obj is None:
+            raise Http404
+        return obj
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        return _limit_choices(field, db_field, request)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        field = super().formfield_for_manytomany(db_field, request, **kwargs)
+        return _limit_choices(field, db_field, request)
+
+
+def _limit_choices(field, db_field, request):
+    """Choices of campaign-scoped relations: only what the user may change (or see, if shared)."""
+    if field is None or not hasattr(field, "queryset"):
+        return field
+    label = db_field.related_model._meta.label
+    if label in CAMPAIGN_PATHS:
+        field.queryset = scoped(field.queryset, request.user, editor=CAMPAIGN_PATHS[label] is not None)
+    return field
+
+
+class CampaignScopedInline:
+    """Inline mixin: the parent object's rules apply to its rows."""
+
+    def get_queryset(self, request):
+        return scoped(super().get_queryset(request), request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser or (obj is None and bool(roles(request.user))) or (
+            obj is not None and can_view(request.user, obj)
+        )
+
+    def has_change_permission(self, request, obj=None):
+        if obj is None:
+            return can_change_any(request.user, self.parent_model)
+        return can_change(request.user, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.has_change_permission(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        return _limit_choices(super().formfield_for_foreignkey(db_field, request, **kwargs), db_field, request)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        return _limit_choices(super().formfield_for_manytomany(db_field, request, **kwargs), db_field, request)
