@@ -4,7 +4,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
-from .models import Campaign, CampaignPrisoner, Membership, Organisation, SolidarityAction
+from .models import AuditEntry, Campaign, CampaignPrisoner, Membership, Organisation, SolidarityAction
 from .permissions import CampaignScopedAdmin, CampaignScopedInline
 
 
@@ -81,3 +81,24 @@ class MembershipAdmin(CampaignScopedAdmin):
     list_filter = ["role", ("campaign", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["user", "campaign"]
     search_fields = ["user__username", "user__email", "campaign__title"]
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(CampaignScopedAdmin):
+    """The audit log: organisers read their campaigns' entries; nobody edits history."""
+
+    list_display = ["created_at", "action", "user", "campaign", "object_type", "object_id"]
+    list_filter = ["action", ("campaign", admin.RelatedOnlyFieldListFilter)]
+    list_select_related = ["user", "campaign"]
+    search_fields = ["action", "object_id"]
+    date_hierarchy = "created_at"
+    readonly_fields = ["created_at", "action", "user", "campaign", "object_type", "object_id", "data"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -152,3 +152,31 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} — {self.campaign} ({self.get_role_display()})"
+
+
+class AuditEntry(models.Model):
+    """Who did what, when, to which object, with before/after: moderation and delivery actions.
+
+    Entries hold no personal data of signers: ids and counts, never names or emails.
+    """
+
+    campaign = models.ForeignKey(
+        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    action = models.CharField(_("action"), max_length=100, help_text=_("A dotted code, e.g. signature.rejected"))
+    object_type = models.CharField(_("object type"), max_length=100, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    data = models.JSONField(_("details"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("audit log entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["campaign", "-created_at"], name="audit_campaign_created")]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"

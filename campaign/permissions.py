@@ -27,6 +27,7 @@ CAMPAIGN_PATHS = {
     "campaign.SolidarityAction": "campaign",
     "campaign.Membership": "campaign",
     "campaign.Organisation": None,
+    "campaign.AuditEntry": "campaign",
     "petitions.Petition": "campaign",
     "petitions.Signature": "petition__campaign",
     "petitions.Delivery": "petition__campaign",

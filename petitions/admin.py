@@ -1,7 +1,7 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -10,9 +10,10 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import Country
 from modeltranslation.admin import TranslationAdmin
 
-from campaign.permissions import CampaignScopedAdmin, CampaignScopedInline
+from campaign import audit
+from campaign.permissions import CampaignScopedAdmin, CampaignScopedInline, scoped
 
-from . import delivery
+from . import delivery, export, moderation
 from .models import Accreditation, Delivery, Embassy, Petition, Signature
 from .pdf import render_letter
 from .routing import Router
@@ -62,6 +63,7 @@ class PetitionAdmin(CampaignScopedAdmin, TranslationAdmin):
                 "delivery_tools",
             ]},
         ),
+        (_("Signers' comments"), {"fields": ["comment_display"]}),
         (_("Count"), {"fields": ["signature_count"]}),
     ]
 
@@ -69,6 +71,7 @@ class PetitionAdmin(CampaignScopedAdmin, TranslationAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("<int:pk>/routing/", wrap(self.routing_view), name="petitions_petition_routing"),
+            path("<int:pk>/signatures.csv", wrap(self.export_view), name="petitions_petition_export"),
             path("<int:pk>/preview/<int:embassy_pk>/", wrap(self.preview_view), name="petitions_petition_preview"),
             *super().get_urls(),
         ]
@@ -81,11 +84,20 @@ class PetitionAdmin(CampaignScopedAdmin, TranslationAdmin):
             "TEST: every letter goes to the test recipient"
         )
         return format_html(
-            '<strong>{}</strong><br><a href="{}">{}</a> · <a href="{}">{}</a>',
+            '<strong>{}</strong><br><a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a>',
             mode,
             reverse("admin:petitions_petition_routing", args=[obj.pk]), _("Routing table and letter previews"),
             reverse("admin:petitions_delivery_changelist") + f"?petition__id__exact={obj.pk}", _("Deliveries"),
+            reverse("admin:petitions_petition_export", args=[obj.pk]), _("Export signatures (CSV)"),
         )
+
+    def export_view(self, request, pk):
+        """All signatures of the petition as CSV, streamed (100,000 rows never sit in memory)."""
+        petition = self._petition_or_404(request, pk)
+        audit.record("signatures.exported", user=request.user, campaign_id=petition.campaign_id, obj=petition)
+        response = StreamingHttpResponse(export.rows(petition), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="signatures-{petition.slug}.csv"'
+        return response
 
     def _petition_or_404(self, request, pk):
         petition = self.get_queryset(request).filter(pk=pk).first()
@@ -145,32 +157,85 @@ class PetitionAdmin(CampaignScopedAdmin, TranslationAdmin):
         response["Content-Disposition"] = f'inline; filename="preview-{petition.slug}-{embassy.pk}.pdf"'
         return response
 
-    @admin.action(description=_("Deliver now (new signatures of the selected petitions)"))
+    @admin.action(permissions=["change"], description=_("Deliver now (new signatures of the selected petitions)"))
     def deliver_now(self, request, queryset):
         planned = 0
         for petition in queryset:
             if self.has_change_permission(request, petition):
-                planned += len(delivery.sweep(petition=petition))
+                ids = delivery.sweep(petition=petition)
+                audit.record("delivery.deliver_now", user=request.user, campaign_id=petition.campaign_id,
+                             obj=petition, deliveries=ids)
+                planned += len(ids)
         self.message_user(request, _("%(n)s deliveries queued.") % {"n": planned}, messages.SUCCESS)
+
+
+class NeedsReviewFilter(admin.SimpleListFilter):
+    title = _("moderation")
+    parameter_name = "review"
+
+    def lookups(self, request, model_admin):
+        return [("queue", _("Flagged, not yet reviewed")), ("flagged", _("Flagged (all)"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "queue":
+            return queryset.filter(reviewed=False).exclude(flags=[])
+        if self.value() == "flagged":
+            return queryset.exclude(flags=[])
+        return queryset
 
 
 @admin.register(Signature)
 class SignatureAdmin(CampaignScopedAdmin):
     list_display = [
         "__str__", "petition", "status", "country", "city", "public_name", "name_in_letter", "created_at",
-        "confirmed_at",
+        "flag_reasons",
     ]
     list_filter = [
-        "status", "public_name", "name_in_letter", "wants_updates", "country",
+        NeedsReviewFilter, "status", "public_name", "name_in_letter", "wants_updates", "country",
         ("petition", admin.RelatedOnlyFieldListFilter),
     ]
+    actions = ["approve", "reject_as_spam", "hide_name", "hide_comment"]
     list_select_related = ["petition"]
     search_fields = ["email_normalised", "last_name", "first_name", "organisation"]
     autocomplete_fields = ["petition"]
     date_hierarchy = "created_at"
-    readonly_fields = ["email_normalised", "ip_hash", "created_at", "confirmed_at", "updated_at", "counted"]
+    readonly_fields = [
+        "email_normalised", "ip_hash", "created_at", "confirmed_at", "updated_at", "counted", "flag_reasons",
+    ]
     # The petition's list can hold hundreds of thousands of rows: skip the second COUNT(*).
     show_full_result_count = False
+
+    @admin.display(description=_("flagged because"))
+    def flag_reasons(self, obj):
+        return moderation.describe(obj.flags) or "—"
+
+    def _moderate(self, request, queryset, action, label):
+        # Only signatures of campaigns this user edits (the changelist is already scoped to what
+        # they may see; a viewer may see but not change).
+        chosen = scoped(queryset, request.user, editor=True)
+        by_campaign = {}
+        for pk, campaign_id in chosen.values_list("pk", "petition__campaign"):
+            by_campaign.setdefault(campaign_id, []).append(pk)
+        changed = action(chosen)
+        for campaign_id, ids in by_campaign.items():
+            audit.record(f"signature.{label}", user=request.user, campaign_id=campaign_id, signature_ids=ids)
+        self.message_user(request, _("%(n)s signatures changed.") % {"n": changed}, messages.SUCCESS)
+
+    @admin.action(permissions=["change"], description=_("Approve (and show the comment where comments need approval)"))
+    def approve(self, request, queryset):
+        self._moderate(request, queryset, moderation.approve, "approved")
+
+    @admin.action(permissions=["change"], description=_("Reject as spam (out of the count and of deliveries)"))
+    def reject_as_spam(self, request, queryset):
+        self._moderate(request, queryset, moderation.reject_as_spam, "rejected")
+
+    @admin.action(permissions=["change"], description=_("Hide the public name"))
+    def hide_name(self, request, queryset):
+        self._moderate(request, queryset, moderation.hide_name, "name_hidden")
+
+    @admin.action(permissions=["change"], description=_("Hide the comment"))
+    def hide_comment(self, request, queryset):
+        self._moderate(request, queryset, moderation.hide_comment, "comment_hidden")
 
 
 class HandoverForm(forms.ModelForm):
@@ -244,15 +309,20 @@ class DeliveryAdmin(CampaignScopedAdmin):
     def save_model(self, request, obj, form, change):
         if change and form.has_changed() and obj.status == Delivery.Status.AWAITING_HANDOVER:
             delivery.record_handover(obj, obj.handover_note, obj.handed_over_at)
+            audit.record("delivery.handed_over", user=request.user, campaign_id=obj.petition.campaign_id, obj=obj,
+                         before=Delivery.Status.AWAITING_HANDOVER, after=Delivery.Status.HANDED_OVER,
+                         note=obj.handover_note)
         else:
             super().save_model(request, obj, form, change)
 
-    @admin.action(description=_("Retry now (waiting or failed deliveries)"))
+    @admin.action(permissions=["change"], description=_("Retry now (waiting or failed deliveries)"))
     def retry(self, request, queryset):
         retried = 0
         for item in queryset.filter(status__in=[Delivery.Status.AWAITING_RETRY, Delivery.Status.FAILED]):
             if not self.has_change_permission(request, item):
                 continue
+            audit.record("delivery.retried", user=request.user, campaign_id=item.petition.campaign_id, obj=item,
+                         status=item.status)
             if item.status == Delivery.Status.FAILED:
                 # Its signatures went back to the pool: plan them afresh for this petition.
                 retried += len(delivery.sweep(petition=item.petition))

@@ -139,6 +139,15 @@ class Petition(models.Model):
         _("live delivery"), default=False,
         help_text=_("Send to the real embassy addresses. Only effective where the deployment sets DELIVERY_LIVE."),
     )
+    class CommentDisplay(models.TextChoices):
+        OFF = "off", _("Not shown")
+        APPROVED = "approved", _("Shown after an organiser approves them")
+        IMMEDIATE = "immediate", _("Shown at once (unless hidden by an organiser)")
+
+    comment_display = models.CharField(
+        _("signers' comments on the petition page"), max_length=10, choices=CommentDisplay,
+        default=CommentDisplay.OFF,
+    )
     fallback_embassy = models.ForeignKey(
         Embassy, verbose_name=_("fallback target"), null=True, blank=True, on_delete=models.PROTECT,
         related_name="+", help_text=_("Receives signatures from countries no embassy covers, e.g. the MFA in Moscow."),
@@ -224,6 +233,11 @@ class Signature(models.Model):
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.PENDING)
     # A keyed hash of the signer's IP address (for spotting bursts); the raw address is never stored.
     ip_hash = models.CharField(max_length=64, blank=True, editable=False)
+    # Moderation: the reasons a rule flagged it (petitions.moderation), and what an organiser did.
+    flags = models.JSONField(_("flagged because"), default=list, blank=True, editable=False)
+    reviewed = models.BooleanField(_("reviewed"), default=False)
+    comment_approved = models.BooleanField(_("comment approved"), default=False)
+    comment_hidden = models.BooleanField(_("comment hidden"), default=False)
     # Whether this signature is included in petition.signature_count; petitions.counting flips it
     # and adjusts the count in the same transaction, so the count is exact and never double-counts.
     counted = models.BooleanField(default=False, editable=False)
@@ -251,6 +265,11 @@ class Signature(models.Model):
         indexes = [
             models.Index(fields=["petition", "status", "-confirmed_at"], name="signature_petition_status"),
             models.Index(fields=["ip_hash", "created_at"], name="signature_ip_hash_created"),
+            # The moderation queue: flagged and not yet looked at.
+            models.Index(
+                fields=["petition", "created_at"], condition=Q(reviewed=False) & ~Q(flags=[]),
+                name="signature_needs_review",
+            ),
             # The counting job's work list: rows whose `counted` flag disagrees with their status.
             models.Index(
                 fields=["petition"],

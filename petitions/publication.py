@@ -19,6 +19,22 @@ def public_signatures(petition):
     )
 
 
+def public_comments(petition, limit=20):
+    """Signers' comments as the petition's setting allows, with the name as each signer chose."""
+    mode = petition.comment_display
+    if mode == petition.CommentDisplay.OFF:
+        return []
+    comments = (
+        Signature.objects.filter(petition=petition, status=Signature.Status.CONFIRMED, comment_hidden=False)
+        .exclude(comment="")
+        .only("first_name", "last_name", "public_name", "country", "comment", "confirmed_at")
+        .order_by("-confirmed_at", "-pk")
+    )
+    if mode == petition.CommentDisplay.APPROVED:
+        comments = comments.filter(comment_approved=True)
+    return list(comments[:limit])
+
+
 def signing_organisations(petition, limit=50):
     return list(
         Signature.objects.filter(petition=petition, status=Signature.Status.CONFIRMED)
@@ -72,6 +88,7 @@ def petition_facts(petition):
     return {
         "recent_signatures": list(public_signatures(petition)[:10]),
         "organisations": signing_organisations(petition),
+        "comments": public_comments(petition),
         "deliveries": delivery_totals(petition),
         "progress": progress_percent(petition),
     }

@@ -18,7 +18,7 @@ from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from . import counting
+from . import counting, moderation
 from .models import Signature
 
 logger = logging.getLogger(__name__)
@@ -133,6 +133,10 @@ def sign(petition, data, *, ip="", language="en", now=None):
         if signature is None:
             raise
 
+    if created:
+        flags = moderation.flags_for(signature, now)
+        if flags:
+            Signature.objects.filter(pk=signature.pk).update(flags=flags)
     if signature.status == Signature.Status.PENDING:
         send_signature_email.delay_on_commit(signature.pk, "confirm")
     elif signature.status == Signature.Status.CONFIRMED:

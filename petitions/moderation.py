@@ -1,0 +1,87 @@
+"""Simple, explainable rules that flag a signature for an organiser's look, and the moderation
+actions. A flag never refuses a signature: a real supporter may sign from a shared network or use a
+throwaway address to stay safe. An organiser decides.
+"""
+
+import re
+from datetime import timedelta
+from functools import cache
+from pathlib import Path
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import Signature
+
+BURST_WINDOW = timedelta(minutes=10)
+BURST_SIZE = 5  # this many signatures of one petition from one IP hash within the window
+LINK = re.compile(r"(https?://|www\.|\b[\w-]+\.(com|net|org|ru|info|xyz|top|io)\b)", re.IGNORECASE)
+# A short, deliberately blunt list; organisers see the reason and decide.
+ABUSE = re.compile(r"\b(putin|z ?for ?victory|слава росс|fuck|хуй|пизд|сука|бляд)", re.IGNORECASE)
+
+REASONS = {
+    "burst": _("many signatures from one network within minutes"),
+    "disposable_email": _("a disposable email address"),
+    "link": _("a link in the name, organisation or comment"),
+    "abuse": _("abusive words in the name, organisation or comment"),
+}
+
+
+@cache
+def disposable_domains():
+    path = Path(__file__).resolve().parent / "data" / "disposable_email_domains.txt"
+    lines = (line.strip().lower() for line in path.read_text().splitlines())
+    return frozenset(line for line in lines if line and not line.startswith("#"))
+
+
+def flags_for(signature, now=None):
+    """The reasons (keys of REASONS) to look at this signature; empty when nothing stands out."""
+    flags = []
+    if signature.ip_hash:
+        since = (now or timezone.now()) - BURST_WINDOW
+        recent = Signature.objects.filter(
+            petition_id=signature.petition_id, ip_hash=signature.ip_hash, created_at__gte=since
+        )
+        if recent.count() >= BURST_SIZE:
+            flags.append("burst")
+    domain = signature.email.rsplit("@", 1)[-1].strip().lower()
+    if domain in disposable_domains():
+        flags.append("disposable_email")
+    text = " ".join([signature.first_name, signature.last_name, signature.organisation, signature.comment])
+    if LINK.search(text):
+        flags.append("link")
+    if ABUSE.search(text):
+        flags.append("abuse")
+    return flags
+
+
+def describe(flags):
+    return "; ".join(str(REASONS.get(flag, flag)) for flag in flags)
+
+
+# --- Moderation actions (each returns the number of signatures changed) --------------------------
+
+def approve(queryset):
+    return queryset.update(reviewed=True, comment_approved=True, updated_at=timezone.now())
+
+
+def reject_as_spam(queryset):
+    """Out of the count and of every future delivery; the count follows at once."""
+    from . import counting
+
+    with transaction.atomic():
+        petitions = set(queryset.values_list("petition_id", flat=True))
+        changed = queryset.exclude(status=Signature.Status.REJECTED).update(
+            status=Signature.Status.REJECTED, reviewed=True, updated_at=timezone.now()
+        )
+    counting.update_counts(petitions)
+    return changed
+
+
+def hide_name(queryset):
+    return queryset.update(public_name=Signature.PublicName.HIDDEN, reviewed=True, updated_at=timezone.now())
+
+
+def hide_comment(queryset):
+    return queryset.update(comment_approved=False, comment_hidden=True, reviewed=True, updated_at=timezone.now())

@@ -1,0 +1,145 @@
+"""Moderation, comments, the CSV export and the audit log."""
+
+import csv
+import io
+
+import pytest
+from django.urls import reverse
+
+from campaign.models import AuditEntry, Membership
+from petitions import counting, delivery, moderation
+from petitions.models import DeliveryItem, Embassy, Petition, Signature
+
+from .factories import PetitionFactory, SignatureFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def petition():
+    return PetitionFactory(slug="free-them", test_recipient="organiser@example.org")
+
+
+@pytest.fixture
+def alice(client, django_user_model, petition):
+    user = django_user_model.objects.create_user("alice", "alice@example.org", "pw", is_staff=True)
+    Membership.objects.create(user=user, campaign=petition.campaign, role=Membership.Role.EDITOR)
+    client.force_login(user)
+    return user
+
+
+def form(**overrides):
+    data = {"first_name": "Olena", "last_name": "Petrenko", "email": "olena@example.org", "country": "UA",
+            "public_name": "full", "name_in_letter": "yes"}
+    data.update(overrides)
+    return data
+
+
+def test_rules_flag_links_abuse_disposable_addresses_and_bursts(client, petition):
+    client.post("/en/petitions/free-them/", form(email="a@mailinator.com"))
+    client.post("/en/petitions/free-them/", form(email="b@example.org", comment="visit http://spam.example"))
+    client.post("/en/petitions/free-them/", form(email="c@example.org", first_name="Putin"))
+    for i in range(4):
+        client.post("/en/petitions/free-them/", form(email=f"burst{i}@example.org"))
+    flags = {s.email: s.flags for s in Signature.objects.all()}
+    assert flags["a@mailinator.com"] == ["disposable_email"]
+    assert "link" in flags["b@example.org"]
+    assert "abuse" in flags["c@example.org"]
+    assert "burst" in flags["burst3@example.org"] and "burst" not in flags["a@mailinator.com"]
+    assert moderation.describe(["link"]) == "a link in the name, organisation or comment"
+
+
+def test_the_moderation_queue_shows_flagged_signatures_with_the_reason(client, alice, petition):
+    SignatureFactory(petition=petition, first_name="Fine")
+    SignatureFactory(petition=petition, first_name="Flagged", flags=["link"])
+    page = client.get(reverse("admin:petitions_signature_changelist") + "?review=queue")
+    names = [s.first_name for s in page.context["cl"].queryset]
+    assert names == ["Flagged"]
+    assert "a link in the name, organisation or comment" in page.text
+
+
+def test_rejecting_as_spam_takes_signatures_out_of_the_count_and_deliveries(client, alice, petition):
+    Embassy.objects.create(country="PL", city="Warsaw", email="e@example.org")
+    spam = SignatureFactory.create_batch(3, petition=petition, confirmed=True, flags=["burst"])
+    SignatureFactory(petition=petition, confirmed=True)
+    counting.update_counts()
+    assert Petition.objects.get().signature_count == 4
+
+    client.post(reverse("admin:petitions_signature_changelist"),
+                {"action": "reject_as_spam", "_selected_action": [s.pk for s in spam]})
+
+    assert Petition.objects.get().signature_count == 1  # at once
+    delivery.plan(Petition.objects.get(), enqueue=False)
+    assert DeliveryItem.objects.count() == 1
+    entry = AuditEntry.objects.get(action="signature.rejected")
+    assert entry.user == alice and entry.campaign == petition.campaign
+    assert sorted(entry.data["signature_ids"]) == sorted(s.pk for s in spam)
+
+
+def test_hiding_a_name_and_a_comment(client, alice, petition):
+    Petition.objects.filter(pk=petition.pk).update(comment_display=Petition.CommentDisplay.IMMEDIATE)
+    signature = SignatureFactory(petition=petition, first_name="Visible", last_name="Person", public_name="full",
+                                 comment="Free them all!", confirmed=True)
+    page = client.get("/en/petitions/free-them/").text
+    assert "Visible Person" in page and "Free them all!" in page
+
+    for action in ("hide_name", "hide_comment"):
+        client.post(reverse("admin:petitions_signature_changelist"),
+                    {"action": action, "_selected_action": [signature.pk]})
+
+    page = client.get("/en/petitions/free-them/").text
+    assert "Visible Person" not in page and "Free them all!" not in page
+    assert AuditEntry.objects.filter(action__in=["signature.name_hidden", "signature.comment_hidden"]).count() == 2
+
+
+def test_comments_show_as_the_petition_says(client, petition):
+    SignatureFactory(petition=petition, comment="Solidarity from Lyon", confirmed=True)
+    assert "Solidarity from Lyon" not in client.get("/en/petitions/free-them/").text  # off by default
+    Petition.objects.filter(pk=petition.pk).update(comment_display=Petition.CommentDisplay.APPROVED)
+    assert "Solidarity from Lyon" not in client.get("/en/petitions/free-them/").text
+    Signature.objects.update(comment_approved=True)
+    assert "Solidarity from Lyon" in client.get("/en/petitions/free-them/").text
+
+
+def test_a_viewer_cannot_moderate(client, django_user_model, petition):
+    bob = django_user_model.objects.create_user("bob", "bob@example.org", "pw", is_staff=True)
+    Membership.objects.create(user=bob, campaign=petition.campaign, role=Membership.Role.VIEWER)
+    client.force_login(bob)
+    signature = SignatureFactory(petition=petition, confirmed=True)
+    client.post(reverse("admin:petitions_signature_changelist"),
+                {"action": "reject_as_spam", "_selected_action": [signature.pk]})
+    assert Signature.objects.get().status == Signature.Status.CONFIRMED
+
+
+def test_the_csv_export_is_streamed_and_neutralises_formulas(client, alice, petition):
+    SignatureFactory(petition=petition, first_name="=HYPERLINK(\"http://evil\")", last_name="+1", city="-2",
+                     organisation="@SUM(A1)", confirmed=True)
+    SignatureFactory(petition=petition, first_name="Олена", last_name="O'Brien")
+    response = client.get(reverse("admin:petitions_petition_export", args=[petition.pk]))
+    assert response.streaming
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    assert len(rows) == 2
+    evil = next(r for r in rows if "HYPERLINK" in r["first_name"])
+    assert evil["first_name"].startswith("'=") and evil["last_name"] == "'+1"
+    assert evil["city"] == "'-2" and evil["organisation"] == "'@SUM(A1)"
+    assert any(r["first_name"] == "Олена" for r in rows)
+    assert AuditEntry.objects.filter(action="signatures.exported", user=alice).exists()
+
+
+def test_another_campaigns_organiser_cannot_export(client, django_user_model, petition):
+    other = PetitionFactory()
+    charlie = django_user_model.objects.create_user("charlie", "c@example.org", "pw", is_staff=True)
+    Membership.objects.create(user=charlie, campaign=other.campaign, role=Membership.Role.EDITOR)
+    client.force_login(charlie)
+    assert client.get(reverse("admin:petitions_petition_export", args=[petition.pk])).status_code == 404
+
+
+def test_organisers_read_only_their_campaigns_audit_log(client, alice, petition, django_user_model):
+    from campaign import audit
+
+    audit.record("signature.rejected", campaign=petition.campaign, signature_ids=[1])
+    audit.record("signature.rejected", campaign=PetitionFactory().campaign, signature_ids=[2])
+    page = client.get(reverse("admin:campaign_auditentry_changelist"))
+    assert [e.data["signature_ids"] for e in page.context["cl"].queryset] == [[1]]
+    entry = AuditEntry.objects.filter(campaign=petition.campaign).get()
+    assert client.post(reverse("admin:campaign_auditentry_change", args=[entry.pk]), {}).status_code == 403
