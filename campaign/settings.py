@@ -11,6 +11,7 @@ Redis.
 """
 
 import re
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -97,6 +98,7 @@ INSTALLED_APPS = [
     "django_countries",
     "django_celery_beat",
     "django_ratelimit",
+    "axes",
     "crispy_forms",
     "crispy_bootstrap5",
     "campaign",
@@ -114,6 +116,13 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes requires: locks out guessing at the admin login.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "campaign.urls"
@@ -289,6 +298,18 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 ADMIN_URL = env.str("ADMIN_URL", default="admin/").strip("/") + "/"
+# Admin sessions end after a working day; a shared computer at a picket should not stay logged in.
+SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)
+
+# Guessing at the admin login: 5 failures for one username from one address lock that pair out
+# for 15 minutes (locking a username alone would let anyone lock an organiser out).
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "petitions.signing.client_ip"
+AXES_VERBOSE = False  # its log lines carry usernames and addresses
 
 # --- Logging --------------------------------------------------------------------------------
 
