@@ -13,7 +13,7 @@ from modeltranslation.admin import TranslationAdmin
 from campaign import audit
 from campaign.permissions import CampaignScopedAdmin, CampaignScopedInline, scoped
 
-from . import delivery, export, moderation
+from . import dashboard, delivery, export, moderation
 from .models import Accreditation, Delivery, Embassy, Petition, Signature
 from .pdf import render_letter
 from .routing import Router
@@ -72,6 +72,7 @@ class PetitionAdmin(CampaignScopedAdmin, TranslationAdmin):
         return [
             path("<int:pk>/routing/", wrap(self.routing_view), name="petitions_petition_routing"),
             path("<int:pk>/signatures.csv", wrap(self.export_view), name="petitions_petition_export"),
+            path("<int:pk>/dashboard/", wrap(self.dashboard_view), name="petitions_petition_dashboard"),
             path("<int:pk>/preview/<int:embassy_pk>/", wrap(self.preview_view), name="petitions_petition_preview"),
             *super().get_urls(),
         ]
@@ -84,12 +85,22 @@ class PetitionAdmin(CampaignScopedAdmin, TranslationAdmin):
             "TEST: every letter goes to the test recipient"
         )
         return format_html(
-            '<strong>{}</strong><br><a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a>',
+            '<strong>{}</strong><br><a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a>'
+            ' · <a href="{}">{}</a>',
             mode,
+            reverse("admin:petitions_petition_dashboard", args=[obj.pk]), _("Dashboard"),
             reverse("admin:petitions_petition_routing", args=[obj.pk]), _("Routing table and letter previews"),
             reverse("admin:petitions_delivery_changelist") + f"?petition__id__exact={obj.pk}", _("Deliveries"),
             reverse("admin:petitions_petition_export", args=[obj.pk]), _("Export signatures (CSV)"),
         )
+
+    def dashboard_view(self, request, pk):
+        petition = self._petition_or_404(request, pk)
+        context = {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "petition": petition,
+            "title": _("Dashboard of %(petition)s") % {"petition": petition}, **dashboard.facts(petition),
+        }
+        return TemplateResponse(request, "admin/petitions/petition/dashboard.html", context)
 
     def export_view(self, request, pk):
         """All signatures of the petition as CSV, streamed (100,000 rows never sit in memory)."""

@@ -10,6 +10,7 @@ from campaign.models import AuditEntry, Membership
 from petitions import counting, delivery, moderation
 from petitions.models import DeliveryItem, Embassy, Petition, Signature
 
+from .checks import third_party_loads
 from .factories import PetitionFactory, SignatureFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -143,3 +144,18 @@ def test_organisers_read_only_their_campaigns_audit_log(client, alice, petition,
     assert [e.data["signature_ids"] for e in page.context["cl"].queryset] == [[1]]
     entry = AuditEntry.objects.filter(campaign=petition.campaign).get()
     assert client.post(reverse("admin:campaign_auditentry_change", args=[entry.pk]), {}).status_code == 403
+
+
+def test_the_dashboard_draws_signatures_per_day_as_svg_and_counts(client, alice, petition):
+    from django.utils import timezone
+
+    SignatureFactory.create_batch(3, petition=petition, confirmed=True)
+    SignatureFactory(petition=petition, confirmed=True, confirmed_at=timezone.now() - timezone.timedelta(days=2))
+    SignatureFactory(petition=petition)  # pending
+    page = client.get(reverse("admin:petitions_petition_dashboard", args=[petition.pk]))
+    assert page.status_code == 200
+    assert '<svg role="img"' in page.text  # drawn on the server
+    assert third_party_loads(page.text) == []
+    assert [n for _, n in page.context["series"]][-3:] == [1, 0, 3]
+    assert page.context["confirmation_rate"] == 80
+    assert page.context["by_country"] == [{"country": "PL", "n": 4}]
