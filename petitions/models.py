@@ -389,3 +389,25 @@ class DeliveryItem(models.Model):
 
     def __str__(self):
         return f"#{self.signature_id} in delivery #{self.delivery_id}"
+
+
+class Announcement(models.Model):
+    """One supporter told about one case event: claimed before sending, so each person gets it once.
+
+    Keyed on the signature that stands for the person (their latest confirmed signature that
+    asked for updates); the email itself is not copied here.
+    """
+
+    event = models.ForeignKey("prisoners.CaseEvent", on_delete=models.CASCADE, related_name="announcements")
+    signature = models.ForeignKey(Signature, on_delete=models.CASCADE, related_name="announcements")
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("announcement")
+        verbose_name_plural = _("announcements")
+        constraints = [
+            models.UniqueConstraint(fields=["event", "signature"], name="announcement_once_per_signature"),
+        ]
+
+    def __str__(self):
+        return f"event {self.event_id} → signature {self.signature_id}"

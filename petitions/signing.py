@@ -71,6 +71,25 @@ def make_token(signature, purpose):
     return signer.sign_object({"s": signature.pk, "p": signature.petition_id, "e": _email_check(signature)})
 
 
+def make_unsubscribe_token(signature):
+    signer = signing.TimestampSigner(salt="petitions.unsubscribe")
+    return signer.sign_object({"s": signature.pk, "e": _email_check(signature)})
+
+
+def signature_from_unsubscribe_token(token):
+    signer = signing.TimestampSigner(salt="petitions.unsubscribe")
+    try:
+        payload = signer.unsign_object(token)
+    except (signing.BadSignature, ValueError, TypeError):
+        raise BadLink from None
+    if not isinstance(payload, dict) or not isinstance(payload.get("s"), int):
+        raise BadLink
+    signature = Signature.objects.filter(pk=payload["s"]).first()
+    if signature is None or not signature.email or payload.get("e") != _email_check(signature):
+        raise BadLink
+    return signature
+
+
 class BadLink(Exception):
     """The link is forged, mangled, for another petition, or for an erased signature."""
 

@@ -78,6 +78,17 @@ def send_delivery(delivery_id):
     delivery.send(delivery_id)
 
 
+@shared_task(
+    acks_late=True, autoretry_for=RETRYABLE + (smtplib.SMTPException,), retry_backoff=30, retry_backoff_max=1800,
+    max_retries=8,
+)
+def send_announcements(event_id):
+    """Email the supporters claimed for a case event (one per person; already-sent ones skipped)."""
+    from . import announcements
+
+    return announcements.send_pending(event_id)
+
+
 @shared_task(acks_late=True)
 def purge_personal_data():
     """Daily (beat): anonymise signers of petitions past their retention period."""

@@ -14,4 +14,5 @@ urlpatterns = [
     path("petitions/<slug:slug>/signatories/", views.signatories, name="signatories"),
     path("petitions/<slug:slug>/widget/", views.widget, name="widget"),
     path("petitions/<slug:slug>/deliveries/", views.deliveries, name="deliveries"),
+    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.clickjacking import xframe_options_exempt
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
@@ -160,3 +161,20 @@ def deliveries(request, slug):
         request, "petitions/deliveries.html",
         {"petition": petition, "deliveries": delivered, "totals": publication.delivery_totals(petition)},
     )
+
+
+@csrf_exempt  # RFC 8058 one-click: mail clients POST here without our form or cookie
+@require_http_methods(["GET", "HEAD", "POST"])
+def unsubscribe(request, token):
+    """Stop campaign updates. A POST (our button, or a mail client's one-click) acts at once; a GET
+    only shows the button, because mail scanners open links."""
+    from . import announcements
+
+    try:
+        signature = signing.signature_from_unsubscribe_token(token)
+    except signing.BadLink:
+        return render(request, "petitions/unsubscribed.html", {"bad": True}, status=400)
+    if request.method == "POST":
+        announcements.unsubscribe(signature)
+        return render(request, "petitions/unsubscribed.html", {"done": True})
+    return render(request, "petitions/unsubscribed.html", {"token": token})

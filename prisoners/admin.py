@@ -1,9 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
+from campaign import audit
 from campaign.admin import CampaignPrisonerInline
-from campaign.permissions import CampaignScopedAdmin, CampaignScopedInline
+from campaign.permissions import CampaignScopedAdmin, CampaignScopedInline, campaign_ids
+from petitions import announcements
 
 from .models import CaseEvent, CodeArticle, CriminalCase, Defendant, DetentionFacility, Prisoner
 
@@ -86,12 +89,26 @@ class PrisonerAdmin(CampaignScopedAdmin, TranslationAdmin):
 
 @admin.register(CaseEvent)
 class CaseEventAdmin(CampaignScopedAdmin, TranslationAdmin):
-    list_display = ["date", "kind", "case", "prisoner", "short_description"]
-    list_filter = ["kind"]
+    list_display = ["date", "kind", "case", "prisoner", "short_description", "announced_to"]
+    list_filter = ["kind", "announce"]
     list_select_related = ["case", "prisoner"]
     search_fields = ["description", "case__title", "prisoner__name"]
     autocomplete_fields = ["case", "prisoner"]
     date_hierarchy = "date"
+    readonly_fields = ["announced_at", "announced_to"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if obj.announce and "announce" in form.changed_data:
+            # Only the supporters of campaigns this organiser edits (all, for a superuser).
+            campaigns = None if request.user.is_superuser else campaign_ids(request.user, editor=True)
+            people = announcements.announce(obj, campaigns)
+            audit.record("case_event.announced", user=request.user, obj=obj, recipients=people,
+                         campaigns=sorted(campaigns) if campaigns is not None else "all")
+            self.message_user(
+                request, _("%(n)s supporters will be told, each once, in their language.") % {"n": people},
+                messages.SUCCESS,
+            )
 
     @admin.display(description="what happened")
     def short_description(self, obj):

@@ -215,6 +215,12 @@ class CaseEvent(models.Model):
     description = models.TextField(_("what happened"))
     source_url = models.URLField(_("source"), max_length=500, blank=True)
     source_title = models.CharField(_("source title"), max_length=200, blank=True)
+    announce = models.BooleanField(
+        _("announce to supporters"), default=False,
+        help_text=_("Email every confirmed signer who asked for updates, once, in their language."),
+    )
+    announced_at = models.DateTimeField(_("announced at"), null=True, blank=True, editable=False)
+    announced_to = models.PositiveIntegerField(_("announcement emails sent"), default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,0 +1,105 @@
+"""Telling supporters what happened: one email per person about a case event they asked to hear of.
+
+Recipients are the confirmed signers who opted in to updates, of the petitions of the campaigns
+(the announcing organiser edits) that feature a defendant of the event's case. A person who signed
+several petitions is one recipient: Announcement rows are claimed per person before any email goes
+out, and a person already told about this event is never told again.
+"""
+
+import logging
+import smtplib
+
+from django.db import transaction
+from django.db.models import Max
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from campaign import emails
+from campaign.models import Campaign
+
+from . import signing
+from .models import Announcement, Signature
+
+logger = logging.getLogger(__name__)
+
+
+def audience(event, campaign_ids=None):
+    """One signature id per person (their latest) among those who want updates."""
+    campaigns = Campaign.objects.filter(prisoners__defendant_links__case=event.case).exclude(
+        status=Campaign.Status.DRAFT
+    )
+    if campaign_ids is not None:
+        campaigns = campaigns.filter(pk__in=campaign_ids)
+    signers = Signature.objects.filter(
+        petition__campaign__in=campaigns, status=Signature.Status.CONFIRMED, wants_updates=True
+    ).exclude(email="")
+    told = Announcement.objects.filter(event=event).values("signature__email_normalised")
+    return (
+        signers.exclude(email_normalised__in=told).values("email_normalised").annotate(latest=Max("pk"))
+        .values_list("latest", flat=True)
+    )
+
+
+def announce(event, campaign_ids=None, now=None):
+    """Claim the recipients and queue the sending; returns how many people will be told."""
+    from .tasks import send_announcements
+
+    with transaction.atomic():
+        type(event).objects.select_for_update().filter(pk=event.pk).first()  # one announcer at a time
+        created = Announcement.objects.bulk_create(
+            [Announcement(event=event, signature_id=pk) for pk in audience(event, campaign_ids)],
+            ignore_conflicts=True,
+        )
+        type(event).objects.filter(pk=event.pk, announced_at__isnull=True).update(
+            announced_at=now or timezone.now()
+        )
+        send_announcements.delay_on_commit(event.pk)
+    return len(created)
+
+
+def send_pending(event_id):
+    """Send every claimed, unsent announcement of the event. Safe to run twice."""
+    sent = 0
+    pending = Announcement.objects.filter(event_id=event_id, sent_at__isnull=True).select_related(
+        "signature", "event", "event__case"
+    )
+    for announcement in pending.iterator(chunk_size=500):
+        # Claim it first: a second worker on the same event skips it (at most once per person).
+        if not Announcement.objects.filter(pk=announcement.pk, sent_at__isnull=True).update(sent_at=timezone.now()):
+            continue
+        try:
+            _send(announcement)
+        except (smtplib.SMTPException, OSError):
+            Announcement.objects.filter(pk=announcement.pk).update(sent_at=None)  # to be retried
+            raise
+        sent += 1
+    total = Announcement.objects.filter(event_id=event_id, sent_at__isnull=False).count()
+    from prisoners.models import CaseEvent
+
+    CaseEvent.objects.filter(pk=event_id).update(announced_to=total)
+    return sent
+
+
+def _send(announcement):
+    signature, event = announcement.signature, announcement.event
+    if not signature.email or not signature.wants_updates:
+        return  # withdrew or unsubscribed since
+    language = signature.language
+    with translation.override(language):
+        token = signing.make_unsubscribe_token(signature)
+        unsubscribe = emails.absolute(reverse("petitions:unsubscribe", args=[token]))
+        context = {
+            "signature": signature, "event": event, "case": event.case,
+            "case_url": emails.absolute(event.case.get_absolute_url()), "unsubscribe_url": unsubscribe,
+        }
+    emails.send(
+        "announcement", signature.email, context, language,
+        headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+    )
+
+
+def unsubscribe(signature):
+    """No more updates to this person, from any petition: one click, at once."""
+    return Signature.objects.filter(email_normalised=signature.email_normalised).exclude(email="").update(
+        wants_updates=False, updated_at=timezone.now()
+    )

@@ -1,0 +1,108 @@
+"""Telling supporters about a case event: once per person, in their language, one-click unsubscribe."""
+
+import re
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from campaign.models import AuditEntry, CampaignPrisoner, Membership
+from petitions.models import Signature
+from prisoners.models import CaseEvent, CriminalCase, Defendant, Prisoner
+
+from .factories import CampaignFactory, PetitionFactory, SignatureFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+UNSUBSCRIBE = re.compile(r"http://127\.0\.0\.1:8000(/\w\w/unsubscribe/[^/\s\"<]+/)")
+
+
+@pytest.fixture
+def world(django_user_model, client):
+    campaign, other = CampaignFactory(), CampaignFactory()
+    prisoner = Prisoner.objects.create(name="Igor Kuznetsov", slug="igor")
+    case = CriminalCase.objects.create(title="Left Resistance case", slug="left-resistance")
+    Defendant.objects.create(case=case, prisoner=prisoner)
+    for c in (campaign, other):
+        CampaignPrisoner.objects.create(campaign=c, prisoner=prisoner)
+    one, two, elsewhere = PetitionFactory(campaign=campaign), PetitionFactory(campaign=campaign), PetitionFactory(
+        campaign=other
+    )
+    people = {
+        "olena": [SignatureFactory(petition=p, email="Olena@example.org", wants_updates=True, language="uk",
+                                   first_name="Олена", confirmed=True) for p in (one, two)],
+        "quiet": SignatureFactory(petition=one, email="quiet@example.org", wants_updates=False, confirmed=True),
+        "pending": SignatureFactory(petition=one, email="pending@example.org", wants_updates=True),
+        "other": SignatureFactory(petition=elsewhere, email="other@example.org", wants_updates=True, confirmed=True),
+    }
+    alice = django_user_model.objects.create_user("alice", "alice@example.org", "pw", is_staff=True)
+    Membership.objects.create(user=alice, campaign=campaign, role=Membership.Role.EDITOR)
+    client.force_login(alice)
+    return {"case": case, "people": people, "alice": alice}
+
+
+def add_event(client, case, description="The court extended his detention by three months."):
+    return client.post(reverse("admin:prisoners_caseevent_add"), {
+        "case": case.pk, "kind": "custody", "date": "2026-11-20", "description_en": description,
+        "description_uk": "Суд продовжив арешт на три місяці.", "announce": "on",
+    })
+
+
+def test_announcing_an_event_emails_each_opted_in_supporter_once_in_their_language(client, world, mailoutbox):
+    response = add_event(client, world["case"])
+    assert response.status_code == 302
+
+    assert [m.to for m in mailoutbox] == [["Olena@example.org"]]  # twice a signer, told once
+    message = mailoutbox[0]
+    assert "Суд продовжив арешт" in message.body  # her language
+    assert message.extra_headers["List-Unsubscribe"].startswith("<http://127.0.0.1:8000/uk/unsubscribe/")
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    event = CaseEvent.objects.get()
+    assert event.announced_to == 1 and event.announced_at is not None
+    entry = AuditEntry.objects.get(action="case_event.announced")
+    assert entry.user == world["alice"] and entry.data["recipients"] == 1
+
+
+def test_saving_the_event_again_tells_nobody_twice(client, world, mailoutbox):
+    add_event(client, world["case"])
+    event = CaseEvent.objects.get()
+    client.post(reverse("admin:prisoners_caseevent_change", args=[event.pk]), {
+        "case": event.case_id, "kind": "custody", "date": "2026-11-20", "description_en": "Corrected text",
+        "announce": "on",
+    })
+    assert len(mailoutbox) == 1
+
+
+def test_one_click_unsubscribe_stops_updates_from_every_petition(client, world, mailoutbox):
+    add_event(client, world["case"])
+    path = UNSUBSCRIBE.search(mailoutbox[0].body).group(1)
+    client.logout()
+
+    page = client.get(path)
+    assert page.status_code == 200 and "Unsubscribe" in page.text
+    assert Signature.objects.filter(email="Olena@example.org", wants_updates=True).count() == 2  # a GET changes nothing
+
+    assert client.post(path).status_code == 200  # a mail client's one-click POST carries no CSRF token
+    assert Signature.objects.filter(email="Olena@example.org", wants_updates=True).count() == 0
+
+    client.force_login(world["alice"])
+    add_event(client, world["case"], description="A hearing was held.")
+    assert len(mailoutbox) == 1
+
+
+def test_a_forged_unsubscribe_link_changes_nothing(client, world):
+    assert client.post("/en/unsubscribe/forged-token/").status_code == 400
+    assert Signature.objects.filter(wants_updates=True).count() == 4
+
+
+def test_a_superuser_announces_to_every_campaign(client, world, mailoutbox, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("root", "root@example.org", "pw"))
+    add_event(client, world["case"])
+    assert sorted(m.to[0] for m in mailoutbox) == ["Olena@example.org", "other@example.org"]
+
+
+def test_withdrawn_signers_are_not_told(client, world, mailoutbox):
+    Signature.objects.filter(email="Olena@example.org").update(
+        status=Signature.Status.WITHDRAWN, email="", updated_at=timezone.now()
+    )
+    add_event(client, world["case"])
+    assert mailoutbox == []
