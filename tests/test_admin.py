@@ -5,6 +5,7 @@ from django.contrib import admin
 from django.core.management import call_command
 from django.urls import reverse
 
+from campaign import audit
 from campaign.models import Membership
 from petitions.models import Delivery, Embassy, Petition
 
@@ -28,6 +29,7 @@ def demo(db, django_user_model):
     signature = SignatureFactory(petition=petition, first_name="Олена", last_name="Петренко", confirmed=True)
     delivery = Delivery.objects.create(petition=petition, embassy=Embassy.objects.first())
     delivery.items.create(signature=signature, is_test=True)
+    audit.record("signature.rejected", campaign=petition.campaign, signature_ids=[signature.pk])
 
 
 @pytest.fixture
