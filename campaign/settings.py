@@ -174,6 +174,9 @@ if REDIS_URL:
             "KEY_PREFIX": "sp",
         }
     }
+    # django-ratelimit only lists django-redis as supported; Django's own RedisCache is as good for
+    # it: cache.add is SET NX and cache.incr is Redis INCR, both atomic and shared by all workers.
+    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # Without Redis (make run, make test) rate limits count per process. Production sets
