@@ -1,11 +1,13 @@
 from django.conf import settings
 from django.db.models import Prefetch
+from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from petitions.models import Petition
 
+from . import permissions
 from .models import Campaign, CampaignPrisoner, SolidarityAction
 
 
@@ -43,8 +45,12 @@ def home(request):
 
 def campaign_detail(request, slug):
     # Drafts are not announced yet: their prisoners may not want publicity before it starts.
+    # Organisers may preview a draft ("view on site" in admin); everyone else gets 404.
+    campaigns = Campaign.objects.all()
+    if not request.user.is_staff:
+        campaigns = campaigns.exclude(status=Campaign.Status.DRAFT)
     campaign = get_object_or_404(
-        Campaign.objects.exclude(status=Campaign.Status.DRAFT).prefetch_related(
+        campaigns.prefetch_related(
             Prefetch("prisoner_links", queryset=CampaignPrisoner.objects.select_related("prisoner")),
             Prefetch(
                 "petitions",
@@ -56,6 +62,8 @@ def campaign_detail(request, slug):
         ),
         slug=slug,
     )
+    if campaign.status == Campaign.Status.DRAFT and not permissions.can_view(request.user, campaign):
+        raise Http404
     # CampaignPrisoner's ordering already puts featured prisoners first.
     links = list(campaign.prisoner_links.all())
     page_url = request.build_absolute_uri(campaign.get_absolute_url())

@@ -1,6 +1,6 @@
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -9,6 +9,8 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 from django_ratelimit.core import is_ratelimited
 
+from campaign.permissions import can_view
+
 from . import publication, signing
 from .forms import SignatureForm
 from .models import Petition, Signature
@@ -16,6 +18,18 @@ from .models import Petition, Signature
 
 def get_petition(slug):
     return get_object_or_404(Petition.objects.public().select_related("campaign"), slug=slug)
+
+
+def get_petition_or_preview(request, slug):
+    """The public petition, or -- for an organiser of its campaign -- a draft to preview."""
+    petition = Petition.objects.public().select_related("campaign").filter(slug=slug).first()
+    if petition is not None:
+        return petition, False
+    if request.user.is_staff:
+        petition = Petition.objects.select_related("campaign").filter(slug=slug).first()
+        if petition is not None and can_view(request.user, petition):
+            return petition, True
+    raise Http404
 
 
 def _rate_key(group, request):
@@ -33,11 +47,12 @@ def _rate_limited(request):
     return any(hits)
 
 
-def _petition_page(request, petition, form, status=200):
+def _petition_page(request, petition, form, status=200, preview=False):
     context = {
         "petition": petition,
         "form": form,
-        "is_open": petition.is_open_for_signing(),
+        "preview": preview,
+        "is_open": petition.is_open_for_signing() and not preview,
         "page_url": request.build_absolute_uri(petition.get_absolute_url()),
         "widget_url": request.build_absolute_uri(reverse("petitions:widget", args=[petition.slug])),
         **publication.petition_facts(petition),
@@ -47,11 +62,12 @@ def _petition_page(request, petition, form, status=200):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def petition_detail(request, slug):
-    petition = get_petition(slug)
     language = get_language()
     if request.method != "POST":
-        return _petition_page(request, petition, SignatureForm(language=language))
+        petition, preview = get_petition_or_preview(request, slug)
+        return _petition_page(request, petition, SignatureForm(language=language), preview=preview)
 
+    petition = get_petition(slug)  # a draft takes no signatures, preview or not
     if _rate_limited(request):
         return render(request, "petitions/rate_limited.html", {"petition": petition}, status=429)
     if not petition.is_open_for_signing():

@@ -234,3 +234,21 @@ def test_staff_without_a_campaign_see_nothing(client, world, django_user_model):
     as_user(client, loner)
     assert client.get(url(Signature, "changelist")).status_code == 403
     assert "Signer" not in client.get(reverse("admin:index")).text
+
+
+def test_organisers_preview_drafts_on_the_site_and_nobody_else_does(client, world):
+    campaign, petition = world["A"], Petition.objects.get(slug="petition-A")
+    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.DRAFT)
+    campaign_url, petition_url = f"/en/campaigns/{campaign.slug}/", f"/en/petitions/{petition.slug}/"
+
+    assert client.get(campaign_url).status_code == 404
+    assert client.get(petition_url).status_code == 404
+    as_user(client, world["charlie"])
+    assert client.get(campaign_url).status_code == 404
+    assert client.get(petition_url).status_code == 404
+    as_user(client, world["bob"])
+    page = client.get(campaign_url)
+    assert page.status_code == 200 and "Draft preview" in page.text
+    page = client.get(petition_url)
+    assert page.status_code == 200 and "Draft preview" in page.text and 'name="first_name"' not in page.text
+    assert client.post(petition_url, {"first_name": "x"}).status_code == 404  # no signing a draft
