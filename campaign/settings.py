@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "django_ratelimit",
     "axes",
+    "csp",
     "crispy_forms",
     "crispy_bootstrap5",
     "campaign",
@@ -108,6 +109,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "campaign.middleware.PermissionsPolicyMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -231,12 +234,30 @@ SESSION_COOKIE_SECURE = SITE_IS_HTTPS
 CSRF_COOKIE_SECURE = SITE_IS_HTTPS
 SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if SITE_IS_HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SITE_IS_HTTPS
+SECURE_HSTS_PRELOAD = SITE_IS_HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SITE_IS_HTTPS else None
 SESSION_COOKIE_HTTPONLY = True
 # same-origin, not no-referrer: with no-referrer browsers send "Origin: null" on form posts, which
 # Django's CSRF check (rightly) refuses. Nothing is sent to other sites either way.
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Nothing from any other origin, no inline script or style anywhere on the public site. The one
+# page other sites may frame is the counter widget (it replaces frame-ancestors). Django admin
+# keeps its own inline styles, so it is left out of this policy.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+        "base-uri": ["'none'"],
+        "object-src": ["'none'"],
+    },
+}
 SECURE_CONTENT_TYPE_NOSNIFF = True
 # Keys the IP address before it is hashed; raw IP addresses are never stored.
 IP_HASH_KEY = env.str("IP_HASH_KEY", default=SECRET_KEY)
@@ -301,6 +322,7 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 ADMIN_URL = env.str("ADMIN_URL", default="admin/").strip("/") + "/"
+CONTENT_SECURITY_POLICY["EXCLUDE_URL_PREFIXES"] = [f"/{ADMIN_URL}"]
 # Admin sessions end after a working day; a shared computer at a picket should not stay logged in.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)
 

@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from petitions import api
 
-from . import views
+from . import health, views
 
 campaign_patterns = (
     [
@@ -22,6 +22,8 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/petitions/", api.petition_list, name="api-petitions"),
     path("api/petitions/<slug:slug>/", api.petition_detail, name="api-petition"),
+    path("healthz", health.live, name="health-live"),
+    path("readyz", health.ready, name="health-ready"),
 ]
 
 # Public pages: /en/..., /uk/..., /ru/..., /fr/...; "/" redirects by the browser's language.

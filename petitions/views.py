@@ -1,3 +1,4 @@
+from csp.decorators import csp_replace
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponseRedirect
@@ -160,6 +161,7 @@ def signatories(request, slug):
 
 
 @xframe_options_exempt
+@csp_replace({"frame-ancestors": ["*"]})
 def widget(request, slug):
     """The one page other sites may frame: title, count, goal bar and a link to sign."""
     petition = get_petition(slug)

@@ -1,0 +1,35 @@
+"""Health endpoints for the load balancer: liveness (the process answers) and readiness (it can
+reach Postgres and, where configured, Redis). They reveal nothing but "ok" or what is down."""
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
+
+
+@never_cache
+@require_safe
+def live(request):
+    return JsonResponse({"status": "ok"})
+
+
+@never_cache
+@require_safe
+def ready(request):
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        checks["database"] = "ok"
+    except Exception:  # noqa: BLE001 -- any failure means "not ready"; the reason is not for the public
+        checks["database"] = "down"
+    if settings.REDIS_URL:
+        try:
+            cache.set("health:ready", "1", 5)
+            checks["redis"] = "ok" if cache.get("health:ready") == "1" else "down"
+        except Exception:  # noqa: BLE001
+            checks["redis"] = "down"
+    ok = all(value == "ok" for value in checks.values())
+    return JsonResponse({"status": "ok" if ok else "unavailable", **checks}, status=200 if ok else 503)
