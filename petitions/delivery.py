@@ -162,8 +162,11 @@ def message_id(delivery):
 def _claim(delivery_id, now):
     """Lock the row and move it to inflight; None when another worker has it or it is final."""
     with transaction.atomic():
+        # of=("self",): lock only the delivery row. Without it Postgres also locks the joined
+        # petition, campaign and embassy rows, and SKIP LOCKED would drop this delivery whenever
+        # anything holds the petition row (a signature being inserted, the counting job).
         delivery = (
-            Delivery.objects.select_for_update(skip_locked=True)
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("petition", "petition__campaign", "embassy")
             .filter(pk=delivery_id)
             .first()

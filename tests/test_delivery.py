@@ -335,3 +335,30 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(smtp, pe
     delivered = list(sent.values_list("signature_id", flat=True))
     assert sorted(delivered) == sorted(confirmed)  # each exactly once
     assert len(smtp.messages) == 4  # the held letter was refused, then sent once by the new worker
+
+
+def test_a_busy_petition_row_does_not_make_a_worker_skip_its_delivery(smtp, petition, signatures):
+    """Found by bench/deliveries.py: the claim must lock the delivery row only."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs Postgres row locks")
+    first = delivery.plan(petition, enqueue=False)[0]
+    holding, release = threading.Event(), threading.Event()
+
+    def hold_petition_row():  # as an INSERT of a signature or the counting job would
+        from django.db import transaction
+
+        with transaction.atomic():
+            Petition.objects.select_for_update(no_key=True).get(pk=petition.pk)
+            holding.set()
+            release.wait(10)
+        connection.close()
+
+    holder = threading.Thread(target=hold_petition_row)
+    holder.start()
+    try:
+        assert holding.wait(10)
+        delivery.send(first.pk)
+    finally:
+        release.set()
+        holder.join()
+    assert Delivery.objects.get(pk=first.pk).status == Delivery.Status.SENT
