@@ -279,7 +279,8 @@ class Signature(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.public_display_name or _('Name withheld')} ({self.get_status_display()})"
+        name = self.public_display_name or gettext("Name withheld")
+        return f"{name} ({self.get_status_display()})"
 
     @property
     def public_display_name(self):

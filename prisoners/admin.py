@@ -110,6 +110,6 @@ class CaseEventAdmin(CampaignScopedAdmin, TranslationAdmin):
                 messages.SUCCESS,
             )
 
-    @admin.display(description="what happened")
+    @admin.display(description=_("what happened"))
     def short_description(self, obj):
         return obj.description if len(obj.description) <= 80 else obj.description[:79] + "…"

@@ -59,7 +59,8 @@ class CodeArticle(models.Model):
         ]
 
     def __str__(self):
-        short = "CC RF" if self.code == self.Code.CRIMINAL else "CAO RF"
+        # Translators: abbreviations of the Criminal Code / Code of Administrative Offences of the RF.
+        short = gettext("CC RF") if self.code == self.Code.CRIMINAL else gettext("CAO RF")
         if self.part:
             return gettext("Art. %(article)s part %(part)s %(code)s") % {
                 "article": self.article, "part": self.part, "code": short
