@@ -178,6 +178,11 @@ def _claim(delivery_id, now):
         stale = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
         if delivery.status == S.INFLIGHT and delivery.status_changed_at > stale:
             return None  # a live worker is on it
+        if delivery.attempts > len(RETRY_DELAYS):
+            # Abandoned in flight again and again (a letter that crashes its worker, say): stop
+            # re-sending it on every sweep; record the failure and free its signatures.
+            fail(delivery, f"gave up after {delivery.attempts} attempts (left in flight each time)", now)
+            return None
         delivery.status, delivery.status_changed_at = S.INFLIGHT, now
         delivery.attempts += 1
         delivery.save(update_fields=["status", "status_changed_at", "attempts"])

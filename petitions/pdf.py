@@ -7,6 +7,7 @@ batch's signature ids, so a delivered batch can be verified against the database
 
 import hashlib
 import io
+import threading
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -29,11 +30,21 @@ LETTER_LANGUAGES = ("ru", "en")  # the appeal is printed in Russian and in Engli
 COLUMN_WIDTHS = [12 * mm, 52 * mm, 32 * mm, 32 * mm, 52 * mm]
 
 
+_FONTS_LOCK = threading.Lock()
+_fonts_registered = False
+
+
 def _register_fonts():
-    if FONT not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(TTFont(FONT, FONT_DIR / "DejaVuSans.ttf"))
-        pdfmetrics.registerFont(TTFont(FONT_BOLD, FONT_DIR / "DejaVuSans-Bold.ttf"))
-        pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
+    # Under a lock, and "done" only once the family is registered too: with a threaded worker a
+    # second render could otherwise start between registerFont and registerFontFamily
+    # (found by bench/deliveries.py --pool threads).
+    global _fonts_registered
+    with _FONTS_LOCK:
+        if not _fonts_registered:
+            pdfmetrics.registerFont(TTFont(FONT, FONT_DIR / "DejaVuSans.ttf"))
+            pdfmetrics.registerFont(TTFont(FONT_BOLD, FONT_DIR / "DejaVuSans-Bold.ttf"))
+            pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
+            _fonts_registered = True
 
 
 STYLES = {

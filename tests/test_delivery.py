@@ -362,3 +362,15 @@ def test_a_busy_petition_row_does_not_make_a_worker_skip_its_delivery(smtp, peti
         release.set()
         holder.join()
     assert Delivery.objects.get(pk=first.pk).status == Delivery.Status.SENT
+
+
+def test_a_letter_abandoned_in_flight_again_and_again_is_failed_not_resent_forever(smtp, petition, signatures):
+    first = delivery.plan(petition, enqueue=False)[0]
+    long_ago = timezone.now() - timedelta(days=1)
+    Delivery.objects.filter(pk=first.pk).update(
+        status=Delivery.Status.INFLIGHT, status_changed_at=long_ago, attempts=len(delivery.RETRY_DELAYS) + 1
+    )
+    delivery.send(first.pk)
+    failed = Delivery.objects.get(pk=first.pk)
+    assert failed.status == Delivery.Status.FAILED and "left in flight" in failed.last_error
+    assert failed.items.count() == 0 and smtp.messages == []
