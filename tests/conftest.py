@@ -83,31 +83,40 @@ def wait_for(predicate, timeout=30.0, interval=0.1):
         time.sleep(interval)
 
 
-@pytest.fixture
-def celery_worker_process(transactional_db, tmp_path):
-    """A real Celery worker process consuming from the real broker, on the test database."""
+def start_worker(log_path, **environ):
+    """Start a real Celery worker process on the test database; `environ` adds to its environment.
+
+    The process has `.log_path`; stop it with `stop_worker`.
+    """
     db = connection.settings_dict
     env = dict(os.environ)
-    env["DATABASE_URL"] = (
-        f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    )
-    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 (closed below)
-    proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "celery", "-A", "campaign", "worker", "--pool=solo",
-            "--without-mingle", "--without-gossip", "--without-heartbeat", "--loglevel=INFO",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    proc.log_path = tmp_path / "worker.log"
-    yield proc
+    env["DATABASE_URL"] = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+    env.setdefault("SECRET_KEY", settings.SECRET_KEY)
+    env.update(environ)
+    with open(log_path, "a") as log:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen(
+            [
+                sys.executable, "-m", "celery", "-A", "campaign", "worker", "--pool=solo",
+                "--without-mingle", "--without-gossip", "--without-heartbeat", "--loglevel=INFO",
+            ],
+            cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )
+    proc.log_path = log_path
+    return proc
+
+
+def stop_worker(proc):
     proc.send_signal(signal.SIGTERM)
     try:
         proc.wait(timeout=20)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
-    log.close()
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, tmp_path):
+    """A real Celery worker process consuming from the real broker, on the test database."""
+    proc = start_worker(tmp_path / "worker.log")
+    yield proc
+    stop_worker(proc)

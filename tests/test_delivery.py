@@ -1,10 +1,7 @@
 """Deliveries end to end: claim, render, send through a real SMTP server, record; retries and failures."""
 
 import io
-import os
 import signal
-import subprocess
-import sys
 import threading
 from datetime import timedelta
 
@@ -20,7 +17,7 @@ from petitions.models import Delivery, DeliveryItem, Embassy, Petition, Signatur
 from petitions.pdf import manifest_sha256
 
 from .checks import emails_in
-from .conftest import needs_services, wait_for
+from .conftest import needs_services, start_worker, wait_for
 from .factories import PetitionFactory, SignatureFactory
 from .smtp import SMTPServer
 
@@ -286,19 +283,6 @@ def test_the_deliver_command_rejects_an_unknown_petition():
 
 # --- With the real worker and Redis ------------------------------------------------------------
 
-def start_worker(smtp, log_path):
-    db = connection.settings_dict
-    env = dict(os.environ)
-    env["DATABASE_URL"] = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    env["EMAIL_URL"] = smtp.url
-    env.setdefault("SECRET_KEY", django_settings.SECRET_KEY)
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "campaign", "worker", "--pool=solo", "--without-mingle",
-         "--without-gossip", "--without-heartbeat", "--loglevel=INFO"],
-        cwd=django_settings.BASE_DIR, env=env, stdout=open(log_path, "a"), stderr=subprocess.STDOUT,  # noqa: SIM115
-    )
-
-
 @needs_services
 def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(smtp, petition, signatures, tmp_path):
     from campaign.celery import app
@@ -306,7 +290,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(smtp, pe
     app.conf.task_always_eager = False
     held = threading.Event()
     smtp.handler.hold = held  # the first letter hangs in SMTP until the worker is dead
-    worker = start_worker(smtp, tmp_path / "worker.log")
+    worker = start_worker(tmp_path / "worker.log", EMAIL_URL=smtp.url)
     try:
         planned = delivery.plan(petition)  # enqueues one task per embassy on commit
         assert len(planned) == 4
@@ -317,7 +301,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_duplicates_nothing(smtp, pe
         worker.wait(timeout=10)
         held.set()
 
-        worker = start_worker(smtp, tmp_path / "worker.log")
+        worker = start_worker(tmp_path / "worker.log", EMAIL_URL=smtp.url)
         # Time passes: an in-flight delivery older than the task time limit counts as abandoned,
         # and the periodic sweep hands it to a worker again.
         Delivery.objects.filter(status=Delivery.Status.INFLIGHT).update(

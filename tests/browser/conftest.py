@@ -5,16 +5,13 @@ Playwright drives /usr/bin/chromium (never a downloaded browser) and only ever t
 
 import email
 import os
-import signal
 import socket
-import subprocess
-import sys
 import threading
 from email import policy
 
 import pytest
-from django.conf import settings
-from django.db import connection
+
+from ..conftest import start_worker, stop_worker
 
 # Playwright's sync API runs an asyncio event loop in the main thread, so Django would refuse the
 # test body's (synchronous) database calls with SynchronousOnlyOperation. This is the workaround
@@ -158,28 +155,8 @@ def mailing_worker(celery_eager, site, smtp_server, tmp_path):
 
     app.conf.task_always_eager = False
     app.conf.task_eager_propagates = False
-    db = connection.settings_dict
-    env = dict(os.environ)
-    env["DATABASE_URL"] = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    env["EMAIL_URL"] = f"smtp://{smtp_server.host}:{smtp_server.port}"
-    env["SITE_URL"] = site.url
-    log = open(tmp_path / "worker.log", "w")  # noqa: SIM115 (closed below)
-    proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "celery", "-A", "campaign", "worker", "--pool=solo",
-            "--without-mingle", "--without-gossip", "--without-heartbeat", "--loglevel=INFO",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
+    proc = start_worker(
+        tmp_path / "worker.log", EMAIL_URL=f"smtp://{smtp_server.host}:{smtp_server.port}", SITE_URL=site.url
     )
-    proc.log_path = tmp_path / "worker.log"
     yield proc
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
-    log.close()
+    stop_worker(proc)
