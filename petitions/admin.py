@@ -1,7 +1,9 @@
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Value
+from django.db.models.functions import Lower, Trim
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -11,9 +13,9 @@ from django_countries.fields import Country
 from modeltranslation.admin import TranslationAdmin
 
 from campaign import audit
-from campaign.permissions import CampaignScopedAdmin, CampaignScopedInline, scoped
+from campaign.permissions import CampaignScopedAdmin, CampaignScopedInline, can_change_any, scoped
 
-from . import dashboard, delivery, export, moderation
+from . import dashboard, delivery, export, moderation, signing
 from .models import Accreditation, Delivery, Embassy, Petition, Signature
 from .pdf import render_letter
 from .routing import Router
@@ -180,6 +182,10 @@ class PetitionAdmin(CampaignScopedAdmin, TranslationAdmin):
         self.message_user(request, _("%(n)s deliveries queued.") % {"n": planned}, messages.SUCCESS)
 
 
+class EraseForm(forms.Form):
+    email = forms.EmailField(label=_("the person's email address"))
+
+
 class NeedsReviewFilter(admin.SimpleListFilter):
     title = _("moderation")
     parameter_name = "review"
@@ -215,6 +221,36 @@ class SignatureAdmin(CampaignScopedAdmin):
     ]
     # The petition's list can hold hundreds of thousands of rows: skip the second COUNT(*).
     show_full_result_count = False
+
+    def get_urls(self):
+        return [
+            path("erase/", self.admin_site.admin_view(self.erase_view), name="petitions_signature_erase"),
+            *super().get_urls(),
+        ]
+
+    def erase_view(self, request):
+        """Erase a person on request: every signature with this address, in the campaigns this
+        organiser edits (all campaigns for a superuser). The audit log records that it happened,
+        and how many signatures, never the address."""
+        if not can_change_any(request.user, Signature):
+            raise PermissionDenied
+        form = EraseForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            mine = scoped(Signature.objects.all(), request.user, editor=True).exclude(email="")
+            targets = mine.filter(email_normalised=Lower(Trim(Value(form.cleaned_data["email"]))))
+            by_campaign = {}
+            for campaign_id in targets.values_list("petition__campaign", flat=True):
+                by_campaign[campaign_id] = by_campaign.get(campaign_id, 0) + 1
+            erased = signing.erase(targets)
+            for campaign_id, count in by_campaign.items():
+                audit.record("person.erased", user=request.user, campaign_id=campaign_id, signatures=count)
+            self.message_user(request, _("%(n)s signatures erased.") % {"n": erased}, messages.SUCCESS)
+            return HttpResponseRedirect(reverse("admin:petitions_signature_changelist"))
+        context = {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "form": form,
+            "title": _("Erase a person's data"),
+        }
+        return TemplateResponse(request, "admin/petitions/signature/erase.html", context)
 
     @admin.display(description=_("flagged because"))
     def flag_reasons(self, obj):

@@ -177,19 +177,26 @@ def confirm(signature, now=None):
 
 
 def withdraw(signature):
-    """Withdraw a signature and erase the signer's personal data; the count drops at once.
+    """Withdraw a signature and erase the signer's personal data; the count drops at once."""
+    erase(Signature.objects.filter(pk=signature.pk))
+    logger.info("Signature %s withdrawn and erased", signature.pk)
 
-    The row stays (as an anonymous, withdrawn signature) so that delivery records that name it
-    keep their totals; nothing in it identifies the person any more.
+
+def erase(signatures):
+    """Withdraw these signatures and erase their personal data; returns how many were erased.
+
+    The rows stay (as anonymous, withdrawn signatures) so that delivery records that name them
+    keep their totals; nothing in them identifies a person any more.
     """
     with transaction.atomic():
-        Signature.objects.filter(pk=signature.pk).update(
+        petition_ids = set(signatures.values_list("petition_id", flat=True))
+        erased = signatures.update(
             status=Signature.Status.WITHDRAWN,
             first_name="", last_name="", email="", city="", organisation="", comment="",
             ip_hash="", public_name=Signature.PublicName.HIDDEN, name_in_letter=False,
             wants_updates=False, updated_at=timezone.now(),
         )
-    # Withdrawals are rare; folding this one in now keeps the promise that it counts at once.
-    counting.update_counts([signature.petition_id])
-    logger.info("Signature %s withdrawn and erased", signature.pk)
+    # Erasures are rare; folding them in now keeps the promise that they count at once.
+    counting.update_counts(petition_ids)
+    return erased
 

@@ -159,3 +159,33 @@ def test_the_dashboard_draws_signatures_per_day_as_svg_and_counts(client, alice,
     assert [n for _, n in page.context["series"]][-3:] == [1, 0, 3]
     assert page.context["confirmation_rate"] == 80
     assert page.context["by_country"] == [{"country": "PL", "n": 4}]
+
+
+def test_an_organiser_erases_a_person_on_request_across_their_petitions(client, alice, petition):
+    from petitions.models import Petition as P
+
+    second = PetitionFactory(campaign=petition.campaign)
+    elsewhere = PetitionFactory()  # another campaign: not alice's to touch
+    for p in (petition, second, elsewhere):
+        SignatureFactory(petition=p, email="Olena@Example.org", first_name="Olena", confirmed=True)
+    SignatureFactory(petition=petition, email="someone@example.org", confirmed=True)
+    counting.update_counts()
+
+    response = client.post(reverse("admin:petitions_signature_erase"), {"email": " olena@example.org"})
+
+    assert response.status_code == 302
+    assert Signature.objects.filter(email="", status=Signature.Status.WITHDRAWN).count() == 2
+    assert Signature.objects.get(petition=elsewhere).first_name == "Olena"
+    assert P.objects.get(pk=petition.pk).signature_count == 1  # at once
+    entries = AuditEntry.objects.filter(action="person.erased")
+    assert sum(e.data["signatures"] for e in entries) == 2
+    assert all("olena" not in str(e.data).lower() for e in entries)
+
+
+def test_a_viewer_cannot_erase(client, django_user_model, petition):
+    bob = django_user_model.objects.create_user("bob", "bob@example.org", "pw", is_staff=True)
+    Membership.objects.create(user=bob, campaign=petition.campaign, role=Membership.Role.VIEWER)
+    client.force_login(bob)
+    SignatureFactory(petition=petition, email="olena@example.org", confirmed=True)
+    assert client.post(reverse("admin:petitions_signature_erase"), {"email": "olena@example.org"}).status_code == 403
+    assert Signature.objects.get().email == "olena@example.org"
