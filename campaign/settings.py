@@ -111,6 +111,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "campaign.middleware.PermissionsPolicyMiddleware",
     "csp.middleware.CSPMiddleware",
+    "campaign.middleware.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -172,14 +173,20 @@ if REDIS_URL:
     env_url("REDIS_URL", REDIS_URL, ["redis", "rediss", "unix"])
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, failing open: with Redis down the site serves and takes
+            # signatures without it (campaign/cache.py).
+            "BACKEND": "campaign.cache.FailOpenRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "sp",
+            # A Redis that hangs must not hang the pages: give up and fail open.
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
         }
     }
     # django-ratelimit only lists django-redis as supported; Django's own RedisCache is as good for
     # it: cache.add is SET NX and cache.incr is Redis INCR, both atomic and shared by all workers.
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
+    # Unreachable cache: let signatures in (and log it) rather than refuse every supporter.
+    RATELIMIT_FAIL_OPEN = True
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # Without Redis (make run, make test) rate limits count per process. Production sets
@@ -199,6 +206,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
     }
     for _sub in ("queue", "control"):
         (_celery_dir / _sub).mkdir(parents=True, exist_ok=True)
+else:
+    # Publishing from a request must not hang on a Redis that does not answer (campaign/jobs.py).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
 CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
 CELERY_TASK_SERIALIZER = "json"
@@ -261,6 +271,11 @@ CONTENT_SECURITY_POLICY = {
     },
 }
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Request bodies (campaign.middleware.RequestLimitsMiddleware): a signature is a few KiB; only the
+# admin takes uploads (a prisoner's photo, at most PHOTO_MAX_BYTES).
+PUBLIC_REQUEST_MAX_BYTES = 64 * 1024
+ADMIN_REQUEST_MAX_BYTES = 12 * 1024 * 1024
+PHOTO_MAX_BYTES = 5 * 1024 * 1024
 # Keys the IP address before it is hashed; raw IP addresses are never stored.
 IP_HASH_KEY = env.str("IP_HASH_KEY", default=SECRET_KEY)
 # How many reverse proxies in front of the app append to X-Forwarded-For (0: use REMOTE_ADDR).
@@ -343,17 +358,26 @@ AXES_VERBOSE = False  # its log lines carry usernames and addresses
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
     raise ImproperlyConfigured(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}")
+# json (one object per line, for a log collector) or plain (for people). Both redact anything
+# that looks like an email or IP address (campaign/logs.py); the code logs only ids anyway.
+LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {"()": "campaign.logs.PlainFormatter", "format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "campaign.logs.JSONFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain"},
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Everything goes through the root handler above; without this Django's own console
+        # handler (DEBUG only) would print each of its lines a second time.
+        "django": {"handlers": [], "propagate": True},
         # Django logs the request line of every 4xx/5xx; it carries no personal data we add, but
         # keep it at WARNING so a flood of 404s from scanners does not drown the worker logs.
         "django.request": {"level": "WARNING"},

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django_countries.fields import Country
 from modeltranslation.admin import TranslationAdmin
 
-from campaign import audit
+from campaign import audit, jobs
 from campaign.permissions import CampaignScopedAdmin, CampaignScopedInline, can_change_any, scoped
 
 from . import dashboard, delivery, export, moderation, signing
@@ -375,6 +375,6 @@ class DeliveryAdmin(CampaignScopedAdmin):
                 retried += len(delivery.sweep(petition=item.petition))
             else:
                 Delivery.objects.filter(pk=item.pk).update(status_changed_at=timezone.now())
-                send_delivery.delay_on_commit(item.pk)
+                jobs.enqueue_on_commit(send_delivery, item.pk)
                 retried += 1
         self.message_user(request, _("%(n)s deliveries queued.") % {"n": retried}, messages.SUCCESS)

@@ -8,13 +8,14 @@ out, and a person already told about this event is never told again.
 
 import logging
 import smtplib
+from datetime import timedelta
 
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from campaign import emails
+from campaign import emails, jobs
 from campaign.models import Campaign
 
 from . import signing
@@ -53,8 +54,27 @@ def announce(event, campaign_ids=None, now=None):
         type(event).objects.filter(pk=event.pk, announced_at__isnull=True).update(
             announced_at=now or timezone.now()
         )
-        send_announcements.delay_on_commit(event.pk)
+        jobs.enqueue_on_commit(send_announcements, event.pk)
     return len(created)
+
+
+# Claimed announcements still unsent this long after announcing are queued again (their task was
+# lost with the broker, or its retries ran out while the mail server was down).
+RESUME_AFTER = timedelta(minutes=5)
+
+
+def resume(now=None):
+    """The periodic sweep: queue the sending again for events with claimed, unsent announcements."""
+    from .tasks import send_announcements
+
+    limit = (now or timezone.now()) - RESUME_AFTER
+    events = list(
+        Announcement.objects.filter(sent_at__isnull=True, event__announced_at__lte=limit)
+        .values_list("event_id", flat=True).distinct().order_by()
+    )
+    for event_id in events:
+        jobs.enqueue(send_announcements, event_id)
+    return events
 
 
 def send_pending(event_id):

@@ -14,9 +14,10 @@ logs it.
 
 import logging
 
-from django.core.cache import cache
 from django.db import transaction
 from django.db.models import F, Q
+
+from campaign import jobs
 
 from .models import Petition, Signature
 
@@ -31,16 +32,15 @@ COUNT_UPDATE_DELAY = 1  # seconds: confirmations arriving meanwhile are folded i
 
 
 def schedule_update():
-    """Ask for a count update soon after this transaction commits, at most one per interval.
+    """Ask for a count update soon after this transaction commits.
 
-    Under a surge thousands of confirmations share one queued update (the cache key is the
-    debounce); when the site is quiet the count still moves within a second or two. The periodic
-    task catches anything this misses.
+    Under a surge thousands of confirmations share one queued update (campaign.jobs.kick); when
+    the site is quiet the count still moves within a second or two. The periodic task catches
+    anything a lost kick misses.
     """
     from .tasks import update_signature_counts
 
-    if cache.add(COUNT_UPDATE_KEY, 1, timeout=COUNT_UPDATE_DELAY + 1):
-        transaction.on_commit(lambda: update_signature_counts.apply_async(countdown=COUNT_UPDATE_DELAY))
+    jobs.kick(update_signature_counts, COUNT_UPDATE_KEY, COUNT_UPDATE_DELAY)
 
 
 def update_counts(petition_ids=None):

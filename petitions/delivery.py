@@ -28,7 +28,7 @@ from django.db import transaction
 from django.db.models import Max, Q
 from django.utils import timezone
 
-from campaign import emails
+from campaign import emails, jobs
 
 from .models import Delivery, DeliveryItem, Petition, Signature
 from .pdf import render_letter
@@ -113,7 +113,7 @@ def plan(petition, now=None, enqueue=True):
             delivery.save(update_fields=["signature_count"])
             created.append(delivery)
             if enqueue:
-                send_delivery.delay_on_commit(delivery.pk)
+                jobs.enqueue_on_commit(send_delivery, delivery.pk)
     if created:
         logger.info(
             "Petition %s: %s %s deliveries planned", petition.pk, len(created), "test" if is_test else "live"
@@ -148,7 +148,7 @@ def sweep(now=None, petition=None, enqueue=True):
     resumed = list(waiting.exclude(pk__in=[d.pk for d in planned]).values_list("pk", flat=True))
     if enqueue:
         for pk in resumed:
-            send_delivery.delay(pk)
+            jobs.enqueue(send_delivery, pk)
     return [d.pk for d in planned] + resumed
 
 

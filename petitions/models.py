@@ -209,6 +209,11 @@ class Signature(models.Model):
         INITIAL = "initial", _("First name and initial")
         FULL = "full", _("Full name")
 
+    class EmailDue(models.TextChoices):
+        NONE = "", _("Nothing")
+        CONFIRM = "confirm", _("Confirmation link")
+        ALREADY_SIGNED = "already_signed", _("Already signed")
+
     petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="signatures")
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
@@ -238,6 +243,12 @@ class Signature(models.Model):
     reviewed = models.BooleanField(_("reviewed"), default=False)
     comment_approved = models.BooleanField(_("comment approved"), default=False)
     comment_hidden = models.BooleanField(_("comment hidden"), default=False)
+    # The outbox (petitions.outbox): the email this signer is owed, kept on the row itself so that
+    # it is written by the same INSERT or UPDATE as the signature and survives a broker outage.
+    # `email_not_before` is when it may next be tried: a claim's lease, or a retry's backoff.
+    email_due = models.CharField(max_length=20, choices=EmailDue, default=EmailDue.NONE, blank=True, editable=False)
+    email_not_before = models.DateTimeField(null=True, blank=True, editable=False)
+    email_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     # Whether this signature is included in petition.signature_count; petitions.counting flips it
     # and adjusts the count in the same transaction, so the count is exact and never double-counts.
     counted = models.BooleanField(default=False, editable=False)
@@ -270,6 +281,8 @@ class Signature(models.Model):
                 fields=["petition", "created_at"], condition=Q(reviewed=False) & ~Q(flags=[]),
                 name="signature_needs_review",
             ),
+            # The outbox's work list: signatures owed an email.
+            models.Index(fields=["id"], condition=~Q(email_due=""), name="signature_email_due"),
             # The counting job's work list: rows whose `counted` flag disagrees with their status.
             models.Index(
                 fields=["petition"],

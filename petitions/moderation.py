@@ -36,14 +36,17 @@ def disposable_domains():
 
 
 def flags_for(signature, now=None):
-    """The reasons (keys of REASONS) to look at this signature; empty when nothing stands out."""
+    """The reasons (keys of REASONS) to look at this signature; empty when nothing stands out.
+
+    Called before the signature is saved, so that the flags go into its INSERT.
+    """
     flags = []
     if signature.ip_hash:
         since = (now or timezone.now()) - BURST_WINDOW
-        recent = Signature.objects.filter(
+        earlier = Signature.objects.filter(
             petition_id=signature.petition_id, ip_hash=signature.ip_hash, created_at__gte=since
         )
-        if recent.count() >= BURST_SIZE:
+        if earlier.count() + 1 >= BURST_SIZE:
             flags.append("burst")
     domain = signature.email.rsplit("@", 1)[-1].strip().lower()
     if domain in disposable_domains():

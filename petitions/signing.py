@@ -18,7 +18,7 @@ from django.db.models.functions import Lower, Trim
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
-from . import counting, moderation
+from . import counting, moderation, outbox
 from .models import Signature
 
 logger = logging.getLogger(__name__)
@@ -130,37 +130,37 @@ class SignResult:
 def sign(petition, data, *, ip="", language="en", now=None):
     """Record a pending signature, or find the existing one for this address, and email the signer.
 
-    `data` is a SignatureForm's cleaned_data. The email goes out after the transaction commits: a
-    confirmation link for a new or still pending signature, "you have already signed" for a
-    confirmed one, nothing for a rejected one.
+    `data` is a SignatureForm's cleaned_data. The email is owed in the same write as the signature
+    (petitions.outbox) and goes out soon after the commit: a confirmation link for a new or still
+    pending signature, "you have already signed" for a confirmed one, nothing for a rejected one.
     """
-    from .tasks import send_signature_email
-
     now = now or timezone.now()
-    signature = Signature(petition=petition, language=language, ip_hash=ip_hash(ip, now), created_at=now, **data)
+    signature = Signature(
+        petition=petition, language=language, ip_hash=ip_hash(ip, now), created_at=now,
+        email_due=Signature.EmailDue.CONFIRM, **data,
+    )
+    # Moderation flags go into the same INSERT (they look only at this signature and earlier ones).
+    signature.flags = moderation.flags_for(signature, now)
     try:
         with transaction.atomic():
             signature.save(force_insert=True)
-        created = True
     except IntegrityError:
         # The unique constraint on (petition, normalised email) caught a second signing.
-        created = False
         # Normalised by the same database expression as the generated column.
-        signature = Signature.objects.filter(
+        existing = Signature.objects.filter(
             petition=petition, email_normalised=Lower(Trim(Value(data["email"])))
         ).first()
-        if signature is None:
+        if existing is None:
             raise
-
-    if created:
-        flags = moderation.flags_for(signature, now)
-        if flags:
-            Signature.objects.filter(pk=signature.pk).update(flags=flags)
-    if signature.status == Signature.Status.PENDING:
-        send_signature_email.delay_on_commit(signature.pk, "confirm")
-    elif signature.status == Signature.Status.CONFIRMED:
-        send_signature_email.delay_on_commit(signature.pk, "already_signed")
-    return SignResult(signature, created)
+        owed = {
+            Signature.Status.PENDING: Signature.EmailDue.CONFIRM,
+            Signature.Status.CONFIRMED: Signature.EmailDue.ALREADY_SIGNED,
+        }.get(existing.status)
+        if owed:
+            outbox.owe(existing.pk, owed)
+        return SignResult(existing, False)
+    outbox.schedule()
+    return SignResult(signature, True)
 
 
 def confirm(signature, now=None):

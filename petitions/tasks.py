@@ -2,13 +2,10 @@ import logging
 import smtplib
 
 from celery import shared_task
-from django.urls import reverse
-from django.utils import translation
 
-from campaign import emails
+from campaign import jobs
 
-from . import counting, delivery, signing
-from .models import Signature
+from . import counting, delivery, outbox
 
 logger = logging.getLogger(__name__)
 
@@ -19,6 +16,7 @@ RETRYABLE = (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, Connectio
 @shared_task(acks_late=True)
 def update_signature_counts():
     """Every few seconds (beat), and soon after confirmations: fold them into the counts."""
+    jobs.started(counting.COUNT_UPDATE_KEY)  # before reading: see campaign.jobs.kick
     changes = counting.update_counts()
     return {str(pk): change for pk, change in changes.items()}
 
@@ -30,37 +28,10 @@ def recount_signatures():
     return {str(pk): now for pk, (_was, now) in repaired.items()}
 
 
-@shared_task(
-    bind=True, acks_late=True, autoretry_for=RETRYABLE, retry_backoff=15, retry_backoff_max=900,
-    max_retries=10, retry_jitter=True,
-)
-def send_signature_email(self, signature_id, kind):
-    """Email a signer: `confirm` (the confirmation link) or `already_signed`.
-
-    Takes an id and re-reads the row, so a signature withdrawn meanwhile gets nothing.
-    """
-    signature = Signature.objects.select_related("petition").filter(pk=signature_id).first()
-    if signature is None or not signature.email:
-        return "gone"
-    wanted = {"confirm": Signature.Status.PENDING, "already_signed": Signature.Status.CONFIRMED}[kind]
-    if signature.status != wanted:
-        return "skipped"
-    petition = signature.petition
-    with translation.override(signature.language):
-        withdraw_token = signing.make_token(signature, signing.WITHDRAW)
-        withdraw_url = reverse("petitions:withdraw", args=[petition.slug, withdraw_token])
-        context = {
-            "signature": signature,
-            "petition": petition,
-            "petition_url": emails.absolute(petition.get_absolute_url()),
-            "withdraw_url": emails.absolute(withdraw_url),
-        }
-        if kind == "confirm":
-            token = signing.make_token(signature, signing.CONFIRM)
-            context["confirm_url"] = emails.absolute(reverse("petitions:confirm", args=[petition.slug, token]))
-    emails.send(f"signature-{kind.replace('_', '-')}", signature.email, context, signature.language)
-    logger.info("Sent %s email for signature %s", kind, signature_id)
-    return "sent"
+@shared_task(acks_late=True)
+def send_signer_emails():
+    """Soon after signing (kicked), and every few seconds (beat): send the emails signers are owed."""
+    return outbox.drain()
 
 
 @shared_task(acks_late=True)
@@ -87,6 +58,14 @@ def send_announcements(event_id):
     from . import announcements
 
     return announcements.send_pending(event_id)
+
+
+@shared_task(acks_late=True)
+def resume_announcements():
+    """Every few minutes (beat): queue again the announcements a lost task left unsent."""
+    from . import announcements
+
+    return announcements.resume()
 
 
 @shared_task(acks_late=True)

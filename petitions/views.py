@@ -1,3 +1,5 @@
+import logging
+
 from csp.decorators import csp_replace
 from django.conf import settings
 from django.core.paginator import Paginator
@@ -8,13 +10,15 @@ from django.utils.translation import get_language
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
-from django_ratelimit.core import is_ratelimited
+from django_ratelimit.core import get_usage
 
 from campaign.permissions import can_view
 
-from . import publication, signing
+from . import outbox, publication, signing
 from .forms import SignatureForm
 from .models import Petition, Signature
+
+logger = logging.getLogger(__name__)
 
 
 def get_petition(slug):
@@ -41,11 +45,14 @@ def _rate_key(group, request):
 def _rate_limited(request):
     limits = (("burst", settings.SIGN_RATE_BURST), ("sustained", settings.SIGN_RATE_SUSTAINED))
     # Evaluate both (each increments its own counter) so a burst also counts towards the hour.
-    hits = [
-        is_ratelimited(request, group=f"sign-{name}", key=_rate_key, rate=rate, method="POST", increment=True)
+    usage = [
+        get_usage(request, group=f"sign-{name}", key=_rate_key, rate=rate, method="POST", increment=True)
         for name, rate in limits
     ]
-    return any(hits)
+    if None in usage:
+        # The cache could not count (Redis down): RATELIMIT_FAIL_OPEN lets the supporter in.
+        logger.warning("Rate limiting unavailable: request allowed without a limit")
+    return any(u is not None and u["should_limit"] for u in usage)
 
 
 def _petition_page(request, petition, form, status=200, preview=False):
@@ -125,9 +132,7 @@ def resend(request, slug, token):
     if _rate_limited(request):
         return render(request, "petitions/rate_limited.html", {"petition": petition}, status=429)
     if signature.status == Signature.Status.PENDING:
-        from .tasks import send_signature_email
-
-        send_signature_email.delay_on_commit(signature.pk, "confirm")
+        outbox.owe(signature.pk, Signature.EmailDue.CONFIRM)
     return HttpResponseRedirect(reverse("petitions:check-email", args=[petition.slug]))
 
 

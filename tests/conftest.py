@@ -6,7 +6,6 @@ import time
 
 import pytest
 from django.conf import settings
-from django.db import connection
 
 needs_services = pytest.mark.skipif(
     not (os.environ.get("REDIS_URL") and os.environ.get("DATABASE_URL", "").startswith("postgres")),
@@ -88,17 +87,22 @@ def start_worker(log_path, **environ):
 
     The process has `.log_path`; stop it with `stop_worker`.
     """
-    db = connection.settings_dict
-    env = dict(os.environ)
-    env["DATABASE_URL"] = f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
-    env.setdefault("SECRET_KEY", settings.SECRET_KEY)
-    env.update(environ)
+    return _start_celery(log_path, ["worker", "--pool=solo", "--without-mingle", "--without-gossip",
+                                    "--without-heartbeat"], environ)
+
+
+def start_beat(log_path, **environ):
+    """Start a real Celery beat process (the DatabaseScheduler, reading the test database)."""
+    return _start_celery(log_path, ["beat"], environ)
+
+
+def _start_celery(log_path, arguments, environ):
+    from .faults import service_env
+
+    env = service_env(**environ)
     with open(log_path, "a") as log:  # the child keeps its own copy of the descriptor
         proc = subprocess.Popen(
-            [
-                sys.executable, "-m", "celery", "-A", "campaign", "worker", "--pool=solo",
-                "--without-mingle", "--without-gossip", "--without-heartbeat", "--loglevel=INFO",
-            ],
+            [sys.executable, "-m", "celery", "-A", "campaign", *arguments, "--loglevel=INFO"],
             cwd=settings.BASE_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
         )
     proc.log_path = log_path
@@ -112,6 +116,16 @@ def stop_worker(proc):
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+@pytest.fixture
+def smtp(settings):
+    """A real SMTP server (aiosmtpd) that Django sends to for the test."""
+    from .smtp import SMTPServer
+
+    with SMTPServer() as server:
+        server.use_in(settings)
+        yield server
 
 
 @pytest.fixture

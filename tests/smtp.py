@@ -3,11 +3,15 @@
 import asyncio
 import email
 import email.policy
+import logging
 import socket
 import threading
 from collections import deque
 
 from aiosmtpd.controller import Controller
+
+# aiosmtpd logs every envelope (addresses included); the tests only care about its problems.
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 def free_port():
@@ -23,8 +27,11 @@ class Handler:
         self.hold = None  # a threading.Event: DATA waits for it (to kill a client mid-send)
         self.holding = threading.Event()  # set once a DATA is being held
         self.lock = threading.Lock()
+        self.delay = 0  # seconds each DATA takes before the reply (a slow server)
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+        if self.delay:
+            await asyncio.sleep(self.delay)
         if self.hold is not None:
             hold, self.hold = self.hold, None
             self.holding.set()
@@ -41,9 +48,9 @@ class Handler:
 
 
 class SMTPServer:
-    def __init__(self):
+    def __init__(self, port=None):
         self.handler = Handler()
-        self.port = free_port()
+        self.port = port or free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
 
     def __enter__(self):

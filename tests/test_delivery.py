@@ -19,17 +19,9 @@ from petitions.pdf import manifest_sha256
 from .checks import emails_in
 from .conftest import needs_services, start_worker, wait_for
 from .factories import PetitionFactory, SignatureFactory
-from .smtp import SMTPServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 T = Embassy.MissionType
-
-
-@pytest.fixture
-def smtp(settings):
-    with SMTPServer() as server:
-        server.use_in(settings)
-        yield server
 
 
 @pytest.fixture

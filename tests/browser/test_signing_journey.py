@@ -119,7 +119,7 @@ def test_the_real_worker_delivers_the_confirmation_email(page, mailing_worker, s
         print(mailing_worker.log_path.read_text())  # noqa: T201 (shown with the failure)
         raise
     log = mailing_worker.log_path.read_text()
-    assert "send_signature_email" in log and "update_signature_counts" in log
+    assert "send_signer_emails" in log and "update_signature_counts" in log
 
 
 # --- Languages ------------------------------------------------------------------------------------

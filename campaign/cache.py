@@ -1,0 +1,73 @@
+"""Django's Redis cache, failing open: with Redis unreachable the site carries on as if every key
+were missing, instead of answering supporters with errors.
+
+What the cache holds here can all be lost: cached JSON and page parts are recomputed, rate-limit
+counters fail open (settings.RATELIMIT_FAIL_OPEN; petitions.views logs it), and the kicks of
+campaign.jobs give way to the periodic sweeps. One warning every few seconds per process says so,
+rather than one per request during an outage.
+"""
+
+import functools
+import logging
+import time
+
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from redis.exceptions import RedisError
+
+logger = logging.getLogger(__name__)
+
+WARN_EVERY = 10.0  # seconds
+_last_warning = [0.0]
+
+
+def _warn(operation, error):
+    now = time.monotonic()
+    if now - _last_warning[0] >= WARN_EVERY:
+        _last_warning[0] = now
+        logger.warning("Cache unavailable (%s in %s); carrying on without it", type(error).__name__, operation)
+
+
+def _fail_open(answer):
+    """Wrap a client method: on a Redis error, warn and return `answer` (or raise it, if an exception)."""
+
+    def decorate(method):
+        @functools.wraps(method)
+        def wrapper(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except RedisError as error:
+                _warn(method.__name__, error)
+                if isinstance(answer, type) and issubclass(answer, Exception):
+                    raise answer("cache unavailable") from error
+                return answer() if callable(answer) else answer
+
+        return wrapper
+
+    return decorate
+
+
+class FailOpenRedisCacheClient(RedisCacheClient):
+    add = _fail_open(False)(RedisCacheClient.add)
+    set = _fail_open(None)(RedisCacheClient.set)
+    touch = _fail_open(False)(RedisCacheClient.touch)
+    delete = _fail_open(False)(RedisCacheClient.delete)
+    get_many = _fail_open(dict)(RedisCacheClient.get_many)
+    has_key = _fail_open(False)(RedisCacheClient.has_key)
+    # A missing key is a ValueError for incr(); callers (django-ratelimit) already handle it.
+    incr = _fail_open(ValueError)(RedisCacheClient.incr)
+    set_many = _fail_open(None)(RedisCacheClient.set_many)
+    delete_many = _fail_open(None)(RedisCacheClient.delete_many)
+    clear = _fail_open(False)(RedisCacheClient.clear)
+
+    def get(self, key, default):  # the answer is the caller's default, so not _fail_open
+        try:
+            return RedisCacheClient.get(self, key, default)
+        except RedisError as error:
+            _warn("get", error)
+            return default
+
+
+class FailOpenRedisCache(RedisCache):
+    def __init__(self, server, params):
+        super().__init__(server, params)
+        self._class = FailOpenRedisCacheClient

@@ -1,0 +1,186 @@
+"""The emails owed to signers: the confirmation link, or "you have already signed".
+
+The signature row is the outbox. Signing writes `email_due` in the same INSERT (for a repeat
+signing, the same UPDATE) as the signature, so an email is owed exactly when a signature is
+recorded -- whatever then happens to Redis, the broker or a worker. `drain()` claims due rows in
+batches (SKIP LOCKED, so workers running in parallel never claim the same row), sends them over
+one SMTP connection and clears each row as soon as the server accepts its message. A kick after
+each signing gets the email out within a second or so; the periodic sweep (beat) sends whatever a
+lost kick left behind, e.g. after Redis was down.
+
+A claim is a lease: `email_not_before` moves LEASE into the future, so the rows of a worker that
+died mid-batch are tried again once the lease runs out. (The one way an email can go twice: the
+server accepted it and the worker died before it could clear the row.) A temporary SMTP failure
+moves `email_not_before` to the next retry time instead; after the last retry the email is given
+up and logged -- without the address, like every log line here.
+"""
+
+import contextlib
+import logging
+import smtplib
+from datetime import timedelta
+
+from django.core.mail import get_connection
+from django.db import transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from campaign import emails, jobs
+
+from . import signing
+from .models import Signature
+
+logger = logging.getLogger(__name__)
+
+BATCH = 100
+LEASE = timedelta(minutes=10)  # longer than the task's hard time limit
+# Seconds before attempt 2, 3, ...; after the last the email is given up.
+RETRY_DELAYS = [30, 2 * 60, 10 * 60, 30 * 60, 60 * 60, 3 * 3600, 6 * 3600]
+KICK_KEY = "petitions:outbox-kick"
+KICK_DELAY = 0.5  # seconds: the signatures of this half second share one task
+
+Due = Signature.EmailDue
+# The email a signature is owed makes sense only in this state; otherwise it is dropped unsent.
+WANTED_STATUS = {Due.CONFIRM: Signature.Status.PENDING, Due.ALREADY_SIGNED: Signature.Status.CONFIRMED}
+TEMPLATES = {Due.CONFIRM: "signature-confirm", Due.ALREADY_SIGNED: "signature-already-signed"}
+
+
+def schedule():
+    """Get the owed emails out soon after this transaction commits."""
+    from .tasks import send_signer_emails
+
+    jobs.kick(send_signer_emails, KICK_KEY, KICK_DELAY)
+
+
+def owe(signature_id, kind):
+    """Owe a signer an email (a repeat signing, a fresh link); sent soon after this commits."""
+    Signature.objects.filter(pk=signature_id).update(email_due=kind)
+    schedule()
+
+
+def due(now):
+    return Signature.objects.filter(~Q(email_due=Due.NONE)).filter(
+        Q(email_not_before__isnull=True) | Q(email_not_before__lte=now)
+    )
+
+
+def claim(now, limit=BATCH):
+    """Lease up to `limit` owed emails to this worker; returns their signature ids."""
+    with transaction.atomic():
+        ids = list(
+            due(now).order_by("pk").select_for_update(skip_locked=True).values_list("pk", flat=True)[:limit]
+        )
+        if ids:
+            Signature.objects.filter(pk__in=ids).update(email_not_before=now + LEASE)
+    return ids
+
+
+def drain(now=None, limit=BATCH):
+    """Send one batch of owed emails. Returns {"sent", "dropped", "retrying", "failed"} counts."""
+    from .tasks import send_signer_emails
+
+    now = now or timezone.now()
+    jobs.started(KICK_KEY)  # before the claim: see campaign.jobs.kick
+    ids = claim(now, limit)
+    if len(ids) == limit:
+        jobs.enqueue(send_signer_emails)  # more are due: let another worker process take the next batch
+    result = {"sent": 0, "dropped": 0, "retrying": 0, "failed": 0}
+    if not ids:
+        return result
+    signatures = list(Signature.objects.filter(pk__in=ids).select_related("petition").order_by("pk"))
+    sendable = []
+    for signature in signatures:
+        if signature.email and signature.status == WANTED_STATUS.get(signature.email_due):
+            sendable.append(signature)
+        else:
+            _clear(signature, signature.email_due)  # withdrawn, confirmed meanwhile, rejected: nothing to send
+            result["dropped"] += 1
+    if not sendable:
+        return result
+    # One connection for the batch. Opened here, because send_messages() closes a connection it
+    # opened itself after every call.
+    connection = get_connection()
+    try:
+        connection.open()
+        for position, signature in enumerate(sendable):
+            kind = signature.email_due
+            try:
+                connection.send_messages([_message(signature, kind)])
+            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as error:
+                if not _is_permanent(error):
+                    result.update(_back_off(sendable[position:], now, error, result))
+                    break
+                _clear(signature, kind)
+                logger.error("Signature %s: %s email refused for good: %s", signature.pk, kind, _reply(error))
+                result["failed"] += 1
+                continue
+            except (smtplib.SMTPException, OSError) as error:
+                # The server is unreachable or dropped us: this and the rest of the batch wait.
+                result.update(_back_off(sendable[position:], now, error, result))
+                break
+            _clear(signature, kind)
+            result["sent"] += 1
+    except (smtplib.SMTPException, OSError) as error:  # could not even connect
+        result.update(_back_off(sendable, now, error, result))
+    finally:
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            connection.close()  # a connection that died is closed all the same
+    return result
+
+
+def _message(signature, kind):
+    petition = signature.petition
+    with translation.override(signature.language):
+        withdraw_token = signing.make_token(signature, signing.WITHDRAW)
+        context = {
+            "signature": signature,
+            "petition": petition,
+            "petition_url": emails.absolute(petition.get_absolute_url()),
+            "withdraw_url": emails.absolute(reverse("petitions:withdraw", args=[petition.slug, withdraw_token])),
+        }
+        if kind == Due.CONFIRM:
+            token = signing.make_token(signature, signing.CONFIRM)
+            context["confirm_url"] = emails.absolute(reverse("petitions:confirm", args=[petition.slug, token]))
+    return emails.build(TEMPLATES[kind], signature.email, context, signature.language)
+
+
+def _clear(signature, kind):
+    # Only if it still owes what we handled: a repeat signing meanwhile may have owed something new.
+    Signature.objects.filter(pk=signature.pk, email_due=kind).update(
+        email_due=Due.NONE, email_not_before=None, email_attempts=0
+    )
+
+
+def _back_off(signatures, now, error, result):
+    """A temporary failure: these wait for their next retry time, or are given up after the last."""
+    retrying, failed = result["retrying"], result["failed"]
+    for signature in signatures:
+        attempt = signature.email_attempts
+        if attempt >= len(RETRY_DELAYS):
+            _clear(signature, signature.email_due)
+            logger.error("Signature %s: %s email given up after %s attempts: %s",
+                         signature.pk, signature.email_due, attempt + 1, _reply(error))
+            failed += 1
+            continue
+        Signature.objects.filter(pk=signature.pk).update(
+            email_not_before=now + timedelta(seconds=RETRY_DELAYS[attempt]), email_attempts=F("email_attempts") + 1
+        )
+        retrying += 1
+    logger.warning("Mail server unavailable (%s): %s signer emails wait for a retry", _reply(error), len(signatures))
+    return {"retrying": retrying, "failed": failed}
+
+
+def _is_permanent(error):
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        return any(code >= 500 for code, _msg in error.recipients.values())
+    return error.smtp_code >= 500
+
+
+def _reply(error):
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        # The reply usually repeats the address; only the codes go into the log.
+        return "recipient refused (" + ", ".join(str(code) for code, _msg in error.recipients.values()) + ")"
+    if isinstance(error, smtplib.SMTPResponseException):
+        return f"{error.smtp_code}"
+    return type(error).__name__

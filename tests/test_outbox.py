@@ -1,0 +1,170 @@
+"""The signers' outbox: every owed email goes out once, through SMTP outages, retries and races."""
+
+import logging
+import threading
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from petitions import outbox, signing
+from petitions.models import Signature
+
+from .checks import emails_in
+from .factories import PetitionFactory, SignatureFactory
+from .smtp import SMTPServer, free_port
+
+pytestmark = pytest.mark.django_db(transaction=True)
+Due = Signature.EmailDue
+
+
+@pytest.fixture
+def smtp_down(settings):
+    """Django pointed at a port where no mail server listens (yet)."""
+    port = free_port()
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    return port
+
+
+@pytest.fixture
+def petition():
+    return PetitionFactory(title="Free Igor Kuznetsov")
+
+
+def owed(petition, n, kind=Due.CONFIRM, **extra):
+    return [SignatureFactory(petition=petition, email_due=kind, **extra) for _ in range(n)]
+
+
+def our_log(caplog):
+    """What our code logged (the test's SMTP server logs addresses, as it may)."""
+    return "\n".join(r.getMessage() for r in caplog.records if r.name.startswith(("petitions", "campaign")))
+
+
+def recipients(server):
+    return sorted(address for rcpts, _message in server.messages for address in rcpts)
+
+
+def sign(petition, email="olena@example.org", **extra):
+    data = {
+        "first_name": "Olena", "last_name": "Petrenko", "email": email, "country": "UA", "city": "",
+        "organisation": "", "comment": "", "public_name": "hidden", "name_in_letter": False,
+        "wants_updates": False, **extra,
+    }
+    return signing.sign(petition, data)
+
+
+def test_signing_owes_the_confirmation_in_the_same_row_and_the_kick_sends_it(petition, smtp):
+    result = sign(petition)
+    # Eager tasks in tests: the kick ran the drain on commit.
+    assert recipients(smtp) == ["olena@example.org"]
+    assert "confirm/" in smtp.messages[0][1].get_body(("plain",)).get_content()
+    assert Signature.objects.get(pk=result.signature.pk).email_due == Due.NONE
+
+
+def test_a_repeat_signing_owes_the_right_email(petition, smtp):
+    first = sign(petition).signature
+    sign(petition, email=" OLENA@example.org ")  # still pending: the link again
+    Signature.objects.filter(pk=first.pk).update(status=Signature.Status.CONFIRMED, confirmed_at=timezone.now())
+    sign(petition)  # confirmed: "you have already signed"
+    subjects = [message["Subject"] for _rcpts, message in smtp.messages]
+    assert len(subjects) == 3 and subjects[0] == subjects[1] != subjects[2]
+    assert Signature.objects.count() == 1
+
+
+def test_smtp_down_confirmations_wait_then_go_out_once_each(petition, smtp_down, settings):
+    signatures = owed(petition, 5)
+    now = timezone.now()
+    assert outbox.drain(now) == {"sent": 0, "dropped": 0, "retrying": 5, "failed": 0}
+    for signature in Signature.objects.all():
+        assert signature.email_due == Due.CONFIRM and signature.email_attempts == 1
+        assert signature.email_not_before == now + timedelta(seconds=outbox.RETRY_DELAYS[0])
+    # Before the retry time nothing is tried again.
+    assert outbox.drain(now + timedelta(seconds=5))["retrying"] == 0
+
+    with SMTPServer(port=smtp_down) as server:  # the mail server comes back on its address
+        later = now + timedelta(seconds=outbox.RETRY_DELAYS[0] + 1)
+        assert outbox.drain(later)["sent"] == 5
+        assert outbox.drain(later + timedelta(hours=1)) == {"sent": 0, "dropped": 0, "retrying": 0, "failed": 0}
+    assert recipients(server) == sorted(s.email for s in signatures)
+    assert not Signature.objects.exclude(email_due=Due.NONE).exists()
+
+
+def test_a_temporary_refusal_waits_and_a_permanent_one_is_dropped_and_logged_without_the_address(
+    petition, smtp, caplog
+):
+    first, second = owed(petition, 2)
+    smtp.handler.replies.extend(["451 4.3.0 Try again later"])
+    result = outbox.drain()
+    # The 451 stops the batch: both wait (the server is struggling).
+    assert result["retrying"] == 2 and recipients(smtp) == []
+
+    smtp.handler.replies.extend([f"550 5.1.1 <{first.email}> no such user"])
+    with caplog.at_level(logging.ERROR):
+        result = outbox.drain(timezone.now() + timedelta(minutes=1))
+    assert result == {"sent": 1, "dropped": 0, "retrying": 0, "failed": 1}
+    assert recipients(smtp) == [second.email]
+    assert "550" in our_log(caplog) and not emails_in(our_log(caplog))
+    assert not Signature.objects.exclude(email_due=Due.NONE).exists()
+
+
+def test_after_the_last_retry_the_email_is_given_up(petition, smtp_down, caplog):
+    (signature,) = owed(petition, 1, email_attempts=len(outbox.RETRY_DELAYS))
+    with caplog.at_level(logging.ERROR):
+        assert outbox.drain()["failed"] == 1
+    assert Signature.objects.get(pk=signature.pk).email_due == Due.NONE
+    assert "given up" in our_log(caplog) and not emails_in(our_log(caplog))
+
+
+def test_nothing_is_sent_to_a_signer_who_withdrew_or_was_confirmed_meanwhile(petition, smtp):
+    withdrawn, confirmed, rejected, pending = owed(petition, 4)
+    signing.withdraw(withdrawn)
+    Signature.objects.filter(pk=confirmed.pk).update(status=Signature.Status.CONFIRMED, confirmed_at=timezone.now())
+    Signature.objects.filter(pk=rejected.pk).update(status=Signature.Status.REJECTED)
+    assert outbox.drain() == {"sent": 1, "dropped": 3, "retrying": 0, "failed": 0}
+    assert recipients(smtp) == [pending.email]
+
+
+def test_a_batch_left_by_a_dead_worker_is_sent_once_its_lease_runs_out(petition, smtp):
+    owed(petition, 3)
+    now = timezone.now()
+    assert len(outbox.claim(now)) == 3  # a worker claimed them ... and died
+    assert outbox.drain(now + timedelta(minutes=1))["sent"] == 0  # leased: nobody else sends them
+    assert outbox.drain(now + outbox.LEASE + timedelta(seconds=1))["sent"] == 3
+    assert len(smtp.messages) == 3
+
+
+def test_full_batches_bring_in_another_worker_and_everything_goes_once(petition, smtp):
+    owed(petition, 7)
+    # Eager tasks: the follow-up drain for the next batch runs at once.
+    result = outbox.drain(limit=3)
+    assert result["sent"] == 3
+    assert len(smtp.messages) == 7 and len(set(recipients(smtp))) == 7
+
+
+def test_concurrent_drains_never_send_an_email_twice(petition, smtp):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs Postgres row locks (SKIP LOCKED)")
+    owed(petition, 120)
+    errors = []
+
+    def drain():
+        try:
+            while outbox.drain(limit=10)["sent"]:
+                pass
+        except Exception as error:  # noqa: BLE001 -- reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    # (Eager tasks: a drain's follow-up for the next batch runs in its own thread.)
+    threads = [threading.Thread(target=drain) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert not errors
+    assert len(smtp.messages) == 120 and len(set(recipients(smtp))) == 120
