@@ -21,4 +21,5 @@ RUN SECRET_KEY=collectstatic-only DEBUG=false python manage.py collectstatic --n
 
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "campaign.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# Workers, logging (no client addresses) and timeouts: gunicorn.conf.py, read from /app.
+CMD ["gunicorn", "campaign.wsgi"]

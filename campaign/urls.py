@@ -33,6 +33,9 @@ urlpatterns += i18n_patterns(
     path("", include("petitions.urls")),
 )
 
+# Never touches the database: a 503 "back in a moment" while Postgres is down, else a plain 500.
+handler500 = "campaign.errors.server_error"
+
 if settings.DEBUG:
     from django.conf.urls.static import static
 

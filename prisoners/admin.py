@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
@@ -8,6 +9,7 @@ from campaign.admin import CampaignPrisonerInline
 from campaign.permissions import CampaignScopedAdmin, CampaignScopedInline, campaign_ids
 from petitions import announcements
 
+from . import photos
 from .models import CaseEvent, CodeArticle, CriminalCase, Defendant, DetentionFacility, Prisoner
 
 
@@ -75,8 +77,21 @@ class CampaignPrisonerOfPrisonerInline(CampaignPrisonerInline):
     verbose_name_plural = "campaigns"
 
 
+class PrisonerForm(forms.ModelForm):
+    class Meta:
+        model = Prisoner
+        fields = "__all__"  # noqa: DJ007 -- the admin's fieldsets decide what is shown
+
+    def clean_photo(self):
+        photo = self.cleaned_data.get("photo")
+        if photo and hasattr(photo, "content_type"):
+            return photos.cleaned(photo)  # a new upload: checked, then re-encoded without metadata
+        return photo
+
+
 @admin.register(Prisoner)
 class PrisonerAdmin(CampaignScopedAdmin, TranslationAdmin):
+    form = PrisonerForm
     list_display = ["name", "name_original", "status", "city", "facility", "birth_year"]
     list_filter = ["status"]
     list_select_related = ["facility"]

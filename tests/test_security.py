@@ -60,3 +60,44 @@ def test_liveness_and_readiness(client):
     assert ready.json()["database"] == "ok"
     if settings.REDIS_URL:
         assert ready.json()["redis"] == "ok"
+
+
+# --- Request limits, control characters, error pages ----------------------------------------------
+
+def test_control_characters_in_an_address_or_query_are_refused_with_a_clear_page(client):
+    for path in ("/en/?q=%00", "/en/petitions/x%00y/", "/en/?page=%1b%5b31m", "/admin/petitions/signature/?q=%00"):
+        response = client.get(path)
+        assert response.status_code == 400, path
+        assert "Request not understood" in response.text
+    assert client.get("/en/?page=2").status_code == 200
+
+
+def test_a_body_over_the_public_limit_is_refused_with_413(client):
+    petition = PetitionFactory()
+    too_much = {"comment": "x" * (settings.PUBLIC_REQUEST_MAX_BYTES + 1)}
+    response = client.post(f"/en/petitions/{petition.slug}/", too_much)
+    assert response.status_code == 413 and "Too much at once" in response.text
+
+
+def test_the_admin_takes_larger_bodies_up_to_its_own_limit(admin_client):
+    big = {"q": "x" * (settings.PUBLIC_REQUEST_MAX_BYTES * 2)}
+    assert admin_client.post("/admin/login/", big).status_code != 413
+    huge = {"q": "x" * (settings.ADMIN_REQUEST_MAX_BYTES + 1)}
+    assert admin_client.post("/admin/login/", huge).status_code == 413
+
+
+def test_an_unexpected_error_shows_a_plain_page_without_details(client, settings):
+    settings.ROOT_URLCONF = "tests.urls_broken"
+    client.raise_request_exception = False
+    response = client.get("/broken/")
+    assert response.status_code == 500
+    assert "Something went wrong" in response.text
+    assert "Traceback" not in response.text and "ZeroDivisionError" not in response.text
+
+
+def test_a_stale_form_gets_a_page_that_says_what_to_do(db):
+    from django.test import Client
+
+    petition = PetitionFactory()
+    response = Client(enforce_csrf_checks=True).post(f"/en/petitions/{petition.slug}/", {"first_name": "Olena"})
+    assert response.status_code == 403 and "Please send the form again" in response.text

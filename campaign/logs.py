@@ -1,0 +1,67 @@
+"""Log lines: structured (one JSON object per line in production), and never with personal data.
+
+Code here logs ids, never emails or names. The formatters also redact, as a second line of
+defence, whatever looks like an email address, a public IP address or a token of the links in
+signers' emails in the finished line --
+including tracebacks, whose exception messages can quote data (a Postgres unique violation quotes
+the duplicate key). Loopback and unspecified addresses are kept: they only ever name our own
+services, and "cannot connect to 127.0.0.1:6379" is what an operator needs to read.
+"""
+
+import ipaddress
+import json
+import logging
+import re
+from datetime import UTC, datetime
+
+EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)+")
+# Candidates only; each is confirmed with the ipaddress module (so times like 06:49:32 stay).
+IP_CANDIDATE = re.compile(
+    r"(?<![\w.:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f.]{0,15}(?![\w:])"  # IPv6
+    r"|(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w.])"  # IPv4
+)
+
+
+def _ip(match):
+    text = match.group(0)
+    try:
+        address = ipaddress.ip_address(text)
+    except ValueError:
+        return text
+    return text if address.is_loopback or address.is_unspecified else "[ip]"
+
+
+# The links in signers' emails are capabilities (whoever has one can confirm or withdraw), so an
+# access log or a "Bad Request: /path" line must not keep them.
+LINK_TOKEN = re.compile(r"/(confirm|withdraw|fresh-link|unsubscribe)/[^/\s\"']+")
+
+
+def redact(text):
+    text = LINK_TOKEN.sub(r"/\1/[token]", text)
+    return IP_CANDIDATE.sub(_ip, EMAIL.sub("[email]", text))
+
+
+class PlainFormatter(logging.Formatter):
+    """Human-readable lines for development (`make run`), redacted all the same."""
+
+    def format(self, record):
+        return redact(super().format(record))
+
+
+class JSONFormatter(logging.Formatter):
+    """One JSON object per line: time, level, logger, message, and the exception if any."""
+
+    def format(self, record):
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for name in ("status_code", "task_id", "task_name"):
+            value = getattr(record, name, None)
+            if isinstance(value, str | int):
+                entry[name] = value
+        if record.exc_info:
+            entry["exception"] = self.formatException(record.exc_info)
+        return redact(json.dumps(entry, ensure_ascii=False))

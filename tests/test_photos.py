@@ -1,0 +1,100 @@
+"""Photos organisers upload: real images only, within limits, published without their metadata."""
+
+import io
+from html.parser import HTMLParser
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from PIL import Image
+
+from prisoners.models import Prisoner
+
+pytestmark = pytest.mark.django_db
+
+GPS_IFD = 0x8825
+
+
+def jpeg_with_location(size=(64, 48)):
+    image = Image.new("RGB", size, "red")
+    exif = Image.Exif()
+    exif[0x010F] = "PhoneMaker"  # camera make
+    exif[0x9003] = "2021:12:15 12:00:00"
+    exif.get_ifd(GPS_IFD).update({1: "N", 2: (50.0, 27.0, 0.0), 3: "E", 4: (30.0, 31.0, 0.0)})  # Kyiv
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def image_bytes(fmt, size=(32, 32)):
+    out = io.BytesIO()
+    Image.new("RGB", size, "blue").save(out, fmt)
+    return out.getvalue()
+
+
+class _Inputs(HTMLParser):
+    """The values a browser would send back from the admin's add form, as it is."""
+
+    def __init__(self):
+        super().__init__()
+        self.data, self._select = {}, None
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        name = attrs.get("name")
+        if tag == "input" and name and attrs.get("type") not in {"file", "submit", "checkbox"}:
+            self.data[name] = attrs.get("value", "")
+        elif tag == "select" and name:
+            self._select = name
+            self.data.setdefault(name, "")
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.data[self._select] = attrs.get("value", "")
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self._select = None
+
+
+def add_prisoner(client, photo):
+    url = reverse("admin:prisoners_prisoner_add")
+    parser = _Inputs()
+    parser.feed(client.get(url).text)
+    data = {**parser.data, "name_en": "Igor Kuznetsov", "slug": "igor-kuznetsov", "status": "pretrial_detention",
+            "photo": photo}
+    return client.post(url, data)
+
+
+def test_an_uploaded_photo_is_published_without_its_location_or_camera(admin_client):
+    response = add_prisoner(admin_client, SimpleUploadedFile("picket.jpg", jpeg_with_location(), "image/jpeg"))
+    assert response.status_code == 302, response.text[-2000:]
+    prisoner = Prisoner.objects.get(slug="igor-kuznetsov")
+    with prisoner.photo.open("rb") as stored, Image.open(stored) as image:
+        assert image.format == "JPEG" and image.size == (64, 48)
+        exif = image.getexif()
+        assert not exif and not exif.get_ifd(GPS_IFD)
+        assert "exif" not in image.info
+    raw = prisoner.photo.open("rb").read()
+    assert b"PhoneMaker" not in raw
+
+
+@pytest.mark.parametrize(
+    "name, content, message",
+    [
+        ("notes.jpg", b"this is not an image at all", "Upload a valid image"),
+        ("anim.gif", image_bytes("GIF"), "Photos must be JPEG, PNG or WebP, not GIF."),
+        ("scan.bmp", image_bytes("BMP"), "Photos must be JPEG, PNG or WebP, not BMP."),
+        ("wide.png", image_bytes("PNG", size=(6001, 10)), "at most 6000 on each side"),
+    ],
+)
+def test_files_that_are_not_acceptable_photos_are_refused_with_a_message(admin_client, name, content, message):
+    response = add_prisoner(admin_client, SimpleUploadedFile(name, content))
+    assert response.status_code == 200
+    assert message in response.text
+    assert not Prisoner.objects.exists()
+
+
+def test_a_photo_over_the_size_limit_is_refused(admin_client, settings):
+    settings.PHOTO_MAX_BYTES = 1000
+    response = add_prisoner(admin_client, SimpleUploadedFile("big.png", image_bytes("PNG", size=(400, 400))))
+    assert response.status_code == 200
+    assert "at most 1000 bytes, please" in response.text and not Prisoner.objects.exists()
