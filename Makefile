@@ -5,7 +5,7 @@ PY := .venv/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint deliver clean
+.PHONY: run test install lint audit deliver clean
 
 $(UV):
 	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
@@ -40,6 +40,15 @@ deliver: install
 
 lint: install
 	$(PY) -m ruff check .
+
+## audit: known vulnerabilities in the locked dependencies (pip-audit, PyPI's advisory data)
+audit: install
+	$(UV) export --frozen --no-hashes --format requirements-txt --quiet -o var/requirements-audit.txt
+	@if curl -sf -m 20 -o /dev/null https://pypi.org/pypi/pip/24.0/json; then \
+	  $(PY) -m pip_audit --strict --disable-pip --no-deps -r var/requirements-audit.txt; \
+	else \
+	  echo "pip-audit NOT RUN: PyPI's advisory data (https://pypi.org/pypi/<name>/<version>/json) is not reachable from this machine"; \
+	fi
 
 clean:
 	rm -rf var/celery .pytest_cache
