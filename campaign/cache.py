@@ -47,6 +47,19 @@ def _fail_open(answer):
 
 
 class FailOpenRedisCacheClient(RedisCacheClient):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}
+
+    def get_client(self, key=None, *, write=False):
+        # Django builds a new redis.Redis object (and its ~170 response callbacks) for every
+        # operation; one per connection pool is enough: redis.Redis is thread-safe over its pool.
+        pool = self._get_connection_pool(write)
+        client = self._clients.get(id(pool))
+        if client is None:
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        return client
+
     add = _fail_open(False)(RedisCacheClient.add)
     set = _fail_open(None)(RedisCacheClient.set)
     touch = _fail_open(False)(RedisCacheClient.touch)
@@ -71,3 +84,7 @@ class FailOpenRedisCache(RedisCache):
     def __init__(self, server, params):
         super().__init__(server, params)
         self._class = FailOpenRedisCacheClient
+
+    def redis_client(self):
+        """The redis.Redis client, for a pipeline (petitions.limits); keys via make_key()."""
+        return self._cache.get_client(write=True)

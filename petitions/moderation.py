@@ -35,19 +35,16 @@ def disposable_domains():
     return frozenset(line for line in lines if line and not line.startswith("#"))
 
 
-def flags_for(signature, now=None):
+def flags_for(signature, busy_network=None):
     """The reasons (keys of REASONS) to look at this signature; empty when nothing stands out.
 
-    Called before the signature is saved, so that the flags go into its INSERT.
+    `busy_network`: whether BURST_SIZE attempts or more came from the signer's network within
+    BURST_WINDOW (counted by petitions.limits with the rate limits; None when unknown). Called
+    before the signature is saved, so that the flags go into its INSERT.
     """
     flags = []
-    if signature.ip_hash:
-        since = (now or timezone.now()) - BURST_WINDOW
-        earlier = Signature.objects.filter(
-            petition_id=signature.petition_id, ip_hash=signature.ip_hash, created_at__gte=since
-        )
-        if earlier.count() + 1 >= BURST_SIZE:
-            flags.append("burst")
+    if busy_network:
+        flags.append("burst")
     domain = signature.email.rsplit("@", 1)[-1].strip().lower()
     if domain in disposable_domains():
         flags.append("disposable_email")

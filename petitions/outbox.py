@@ -10,7 +10,8 @@ lost kick left behind, e.g. after Redis was down.
 
 A claim is a lease: `email_not_before` moves LEASE into the future, so the rows of a worker that
 died mid-batch are tried again once the lease runs out. (The one way an email can go twice: the
-server accepted it and the worker died before it could clear the row.) A temporary SMTP failure
+server accepted it and the worker died before it cleared the row; rows are cleared CLEAR_EVERY
+at a time, so that is at most that many emails.) A temporary SMTP failure
 moves `email_not_before` to the next retry time instead; after the last retry the email is given
 up and logged -- without the address, like every log line here.
 """
@@ -29,11 +30,12 @@ from django.utils import timezone, translation
 from campaign import emails, jobs
 
 from . import signing
-from .models import Signature
+from .models import Petition, Signature
 
 logger = logging.getLogger(__name__)
 
 BATCH = 100
+CLEAR_EVERY = 10
 LEASE = timedelta(minutes=10)  # longer than the task's hard time limit
 # Seconds before attempt 2, 3, ...; after the last the email is given up.
 RETRY_DELAYS = [30, 2 * 60, 10 * 60, 30 * 60, 60 * 60, 3 * 3600, 6 * 3600]
@@ -88,21 +90,23 @@ def drain(now=None, limit=BATCH):
     result = {"sent": 0, "dropped": 0, "retrying": 0, "failed": 0}
     if not ids:
         return result
-    signatures = list(Signature.objects.filter(pk__in=ids).select_related("petition").order_by("pk"))
+    signatures = list(Signature.objects.filter(pk__in=ids).order_by("pk"))
+    petitions = Petition.objects.in_bulk({s.petition_id for s in signatures})
+    done = _Done()
     sendable = []
     for signature in signatures:
+        signature.petition = petitions[signature.petition_id]
         if signature.email and signature.status == WANTED_STATUS.get(signature.email_due):
             sendable.append(signature)
         else:
-            _clear(signature, signature.email_due)  # withdrawn, confirmed meanwhile, rejected: nothing to send
+            done.add(signature)  # withdrawn, confirmed meanwhile, rejected: nothing to send
             result["dropped"] += 1
-    if not sendable:
-        return result
     # One connection for the batch. Opened here, because send_messages() closes a connection it
     # opened itself after every call.
     connection = get_connection()
     try:
-        connection.open()
+        if sendable:
+            connection.open()
         for position, signature in enumerate(sendable):
             kind = signature.email_due
             try:
@@ -111,7 +115,7 @@ def drain(now=None, limit=BATCH):
                 if not _is_permanent(error):
                     result.update(_back_off(sendable[position:], now, error, result))
                     break
-                _clear(signature, kind)
+                done.add(signature)
                 logger.error("Signature %s: %s email refused for good: %s", signature.pk, kind, _reply(error))
                 result["failed"] += 1
                 continue
@@ -119,14 +123,37 @@ def drain(now=None, limit=BATCH):
                 # The server is unreachable or dropped us: this and the rest of the batch wait.
                 result.update(_back_off(sendable[position:], now, error, result))
                 break
-            _clear(signature, kind)
+            done.add(signature)
             result["sent"] += 1
     except (smtplib.SMTPException, OSError) as error:  # could not even connect
         result.update(_back_off(sendable, now, error, result))
     finally:
+        done.flush()
         with contextlib.suppress(smtplib.SMTPException, OSError):
             connection.close()  # a connection that died is closed all the same
     return result
+
+
+class _Done:
+    """The rows whose email is dealt with, cleared CLEAR_EVERY at a time: one UPDATE per group
+    instead of one per email. A worker killed between a send and its group's UPDATE sends at most
+    that many emails again once the lease runs out."""
+
+    def __init__(self):
+        self.pending = []
+
+    def add(self, signature):
+        self.pending.append(signature)
+        if len(self.pending) >= CLEAR_EVERY:
+            self.flush()
+
+    def flush(self):
+        by_kind = {}
+        for signature in self.pending:
+            by_kind.setdefault(signature.email_due, []).append(signature.pk)
+        for kind, ids in by_kind.items():
+            _clear(ids, kind)
+        self.pending = []
 
 
 def _message(signature, kind):
@@ -145,9 +172,9 @@ def _message(signature, kind):
     return emails.build(TEMPLATES[kind], signature.email, context, signature.language)
 
 
-def _clear(signature, kind):
+def _clear(ids, kind):
     # Only if it still owes what we handled: a repeat signing meanwhile may have owed something new.
-    Signature.objects.filter(pk=signature.pk, email_due=kind).update(
+    Signature.objects.filter(pk__in=ids, email_due=kind).update(
         email_due=Due.NONE, email_not_before=None, email_attempts=0
     )
 
@@ -158,7 +185,7 @@ def _back_off(signatures, now, error, result):
     for signature in signatures:
         attempt = signature.email_attempts
         if attempt >= len(RETRY_DELAYS):
-            _clear(signature, signature.email_due)
+            _clear([signature.pk], signature.email_due)
             logger.error("Signature %s: %s email given up after %s attempts: %s",
                          signature.pk, signature.email_due, attempt + 1, _reply(error))
             failed += 1

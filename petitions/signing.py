@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Value
 from django.db.models.functions import Lower, Trim
 from django.utils import timezone
@@ -108,7 +108,11 @@ def signature_from_token(token, petition, purpose, max_age=None):
         raise BadLink from None
     if not isinstance(payload, dict) or payload.get("p") != petition.pk or not isinstance(payload.get("s"), int):
         raise BadLink
-    signature = Signature.objects.filter(pk=payload["s"], petition=petition).first()
+    # Only what the links need (a confirm surge reads one row per request).
+    signature = (
+        Signature.objects.only("id", "petition_id", "email", "status").filter(pk=payload["s"], petition=petition)
+        .order_by().first()
+    )
     if signature is None or not signature.email or payload.get("e") != _email_check(signature):
         raise BadLink
     if max_age is not None:
@@ -127,12 +131,13 @@ class SignResult:
     created: bool
 
 
-def sign(petition, data, *, ip="", language="en", now=None):
+def sign(petition, data, *, ip="", language="en", now=None, busy_network=None):
     """Record a pending signature, or find the existing one for this address, and email the signer.
 
-    `data` is a SignatureForm's cleaned_data. The email is owed in the same write as the signature
-    (petitions.outbox) and goes out soon after the commit: a confirmation link for a new or still
-    pending signature, "you have already signed" for a confirmed one, nothing for a rejected one.
+    `data` is a SignatureForm's cleaned_data; `busy_network` comes from petitions.limits. The email
+    is owed in the same write as the signature (petitions.outbox) and goes out soon after the
+    commit: a confirmation link for a new or still pending signature, "you have already signed"
+    for a confirmed one, nothing for a rejected one.
     """
     now = now or timezone.now()
     signature = Signature(
@@ -140,10 +145,13 @@ def sign(petition, data, *, ip="", language="en", now=None):
         email_due=Signature.EmailDue.CONFIRM, **data,
     )
     # Moderation flags go into the same INSERT (they look only at this signature and earlier ones).
-    signature.flags = moderation.flags_for(signature, now)
+    signature.flags = moderation.flags_for(signature, busy_network)
     try:
-        with transaction.atomic():
-            signature.save(force_insert=True)
+        if connection.in_atomic_block:
+            with transaction.atomic():  # a savepoint, so that a duplicate leaves the caller's transaction usable
+                signature.save(force_insert=True)
+        else:
+            signature.save(force_insert=True)  # autocommit: the INSERT is its own transaction
     except IntegrityError:
         # The unique constraint on (petition, normalised email) caught a second signing.
         # Normalised by the same database expression as the generated column.

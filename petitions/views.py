@@ -1,33 +1,54 @@
-import logging
+import secrets
 
 from csp.decorators import csp_replace
 from django.conf import settings
+from django.core.cache import caches
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import get_token
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
-from django_ratelimit.core import get_usage
 
 from campaign.permissions import can_view
 
-from . import outbox, publication, signing
+from . import limits, outbox, publication, signing
 from .forms import SignatureForm
 from .models import Petition, Signature
 
-logger = logging.getLogger(__name__)
+# Every request of a surge reads the petition, and most read its page: both are kept in this
+# process for a moment (caches["local"]). Publishing, closing or editing a petition shows within
+# that time; counts stay within a few seconds of the database (the count job runs about a second
+# after confirmations).
+PUBLIC_SECONDS = 2
+local_cache = caches["local"]
+# What the cached page carries instead of a visitor's CSRF token; replaced in every response.
+CSRF_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
+
+
+def public_petition(slug):
+    """The public petition with this slug, or None; fresh from the database."""
+    return Petition.objects.public().select_related("campaign").filter(slug=slug).first()
 
 
 def get_petition(slug):
-    return get_object_or_404(Petition.objects.public().select_related("campaign"), slug=slug)
+    """The public petition (as it was at most PUBLIC_SECONDS ago), or 404."""
+    key = f"petition:{slug}"
+    petition = local_cache.get(key)
+    if petition is None:
+        petition = public_petition(slug) or False  # False: there is none (remembered as well)
+        local_cache.set(key, petition, PUBLIC_SECONDS)
+    if not petition:
+        raise Http404
+    return petition
 
 
 def get_petition_or_preview(request, slug):
     """The public petition, or -- for an organiser of its campaign -- a draft to preview."""
-    petition = Petition.objects.public().select_related("campaign").filter(slug=slug).first()
+    petition = public_petition(slug)
     if petition is not None:
         return petition, False
     if request.user.is_staff:
@@ -37,25 +58,12 @@ def get_petition_or_preview(request, slug):
     raise Http404
 
 
-def _rate_key(group, request):
-    # Per IP address and petition, as the e-petitions site does.
-    return f"{signing.client_ip(request)}:{request.resolver_match.kwargs.get('slug', '')}"
+def _count_attempt(request, petition):
+    """Count this attempt per network and petition (petitions.limits), as the e-petitions site does."""
+    return limits.count_attempt(signing.ip_hash(signing.client_ip(request)), petition.slug)
 
 
-def _rate_limited(request):
-    limits = (("burst", settings.SIGN_RATE_BURST), ("sustained", settings.SIGN_RATE_SUSTAINED))
-    # Evaluate both (each increments its own counter) so a burst also counts towards the hour.
-    usage = [
-        get_usage(request, group=f"sign-{name}", key=_rate_key, rate=rate, method="POST", increment=True)
-        for name, rate in limits
-    ]
-    if None in usage:
-        # The cache could not count (Redis down): RATELIMIT_FAIL_OPEN lets the supporter in.
-        logger.warning("Rate limiting unavailable: request allowed without a limit")
-    return any(u is not None and u["should_limit"] for u in usage)
-
-
-def _petition_page(request, petition, form, status=200, preview=False):
+def _petition_page(request, petition, form, status=200, preview=False, **extra):
     context = {
         "petition": petition,
         "form": form,
@@ -64,19 +72,44 @@ def _petition_page(request, petition, form, status=200, preview=False):
         "page_url": request.build_absolute_uri(petition.get_absolute_url()),
         "widget_url": request.build_absolute_uri(reverse("petitions:widget", args=[petition.slug])),
         **publication.petition_facts(petition),
+        **extra,
     }
     return render(request, "petitions/petition_detail.html", context, status=status)
+
+
+def _public_page(request, slug, language):
+    """The public petition page as rendered at most PUBLIC_SECONDS ago, with this visitor's CSRF
+    token put in; None when the petition is not public (then it may be an organiser's preview).
+
+    It does not depend on who asks: the form is empty, and names and counts are public."""
+    key = f"page:{slug}:{language}:{request.get_host()}"
+    html = local_cache.get(key)
+    if html is None:
+        petition = public_petition(slug)
+        if petition is None:
+            return None
+        response = _petition_page(request, petition, SignatureForm(language=language), csrf_token=CSRF_PLACEHOLDER)
+        html = response.content.decode()
+        local_cache.set(key, html, PUBLIC_SECONDS)
+    return HttpResponse(html.replace(CSRF_PLACEHOLDER, get_token(request)))
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def petition_detail(request, slug):
     language = get_language()
     if request.method != "POST":
+        # Rendered afresh: with a query string (?utm_source=..., the page shows its address), and
+        # for anyone logged in, so that organisers see their changes at once.
+        fresh = request.GET or settings.SESSION_COOKIE_NAME in request.COOKIES
+        response = None if fresh else _public_page(request, slug, language)
+        if response is not None:
+            return response
         petition, preview = get_petition_or_preview(request, slug)
         return _petition_page(request, petition, SignatureForm(language=language), preview=preview)
 
     petition = get_petition(slug)  # a draft takes no signatures, preview or not
-    if _rate_limited(request):
+    attempt = _count_attempt(request, petition)
+    if attempt.limited:
         return render(request, "petitions/rate_limited.html", {"petition": petition}, status=429)
     if not petition.is_open_for_signing():
         return _petition_page(request, petition, SignatureForm(language=language), status=409)
@@ -84,7 +117,8 @@ def petition_detail(request, slug):
     if not form.is_valid():
         return _petition_page(request, petition, form, status=400)
     if not form.is_bot:
-        signing.sign(petition, form.signature_data(), ip=signing.client_ip(request), language=language)
+        signing.sign(petition, form.signature_data(), ip=signing.client_ip(request), language=language,
+                     busy_network=attempt.from_a_busy_network)
     # The same answer whatever happened: new, duplicate, or honeypot.
     return HttpResponseRedirect(reverse("petitions:check-email", args=[petition.slug]))
 
@@ -129,7 +163,7 @@ def resend(request, slug, token):
         signature = signing.signature_from_token(token, petition, signing.CONFIRM)
     except signing.BadLink:
         return _link_problem(request, petition)
-    if _rate_limited(request):
+    if _count_attempt(request, petition).limited:
         return render(request, "petitions/rate_limited.html", {"petition": petition}, status=429)
     if signature.status == Signature.Status.PENDING:
         outbox.owe(signature.pk, Signature.EmailDue.CONFIRM)

@@ -61,8 +61,9 @@ def clear_cache():
 def _clear_cache():
     # Only the site's own keys: with one REDIS_URL the Celery broker lives in the same database,
     # and FLUSHDB would drop its queues under a running worker.
-    from django.core.cache import cache
+    from django.core.cache import cache, caches
 
+    caches["local"].clear()  # this process's copies of pages and petitions
     if settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
         client = cache._cache.get_client(write=True)
         keys = list(client.scan_iter(match=f"{settings.CACHES['default']['KEY_PREFIX']}:*"))

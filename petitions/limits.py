@@ -1,0 +1,109 @@
+"""Counting sign attempts per network and petition: the rate limits and moderation's burst flag.
+
+Three fixed windows per (client address, petition), as the e-petitions site keeps them:
+
+- burst: SIGN_RATE_BURST (10/m by default): beyond it, a friendly 429 page;
+- sustained: SIGN_RATE_SUSTAINED (100/h): likewise, so a group signing together on one network
+  is slowed, never shut out;
+- network: moderation's window (petitions.moderation.BURST_SIZE signatures within BURST_WINDOW):
+  beyond it a signature is flagged for an organiser's look, never refused.
+
+All three are counted in one round trip (a Redis pipeline of INCR and EXPIRE per window; under
+a surge that is one network hop per signature instead of the six of the django-ratelimit setup
+this replaced). Without Redis (make run, make test) the same counts go through Django's cache.
+
+The address is never part of a key: keys carry the day's keyed IP hash (petitions.signing.ip_hash),
+which Redis cannot turn back into an address. When Redis cannot be reached the counts are unknown
+and signing fails open, with a log line: refusing every supporter would be worse than a few
+uncounted attempts.
+"""
+
+import logging
+import re
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.cache import cache
+from redis.exceptions import RedisError
+
+from . import moderation
+
+logger = logging.getLogger(__name__)
+
+RATE = re.compile(r"(\d+)/(\d*)([smhd])")
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+PREFIX = "limit"  # under the cache's KEY_PREFIX, so that it is cleared with the rest of the site's keys
+FUDGE = 5  # seconds a counter outlives its window (clock skew between web processes)
+
+
+def parse_rate(text):
+    """'10/m' -> (10, 60); '5/10m' -> (5, 600)."""
+    count, multiple, unit = RATE.fullmatch(text).groups()
+    return int(count), int(multiple or 1) * UNITS[unit]
+
+
+@dataclass(frozen=True)
+class Window:
+    name: str
+    limit: int
+    period: int  # seconds
+
+
+def windows():
+    return [
+        Window("burst", *parse_rate(settings.SIGN_RATE_BURST)),
+        Window("sustained", *parse_rate(settings.SIGN_RATE_SUSTAINED)),
+        Window("network", moderation.BURST_SIZE, int(moderation.BURST_WINDOW.total_seconds())),
+    ]
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One sign attempt, counted: `counts` is {window name: attempts so far, this one included},
+    or None when they could not be counted."""
+
+    counts: dict | None
+    windows: tuple
+
+    @property
+    def limited(self):
+        if self.counts is None:
+            return False  # fail open
+        return any(self.counts[w.name] > w.limit for w in self.windows if w.name != "network")
+
+    @property
+    def from_a_busy_network(self):
+        """None when unknown: moderation then has no opinion on bursts."""
+        if self.counts is None:
+            return None
+        return self.counts["network"] >= moderation.BURST_SIZE
+
+
+def count_attempt(network, petition_slug, now=None):
+    """Count an attempt from `network` (a keyed hash of the client address) on a petition."""
+    now = time.time() if now is None else now
+    current = tuple(windows())
+    keys = [f"{PREFIX}:{w.name}:{int(now // w.period)}:{network}:{petition_slug}" for w in current]
+    try:
+        counts = _incr(keys, [w.period + FUDGE for w in current])
+    except (RedisError, ValueError) as error:
+        logger.warning("Rate limiting unavailable (%s): request allowed without a limit", type(error).__name__)
+        return Attempt(None, current)
+    return Attempt(dict(zip((w.name for w in current), counts, strict=True)), current)
+
+
+def _incr(keys, timeouts):
+    client = cache.redis_client() if hasattr(cache, "redis_client") else None
+    if client is None:
+        # Django's cache: add() then incr(), each atomic on its own (locmem holds a lock).
+        for key, timeout in zip(keys, timeouts, strict=True):
+            cache.add(key, 0, timeout)
+        return [cache.incr(key) for key in keys]
+    names = [cache.make_key(key) for key in keys]
+    pipeline = client.pipeline(transaction=False)
+    for name, timeout in zip(names, timeouts, strict=True):
+        pipeline.incr(name)
+        pipeline.expire(name, timeout)
+    results = pipeline.execute()
+    return results[::2]
