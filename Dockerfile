@@ -1,4 +1,4 @@
-# Production image: gunicorn serving the WSGI app; the same image runs the Celery worker and beat.
+# Production image: granian serving the WSGI app (manage.py serve); the same image runs the Celery worker and beat.
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -21,5 +21,5 @@ RUN SECRET_KEY=collectstatic-only DEBUG=false python manage.py collectstatic --n
 
 USER app
 EXPOSE 8000
-# Workers, logging (no client addresses) and timeouts: gunicorn.conf.py, read from /app.
-CMD ["gunicorn", "campaign.wsgi"]
+# granian (WSGI): workers and threads from WEB_CONCURRENCY / WEB_THREADS, logs without client addresses.
+CMD ["python", "manage.py", "serve", "--bind", "0.0.0.0:8000"]

@@ -1,12 +1,11 @@
-"""gunicorn's settings for production, the compose file and bench/ (gunicorn reads this file from
-the working directory by itself). Worker class and count: see bench/README.md for the measurements.
+"""gunicorn's settings for `bench/surge.py --server gunicorn`, the comparison that made granian
+the production server (manage.py serve; bench/README.md has the figures).
 """
 
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-# Two sync workers per core: measured fastest for this app on two cores (bench/README.md).
-workers = int(os.environ.get("WEB_CONCURRENCY", 2 * (os.cpu_count() or 1)))
+workers = int(os.environ.get("WEB_CONCURRENCY", os.cpu_count() or 1))
 worker_class = "sync"
 timeout = 30
 # Slow clients are the proxy's problem in production; keep the worker free.

@@ -109,19 +109,19 @@ def service_env(**overrides):
 
 
 class WebServer:
-    """gunicorn serving the site with production settings (DEBUG off), as deployed."""
+    """The production web server (manage.py serve: granian) with production settings, DEBUG off."""
 
     def __init__(self, log_path, **environ):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log_path = log_path
-        self.env = service_env(SITE_URL=self.url, ALLOWED_HOSTS="127.0.0.1", **environ)
+        self.env = service_env(SITE_URL=self.url, ALLOWED_HOSTS="127.0.0.1", WEB_CONCURRENCY=2, WEB_THREADS=2,
+                               **environ)
 
     def __enter__(self):
         with open(self.log_path, "a") as log:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "gunicorn", "campaign.wsgi", "--bind", f"127.0.0.1:{self.port}",
-                 "--workers", "2"],
+                [sys.executable, "manage.py", "serve", "--bind", f"127.0.0.1:{self.port}"],
                 cwd=settings.BASE_DIR, env=self.env, stdout=log, stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + 60
@@ -134,7 +134,7 @@ class WebServer:
                     break
                 time.sleep(0.2)
         self.__exit__()
-        raise RuntimeError(f"gunicorn did not start:\n{self.log()}")
+        raise RuntimeError(f"the web server did not start:\n{self.log()}")
 
     def __exit__(self, *exc):
         self.proc.terminate()

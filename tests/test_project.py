@@ -96,7 +96,7 @@ def compose():
 def test_compose_runs_the_whole_stack():
     services = compose()["services"]
     assert {"postgres", "redis", "mailcatcher", "web", "worker", "beat"} <= services.keys()
-    assert "gunicorn" in services["web"]["command"]
+    assert "manage.py serve" in services["web"]["command"]
     assert services["worker"]["command"][:4] == ["celery", "-A", "campaign", "worker"]
     assert services["beat"]["command"][:4] == ["celery", "-A", "campaign", "beat"]
 
