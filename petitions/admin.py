@@ -17,7 +17,6 @@ from campaign.permissions import CampaignScopedAdmin, CampaignScopedInline, can_
 
 from . import dashboard, delivery, export, moderation, signing
 from .models import Accreditation, Delivery, Embassy, Petition, Signature
-from .pdf import render_letter
 from .routing import Router
 from .tasks import send_delivery
 
@@ -165,6 +164,8 @@ class PetitionAdmin(CampaignScopedAdmin, TranslationAdmin):
             petition=petition, embassy=embassy, is_test=is_test,
             channel=Delivery.Channel.EMAIL if embassy.email else Delivery.Channel.HAND,
         )
+        from .pdf import render_letter  # reportlab (25 MB) only in the web process that previews a letter
+
         pdf, _manifest, _count = render_letter(draft, signatures.iterator(chunk_size=2000))
         response = HttpResponse(pdf, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="preview-{petition.slug}-{embassy.pk}.pdf"'

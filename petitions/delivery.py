@@ -31,7 +31,6 @@ from django.utils import timezone
 from campaign import emails, jobs
 
 from .models import Delivery, DeliveryItem, Petition, Signature
-from .pdf import render_letter
 from .routing import Router
 
 logger = logging.getLogger(__name__)
@@ -199,6 +198,9 @@ def batch_signatures(delivery):
 
 def render(delivery, now=None):
     """Render and store the delivery's PDF (once: a retry sends the same letter)."""
+    # reportlab (25 MB) is loaded by the processes that render letters, not by every web process.
+    from .pdf import render_letter
+
     pdf, manifest, count = render_letter(delivery, batch_signatures(delivery).iterator(chunk_size=2000), now=now)
     delivery.pdf.save(f"letter-{delivery.pk}.pdf", ContentFile(pdf), save=False)
     delivery.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
