@@ -36,13 +36,17 @@ def public_petition(slug):
 
 def get_petition(slug):
     """The public petition (as it was at most PUBLIC_SECONDS ago), or 404."""
-    key = f"petition:{slug}"
-    petition = local_cache.get(key)
+    petition = local_cache.get(f"petition:{slug}")
     if petition is None:
-        petition = public_petition(slug) or False  # False: there is none (remembered as well)
-        local_cache.set(key, petition, PUBLIC_SECONDS)
+        petition = _remember(slug, public_petition(slug))
     if not petition:
         raise Http404
+    return petition
+
+
+def _remember(slug, petition):
+    petition = petition or False  # False: there is none (remembered as well)
+    local_cache.set(f"petition:{slug}", petition, PUBLIC_SECONDS)
     return petition
 
 
@@ -85,8 +89,8 @@ def _public_page(request, slug, language):
     key = f"page:{slug}:{language}:{request.get_host()}"
     html = local_cache.get(key)
     if html is None:
-        petition = public_petition(slug)
-        if petition is None:
+        petition = _remember(slug, public_petition(slug))  # fresh: the sign POSTs that follow use it too
+        if not petition:
             return None
         response = _petition_page(request, petition, SignatureForm(language=language), csrf_token=CSRF_PLACEHOLDER)
         html = response.content.decode()

@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
 
-from petitions import counting, signing
+from petitions import counting, outbox, signing, views
 from petitions.models import Petition, Signature
 
 from .checks import emails_in, third_party_loads
@@ -436,3 +436,39 @@ def test_a_petition_of_a_draft_campaign_is_not_public(client, petition):
     assert client.get(url(petition)).status_code == 404
     assert sign(client, petition).status_code == 404
     assert client.get(f"/api/petitions/{petition.slug}/").status_code == 404
+
+
+# --- What a surge costs the database -----------------------------------------------------------
+
+def test_under_a_surge_a_signature_is_one_query_a_confirmation_two_and_the_page_none(
+    client, petition, django_assert_num_queries
+):
+    """The hot paths stay this cheap (bench/surge.py measures what it buys): the petition, its page
+    and the JSON come from each process's memory for a moment."""
+    from django.core.cache import cache
+
+    # Mid-surge the email and count jobs are already on their way: the requests only record.
+    cache.set(outbox.KICK_KEY, 1)
+    cache.set(counting.COUNT_UPDATE_KEY, 1)
+    client.get(url(petition))  # a first visitor: the page and the petition are now in memory
+    with django_assert_num_queries(0):
+        assert client.get(url(petition)).status_code == 200
+    with django_assert_num_queries(1):  # the INSERT, with the flags and the owed email in it
+        assert sign(client, petition, email="surge@example.org").status_code == 302
+    signature = Signature.objects.get(email="surge@example.org")
+    assert signature.email_due == Signature.EmailDue.CONFIRM
+    confirm = url(petition, "confirm", signing.make_token(signature, signing.CONFIRM))
+    with django_assert_num_queries(2):  # read the link's signature, confirm it
+        assert client.post(confirm).status_code == 302
+    client.get(f"/api/petitions/{petition.slug}/")
+    with django_assert_num_queries(0):
+        assert client.get(f"/api/petitions/{petition.slug}/").status_code == 200
+
+
+def test_visitors_see_a_change_within_seconds_and_organisers_at_once(client, petition, admin_client):
+    client.get(url(petition))
+    Petition.objects.filter(pk=petition.pk).update(title="Freedom for all political prisoners")
+    assert "Freedom for all political prisoners" in admin_client.get(url(petition)).text
+    assert "Freedom for all political prisoners" not in client.get(url(petition)).text
+    with time_machine.travel(timezone.now() + timedelta(seconds=views.PUBLIC_SECONDS + 1)):
+        assert "Freedom for all political prisoners" in client.get(url(petition)).text
