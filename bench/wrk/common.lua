@@ -22,6 +22,23 @@ function read_lines(path)
   return lines
 end
 
+-- This thread's browser: the CSRF cookie and form token on line (id + 1) of the pairs file.
+function browser(path)
+  local pairs_ = read_lines(path)
+  return pairs_[(id % #pairs_) + 1]:match("(%S+) (%S+)")
+end
+
+-- The headers of a form POST from that browser.
+function form_headers(cookie, extra)
+  local headers = {
+    ["Content-Type"] = "application/x-www-form-urlencoded",
+    ["Cookie"] = "csrftoken=" .. cookie,
+    ["Origin"] = wrk.scheme .. "://" .. wrk.host .. ":" .. wrk.port,
+  }
+  for name, value in pairs(extra or {}) do headers[name] = value end
+  return headers
+end
+
 statuses = {}
 
 function response(status, headers, body)

@@ -8,9 +8,7 @@ require "common"
 local cookie, token, paths, position, step
 
 function init(args)
-  local pairs_ = read_lines(args[1])
-  local pair = pairs_[(id % #pairs_) + 1]
-  cookie, token = pair:match("(%S+) (%S+)")
+  cookie, token = browser(args[1])
   paths = read_lines(args[2])
   step = tonumber(args[3])
   position = id + 1  -- thread k takes lines k, k + threads, ...: no two threads confirm the same one
@@ -22,9 +20,5 @@ function request()
   if path == nil then
     path = paths[1]  -- ran out: confirming again is harmless (and counted as such by the harness)
   end
-  return wrk.format("POST", path, {
-    ["Content-Type"] = "application/x-www-form-urlencoded",
-    ["Cookie"] = "csrftoken=" .. cookie,
-    ["Origin"] = wrk.scheme .. "://" .. wrk.host .. ":" .. wrk.port,
-  }, "csrfmiddlewaretoken=" .. token)
+  return wrk.format("POST", path, form_headers(cookie), "csrfmiddlewaretoken=" .. token)
 end

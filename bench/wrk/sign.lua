@@ -10,9 +10,7 @@ require "common"
 local cookie, token, run, abuse_every, counter
 
 function init(args)
-  local pairs_ = read_lines(args[1])
-  local pair = pairs_[(id % #pairs_) + 1]
-  cookie, token = pair:match("(%S+) (%S+)")
+  cookie, token = browser(args[1])
   run = args[2]
   abuse_every = tonumber(args[3] or "0")
   counter = 0
@@ -30,10 +28,5 @@ function request()
     "&first_name=Surge&last_name=Signer" .. counter ..
     "&email=s" .. run .. "-" .. id .. "-" .. counter .. "%40surge.example.org" ..
     "&country=UA&city=&organisation=&comment=&public_name=initial&name_in_letter=yes"
-  return wrk.format("POST", nil, {
-    ["Content-Type"] = "application/x-www-form-urlencoded",
-    ["Cookie"] = "csrftoken=" .. cookie,
-    ["Origin"] = wrk.scheme .. "://" .. wrk.host .. ":" .. wrk.port,
-    ["X-Forwarded-For"] = ip,
-  }, body)
+  return wrk.format("POST", nil, form_headers(cookie, {["X-Forwarded-For"] = ip}), body)
 end
