@@ -110,7 +110,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "campaign.middleware.PermissionsPolicyMiddleware",
-    "csp.middleware.CSPMiddleware",
+    "campaign.middleware.CSPMiddleware",  # django-csp's, with the header built once
     "campaign.middleware.RequestLimitsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -53,6 +53,16 @@ def test_only_the_widget_may_be_framed_by_other_sites(client):
     assert csp(client.get(f"/en/petitions/{petition.slug}/"))["frame-ancestors"] == "'none'"
 
 
+def test_the_policy_built_once_is_django_csps_and_follows_the_settings(client, settings):
+    """campaign.middleware.CSPMiddleware caches the header; it must stay what django-csp would send."""
+    from csp.utils import build_policy
+
+    assert client.get("/en/").headers["Content-Security-Policy"] == build_policy()
+    assert "Content-Security-Policy" not in client.get(f"/{settings.ADMIN_URL}login/").headers
+    settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'self'"], "img-src": ["'self'"]}}
+    assert csp(client.get("/en/")) == {"default-src": "'self'", "img-src": "'self'"}
+
+
 def test_liveness_and_readiness(client):
     assert client.get("/healthz").json() == {"status": "ok"}
     ready = client.get("/readyz")

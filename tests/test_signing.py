@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -348,6 +349,22 @@ def test_the_sustained_limit_applies_over_the_hour(client, petition, settings):
     settings.SIGN_RATE_SUSTAINED = "4/h"
     statuses = [sign(client, petition, email=f"s{i}@example.org").status_code for i in range(6)]
     assert statuses == [302, 302, 302, 302, 429, 429]
+
+
+@pytest.mark.skipif(not settings.CACHES["default"]["BACKEND"].endswith("RedisCache"), reason="needs REDIS_URL")
+def test_in_redis_each_counter_expires_with_its_window_and_keeps_no_address(client, petition):
+    from django.core.cache import cache
+
+    from petitions import limits
+
+    client.post(url(petition), form_data(), REMOTE_ADDR="198.51.100.24")
+    redis = cache.redis_client()
+    keys = {key.decode(): redis.ttl(key) for key in redis.scan_iter(match=cache.make_key(f"{limits.PREFIX}:*"))}
+    periods = {w.name: w.period for w in limits.windows()}
+    assert {key.split(":")[-4] for key in keys} == set(periods)
+    for key, ttl in keys.items():
+        assert 0 < ttl <= periods[key.split(":")[-4]] + limits.FUDGE
+        assert "198.51.100.24" not in key and signing.ip_hash("198.51.100.24") in key
 
 
 def test_the_raw_ip_address_is_never_stored(client, petition):
