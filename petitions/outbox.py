@@ -20,6 +20,7 @@ import contextlib
 import logging
 import smtplib
 from datetime import timedelta
+from types import SimpleNamespace
 
 from django.core.mail import get_connection
 from django.db import transaction
@@ -93,6 +94,7 @@ def drain(now=None, limit=BATCH):
     signatures = list(Signature.objects.filter(pk__in=ids).order_by("pk"))
     petitions = Petition.objects.in_bulk({s.petition_id for s in signatures})
     done = _Done()
+    letters = _Letters()
     sendable = []
     for signature in signatures:
         signature.petition = petitions[signature.petition_id]
@@ -110,7 +112,7 @@ def drain(now=None, limit=BATCH):
         for position, signature in enumerate(sendable):
             kind = signature.email_due
             try:
-                connection.send_messages([_message(signature, kind)])
+                connection.send_messages([letters.message(signature, kind)])
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as error:
                 if not _is_permanent(error):
                     result.update(_back_off(sendable[position:], now, error, result))
@@ -156,20 +158,44 @@ class _Done:
         self.pending = []
 
 
-def _message(signature, kind):
-    petition = signature.petition
-    with translation.override(signature.language):
-        withdraw_token = signing.make_token(signature, signing.WITHDRAW)
-        context = {
-            "signature": signature,
-            "petition": petition,
-            "petition_url": emails.absolute(petition.get_absolute_url()),
-            "withdraw_url": emails.absolute(reverse("petitions:withdraw", args=[petition.slug, withdraw_token])),
-        }
-        if kind == Due.CONFIRM:
-            token = signing.make_token(signature, signing.CONFIRM)
-            context["confirm_url"] = emails.absolute(reverse("petitions:confirm", args=[petition.slug, token]))
-    return emails.build(TEMPLATES[kind], signature.email, context, signature.language)
+class _Letters:
+    """The emails of one batch: a mail merge (campaign.emails.MailMerge) per petition, language
+    and kind of email, filled in with each signer's name and links."""
+
+    def __init__(self):
+        self.merges = {}
+
+    def message(self, signature, kind):
+        petition, language = signature.petition, signature.language
+        with translation.override(language):  # the links carry the signer's language
+            values = {
+                "first_name": signature.first_name,
+                "withdraw_url": _link("petitions:withdraw", petition, signature, signing.WITHDRAW),
+            }
+            if kind == Due.CONFIRM:
+                values["confirm_url"] = _link("petitions:confirm", petition, signature, signing.CONFIRM)
+        merge = self.merges.get((petition.pk, language, kind))
+        if merge is None:
+            merge = self.merges[(petition.pk, language, kind)] = emails.MailMerge(TEMPLATES[kind], language)
+        rendered = merge.render(
+            values, _context(signature, petition, language, values),
+            # Only the first name of a stand-in signer: any other field a template showed would
+            # be missing from the merge, and the check against the full rendering would notice.
+            lambda mark: _context(SimpleNamespace(first_name=mark("first_name")), petition, language,
+                                  {field: mark(field) for field in values}),
+        )
+        return emails.message(signature.email, rendered)
+
+
+def _link(name, petition, signature, purpose):
+    return emails.absolute(reverse(name, args=[petition.slug, signing.make_token(signature, purpose)]))
+
+
+def _context(signature, petition, language, values):
+    with translation.override(language):
+        petition_url = emails.absolute(petition.get_absolute_url())
+    return {"signature": signature, "petition": petition, "petition_url": petition_url,
+            **{field: value for field, value in values.items() if field != "first_name"}}
 
 
 def _clear(ids, kind):

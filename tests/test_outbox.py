@@ -168,3 +168,74 @@ def test_concurrent_drains_never_send_an_email_twice(petition, smtp):
         thread.join()
     assert not errors
     assert len(smtp.messages) == 120 and len(set(recipients(smtp))) == 120
+
+
+# --- The mail merge: a batch rendered once, each email as its own rendering would be -------------
+
+def expected_email(signature, kind):
+    """The email as rendering its templates for this signer alone gives it."""
+    from django.urls import reverse
+    from django.utils import translation
+
+    from campaign import emails
+
+    petition = signature.petition
+    with translation.override(signature.language):
+        def link(name, purpose):
+            return emails.absolute(reverse(name, args=[petition.slug, signing.make_token(signature, purpose)]))
+
+        context = {"signature": signature, "petition": petition,
+                   "petition_url": emails.absolute(petition.get_absolute_url()),
+                   "withdraw_url": link("petitions:withdraw", signing.WITHDRAW)}
+        if kind == Due.CONFIRM:
+            context["confirm_url"] = link("petitions:confirm", signing.CONFIRM)
+    return emails.build(outbox.TEMPLATES[kind], signature.email, context, signature.language)
+
+
+NAMES = ['<b>O\'Neil & "Co"</b>', "Олена", "Jean-Éric", "Ж", "&amp;", "{{ name }}"]
+
+
+def test_a_batch_is_rendered_once_per_language_and_each_email_is_what_its_own_rendering_gives(
+    petition, mailoutbox, monkeypatch
+):
+    import time_machine
+
+    from campaign import emails
+
+    renders = []
+    real_render = emails.render
+    monkeypatch.setattr(emails, "render", lambda *args: renders.append(args[0]) or real_render(*args))
+    signatures = [SignatureFactory(petition=petition, email_due=Due.CONFIRM, first_name=name, language=language)
+                  for language in ("en", "uk") for name in NAMES]
+    confirmed = SignatureFactory(petition=petition, email_due=Due.ALREADY_SIGNED, first_name="<i>Taras</i>",
+                                 status=Signature.Status.CONFIRMED, confirmed_at=timezone.now())
+    with time_machine.travel(timezone.now(), tick=False):  # the links' timestamps, the same both ways
+        assert outbox.drain()["sent"] == len(signatures) + 1
+        monkeypatch.setattr(emails, "render", real_render)
+        sent = {message.to[0]: message for message in mailoutbox}
+        for signature in [*signatures, confirmed]:
+            expected = expected_email(signature, signature.email_due)
+            message = sent[signature.email]
+            assert (message.subject, message.body, message.alternatives) == (
+                expected.subject, expected.body, expected.alternatives)
+    # Three groups (en, uk, "already signed"), each rendered in full once and as a merge once.
+    assert len(renders) == 6
+    html = sent[signatures[0].email].alternatives[0][0]
+    assert "&lt;b&gt;O&#x27;Neil &amp; &quot;Co&quot;&lt;/b&gt;" in html and "<b>O'Neil" not in html
+    assert '<b>O\'Neil & "Co"</b>' in sent[signatures[0].email].body  # the text part is not HTML
+
+
+def test_a_template_that_does_more_with_a_signers_values_is_rendered_for_each_email(
+    petition, mailoutbox, settings, tmp_path, caplog
+):
+    (tmp_path / "emails").mkdir()
+    (tmp_path / "emails" / "signature-confirm-body-text.html").write_text(
+        "Dear {{ signature.first_name|upper }} {{ signature.last_name }}: {{ confirm_url }}\n")
+    settings.TEMPLATES = [{**settings.TEMPLATES[0], "DIRS": [tmp_path, *settings.TEMPLATES[0]["DIRS"]]}]
+    owed(petition, 1, first_name="Olena", last_name="Petrenko")
+    owed(petition, 1, first_name="Taras", last_name="Shevchenko")
+    with caplog.at_level(logging.WARNING):
+        assert outbox.drain()["sent"] == 2
+    bodies = sorted(message.body.split(":")[0] for message in mailoutbox)
+    assert bodies == ["Dear OLENA Petrenko", "Dear TARAS Shevchenko"]
+    assert "rendered in full" in our_log(caplog)
