@@ -108,11 +108,7 @@ def signature_from_token(token, petition, purpose, max_age=None):
         raise BadLink from None
     if not isinstance(payload, dict) or payload.get("p") != petition.pk or not isinstance(payload.get("s"), int):
         raise BadLink
-    # Only what the links need (a confirm surge reads one row per request).
-    signature = (
-        Signature.objects.only("id", "petition_id", "email", "status").filter(pk=payload["s"], petition=petition)
-        .order_by().first()
-    )
+    signature = _signature_for_link(payload["s"], petition.pk)
     if signature is None or not signature.email or payload.get("e") != _email_check(signature):
         raise BadLink
     if max_age is not None:
@@ -121,6 +117,42 @@ def signature_from_token(token, petition, purpose, max_age=None):
         except signing.SignatureExpired:
             raise ExpiredLink(signature) from None
     return signature
+
+
+# --- The two statements of a confirmation, in SQL -------------------------------------------------
+#
+# A confirm POST is a read of the link's signature and a conditional UPDATE. Through the ORM each
+# cost 0.3-0.5 ms of CPU to build and compile on this project's two-core machine, against 0.1 ms
+# for the same SQL sent as it is (bench/README.md); under a surge those two statements were a
+# third of a confirmation's CPU. Both are written here once, from the model's own table and
+# column names, and go through Django's cursor (errors wrapped, queries logged and counted).
+
+def _column(attname):
+    return connection.ops.quote_name(Signature._meta.get_field(attname).column)
+
+
+_LINK_FIELDS = [field.attname for field in Signature._meta.concrete_fields
+                if field.attname in {"id", "petition_id", "email", "status"}]  # in the model's order, for from_db()
+_TABLE = connection.ops.quote_name(Signature._meta.db_table)
+# Built from the model's names only; every value is a parameter.
+_LINK_SQL = (
+    f"SELECT {', '.join(map(_column, _LINK_FIELDS))} FROM {_TABLE}"  # noqa: S608
+    f" WHERE {_column('id')} = %s AND {_column('petition_id')} = %s"
+)
+_CONFIRM_SQL = (
+    f"UPDATE {_TABLE} SET {_column('status')} = %s, {_column('confirmed_at')} = %s"  # noqa: S608
+    f" WHERE {_column('id')} = %s AND {_column('status')} = %s"
+)
+
+
+def _signature_for_link(pk, petition_id):
+    """The signature with only what the links need, the rest deferred -- as .only() would give it."""
+    with connection.cursor() as cursor:
+        cursor.execute(_LINK_SQL, [pk, petition_id])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return Signature.from_db(connection.alias, _LINK_FIELDS, row)
 
 
 # --- Signing ------------------------------------------------------------------------------------
@@ -175,9 +207,10 @@ def confirm(signature, now=None):
     """Confirm a pending signature; True if this call confirmed it. Idempotent."""
     now = now or timezone.now()
     # A conditional UPDATE: two clicks (or two tabs) cannot both confirm.
-    confirmed = Signature.objects.filter(pk=signature.pk, status=Signature.Status.PENDING).update(
-        status=Signature.Status.CONFIRMED, confirmed_at=now
-    )
+    with connection.cursor() as cursor:
+        confirmed_at = connection.ops.adapt_datetimefield_value(now)  # as the ORM stores it (SQLite: naive UTC)
+        cursor.execute(_CONFIRM_SQL, [Signature.Status.CONFIRMED, confirmed_at, signature.pk, Signature.Status.PENDING])
+        confirmed = cursor.rowcount
     if confirmed:
         signature.status, signature.confirmed_at = Signature.Status.CONFIRMED, now
         counting.schedule_update()

@@ -112,6 +112,24 @@ def test_confirming_updates_the_count_without_waiting_for_the_periodic_task(clie
     assert Petition.objects.get(pk=petition.pk).signature_count == 1
 
 
+def test_the_confirmation_sql_stores_and_reads_as_the_orm_does(petition):
+    """petitions.signing writes the link's read and the confirming UPDATE as SQL (for speed)."""
+    signature = SignatureFactory(petition=petition, first_name="Olena")
+    earlier = SignatureFactory(petition=petition, status=Signature.Status.CONFIRMED,
+                               confirmed_at=timezone.now() - timedelta(minutes=1))
+    found = signing._signature_for_link(signature.pk, petition.pk)
+    assert (found.pk, found.email, found.status) == (signature.pk, signature.email, Signature.Status.PENDING)
+    assert found.first_name == "Olena"  # the rest is deferred, loaded on use
+    assert signing._signature_for_link(signature.pk, PetitionFactory().pk) is None
+    now = timezone.now()
+    assert signing.confirm(found, now=now) is True
+    assert signing.confirm(found, now=now) is False
+    assert Signature.objects.get(pk=signature.pk).confirmed_at == now
+    newest = Signature.objects.filter(status=Signature.Status.CONFIRMED).order_by("-confirmed_at")
+    assert list(newest.values_list("pk", flat=True)) == [signature.pk, earlier.pk]
+    assert newest.filter(confirmed_at__gt=now - timedelta(seconds=1)).get().pk == signature.pk
+
+
 def test_emails_go_out_in_the_signers_language(client, petition, mailoutbox):
     client.post(url(petition, lang="uk"), form_data())
     assert Signature.objects.get().language == "uk"
