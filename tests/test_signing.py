@@ -112,6 +112,29 @@ def test_confirming_updates_the_count_without_waiting_for_the_periodic_task(clie
     assert Petition.objects.get(pk=petition.pk).signature_count == 1
 
 
+def test_the_signing_insert_stores_what_model_save_would(petition):
+    """petitions.signing inserts a signature with its own SQL (for speed): the row must be the one
+    Model.save() writes."""
+    data = {"first_name": "Olena", "last_name": "Petrenko", "email": " Olena@Example.org", "country": "UA",
+            "city": "Lviv", "organisation": "", "comment": "Свобода!", "public_name": "full",
+            "name_in_letter": True, "wants_updates": True}
+    now = timezone.now()
+    ours = signing.sign(petition, data, ip="198.51.100.7", language="uk", now=now, busy_network=True).signature
+    django = Signature(petition=petition, language="uk", ip_hash=ours.ip_hash, created_at=now,
+                       email_due=Signature.EmailDue.CONFIRM, flags=ours.flags, **{**data, "email": "x@example.org"})
+    django.save(force_insert=True)
+    rows = {row.pop("id"): row for row in Signature.objects.values()}
+    mine, theirs = rows[ours.pk], rows[django.pk]
+    assert ours.pk and not ours._state.adding
+    assert mine.pop("email") == " Olena@Example.org" and mine.pop("email_normalised") == "olena@example.org"
+    theirs.pop("email"), theirs.pop("email_normalised")
+    # The owed email is sent at once here (eager tasks) and cleared; the INSERT wrote it.
+    assert ours.email_due == Signature.EmailDue.CONFIRM and mine.pop("email_due") == Signature.EmailDue.NONE
+    theirs.pop("email_due")
+    assert abs(mine.pop("updated_at") - theirs.pop("updated_at")) < timedelta(seconds=5)
+    assert mine == theirs and mine["flags"] and mine["created_at"] == now
+
+
 def test_the_confirmation_sql_stores_and_reads_as_the_orm_does(petition):
     """petitions.signing writes the link's read and the confirming UPDATE as SQL (for speed)."""
     signature = SignatureFactory(petition=petition, first_name="Olena")
