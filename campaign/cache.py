@@ -11,6 +11,8 @@ import functools
 import logging
 import time
 
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
+from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from redis.exceptions import RedisError
 
@@ -88,3 +90,48 @@ class FailOpenRedisCache(RedisCache):
     def redis_client(self):
         """The redis.Redis client, for a pipeline (petitions.limits); keys via make_key()."""
         return self._cache.get_client(write=True)
+
+
+class ProcessMemoryCache(LocMemCache):
+    """Django's local-memory cache without the pickling: values are kept and handed out as they are.
+
+    caches["local"] keeps, for a second or two, what every request of a surge reads: the public
+    petition, its rendered page, the public JSON. LocMemCache pickles each value on the way in and
+    out (so a caller cannot change what others get); for the petition, with its texts in four
+    languages, unpickling was the largest single cost of reading it. Here nothing is copied, so
+    what is stored must be treated as read-only by everyone who gets it -- true of a rendered page,
+    a JSON document, and a model instance read for display.
+    """
+
+    def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        with self._lock:
+            if self._has_expired(key):
+                self._set(key, value, timeout)
+                return True
+            return False
+
+    def get(self, key, default=None, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        with self._lock:
+            if self._has_expired(key):
+                self._delete(key)
+                return default
+            self._cache.move_to_end(key, last=False)
+            return self._cache[key]
+
+    def set(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        with self._lock:
+            self._set(key, value, timeout)
+
+    def incr(self, key, delta=1, version=None):
+        key = self.make_and_validate_key(key, version=version)
+        with self._lock:
+            if self._has_expired(key):
+                self._delete(key)
+                raise ValueError(f"Key '{key}' not found")
+            value = self._cache[key] + delta
+            self._cache[key] = value
+            self._cache.move_to_end(key, last=False)
+        return value

@@ -197,7 +197,7 @@ else:
 # cannot hurt: the public petition and its rendered page, the public JSON (petitions/views.py).
 # Nothing in it needs to agree between processes.
 CACHES["local"] = {
-    "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+    "BACKEND": "campaign.cache.ProcessMemoryCache",  # LocMemCache without pickling (its docstring)
     "LOCATION": "petitions-local",
     "OPTIONS": {"MAX_ENTRIES": 5000},
 }

@@ -29,29 +29,39 @@ def has_control_characters(value, allow_newlines=False):
 COUNTRY_CODES = frozenset(code for code, _name in countries)
 
 
-class CountryChoiceField(LazyTypedChoiceField):
+class SharedChoices:
+    """Every form instance deep-copies its fields, choices included; these choices are the same
+    for every instance (lazily translated when rendered), so they are shared instead -- the copy
+    was a third of the cost of building a SignatureForm."""
+
+    def __deepcopy__(self, memo):
+        result = forms.Field.__deepcopy__(self, memo)
+        result._choices = self._choices
+        return result
+
+
+class SharedTypedChoiceField(SharedChoices, forms.TypedChoiceField):
+    pass
+
+
+class CountryChoiceField(SharedChoices, LazyTypedChoiceField):
     """django-countries' form field, validated by a set lookup: the stock check walks (and
     normalises) all ~250 choices on every submission -- a quarter of a signature's CPU time."""
 
     def valid_value(self, value):
         return str(value) in COUNTRY_CODES
 
-    def __deepcopy__(self, memo):
-        # Every form instance deep-copies its fields; the ~250 choices are the same for all of
-        # them (translated when rendered), so they are shared instead of copied each time.
-        result = forms.Field.__deepcopy__(self, memo)
-        result._choices = self._choices
-        return result
-
 
 def formfield_for(db_field, **kwargs):
     if db_field.name == "country":
         return db_field.formfield(choices_form_class=CountryChoiceField, **kwargs)
+    if db_field.choices:
+        return db_field.formfield(choices_form_class=SharedTypedChoiceField, **kwargs)
     return db_field.formfield(**kwargs)
 
 
 class SignatureForm(forms.ModelForm):
-    name_in_letter = forms.TypedChoiceField(
+    name_in_letter = SharedTypedChoiceField(
         label=_("In the letter to the embassy"),
         choices=LETTER_CHOICES,
         coerce=lambda value: value == "yes",
@@ -92,11 +102,6 @@ class SignatureForm(forms.ModelForm):
 
     def __init__(self, *args, language=None, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["public_name"].choices = [
-            (Signature.PublicName.HIDDEN, _("Do not show my name")),
-            (Signature.PublicName.INITIAL, _("First name and initial of last name")),
-            (Signature.PublicName.FULL, _("Full name")),
-        ]
         if not self.is_bound and language in COUNTRY_FOR_LANGUAGE:
             self.initial.setdefault("country", COUNTRY_FOR_LANGUAGE[language])
         self.fields["country"].widget.attrs["autocomplete"] = "country"
@@ -135,3 +140,12 @@ class SignatureForm(forms.ModelForm):
     def signature_data(self):
         data = {name: self.cleaned_data[name] for name in self.Meta.fields}
         return data
+
+
+# The public-list choices in the form's own words (the model's labels are the admin's); set once
+# here rather than for every form.
+SignatureForm.base_fields["public_name"].choices = [
+    (Signature.PublicName.HIDDEN, _("Do not show my name")),
+    (Signature.PublicName.INITIAL, _("First name and initial of last name")),
+    (Signature.PublicName.FULL, _("Full name")),
+]

@@ -5,6 +5,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.utils import timezone
 
@@ -239,3 +240,40 @@ def test_a_template_that_does_more_with_a_signers_values_is_rendered_for_each_em
     bodies = sorted(message.body.split(":")[0] for message in mailoutbox)
     assert bodies == ["Dear OLENA Petrenko", "Dear TARAS Shevchenko"]
     assert "rendered in full" in our_log(caplog)
+
+
+@pytest.mark.skipif(not settings.CACHES["default"]["BACKEND"].endswith("RedisCache"), reason="needs REDIS_URL")
+def test_under_a_surge_a_process_kicks_redis_only_until_it_knows_when_the_queued_run_starts(monkeypatch):
+    import time
+
+    from django.core.cache import cache
+
+    from campaign import jobs
+    from campaign.celery import app
+    from petitions.tasks import send_signer_emails
+
+    queued = []
+    monkeypatch.setattr(jobs, "enqueue", lambda task, countdown=None: queued.append(countdown) or True)
+    app.conf.task_always_eager = False  # as in production: a queued run waits for its time (reset by celery_eager)
+    monkeypatch.setattr(jobs, "_not_started_before", {})
+    redis, key = cache.redis_client(), "test:kick"
+    calls = []
+    real_set = redis.set
+    monkeypatch.setattr(redis, "set", lambda *a, **k: calls.append(a) or real_set(*a, **k))
+
+    jobs._kick(send_signer_emails, key, 0.6)  # the first signer: queues a run for 0.6 s from now
+    assert queued == [0.6] and len(calls) == 1
+    cache.delete(key)  # a sweep's run started meanwhile: the queued run still starts later
+    for _ in range(20):
+        jobs._kick(send_signer_emails, key, 0.6)
+    assert queued == [0.6] and len(calls) == 1  # no round trip: the queued run will see these rows
+
+    time.sleep(0.6)  # the queued run may have started: ask Redis again
+    jobs._kick(send_signer_emails, key, 0.6)
+    assert queued == [0.6, 0.6] and len(calls) == 2
+
+    jobs._not_started_before.clear()  # another process: finds the key, learns when that run starts
+    jobs._kick(send_signer_emails, key, 0.6)
+    jobs._kick(send_signer_emails, key, 0.6)
+    assert queued == [0.6, 0.6] and len(calls) == 3
+    cache.delete(key)

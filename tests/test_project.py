@@ -114,3 +114,21 @@ def test_compose_sets_exactly_variables_the_settings_read():
     assert web["REDIS_URL"].startswith("redis://redis:")
     assert web["EMAIL_URL"].startswith("smtp://mailcatcher:")
     assert web["DELIVERY_LIVE"] == "false"
+
+
+def test_the_process_memory_cache_hands_out_what_it_keeps_and_forgets_it_in_time():
+    """caches["local"] (campaign.cache.ProcessMemoryCache): LocMemCache's behaviour, without pickling."""
+    from datetime import timedelta
+
+    import time_machine
+    from django.core.cache import caches
+    from django.utils import timezone
+
+    local = caches["local"]
+    page = {"count": 12}
+    local.set("page", page, 2)
+    assert local.get("page") is page  # not a copy
+    assert not local.add("page", {"count": 13}) and local.get("page") is page
+    assert local.add("visits", 1, 2) and local.incr("visits") == 2
+    with time_machine.travel(timezone.now() + timedelta(seconds=3)):
+        assert local.get("page") is None and local.add("page", page, 2)

@@ -503,6 +503,13 @@ def test_under_a_surge_a_signature_is_one_query_a_confirmation_two_and_the_page_
 ):
     """The hot paths stay this cheap (bench/surge.py measures what it buys): the petition, its page
     and the JSON come from each process's memory for a moment."""
+    # The clock stands still: on a busy machine the steps below can take longer than the moment
+    # (views.PUBLIC_SECONDS) that the petition stays in memory.
+    with time_machine.travel(timezone.now(), tick=False):
+        _the_hot_paths_are_cheap(client, petition, django_assert_num_queries)
+
+
+def _the_hot_paths_are_cheap(client, petition, django_assert_num_queries):
     from django.core.cache import cache
 
     # Mid-surge the email and count jobs are already on their way: the requests only record.
