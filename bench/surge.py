@@ -1,25 +1,26 @@
 """Benchmark: a signing surge against the production stack on this machine, next to a baseline twin.
 
-    .venv/bin/python bench/surge.py [--duration 15] [--connections 16,64] [--workers 4]
+    .venv/bin/python bench/surge.py [--duration 15] [--connections 16,64] [--server granian|gunicorn]
 
 Run from the project root, with Postgres (postgres://postgres@127.0.0.1:5432, trust auth), Redis
 (127.0.0.1:6379) and wrk (`apt-get install wrk`) on this machine. It creates and drops everything it
 uses: a database `bench_surge_<pid>`, Redis DB 13, an SMTP sink (aiosmtpd in a thread), and these
 processes, all with DEBUG off and production settings:
 
-- gunicorn serving the site with gunicorn.conf.py (worker count and class from the options),
-- a Celery worker (prefork) and beat, as deployed,
-- later, under the very same gunicorn settings, the baseline project in bench/baseline/ (a fresh
+- the site as deployed (`manage.py serve`: granian; or gunicorn with gunicorn.conf.py),
+- a Celery worker (prefork, niced) and beat, as deployed,
+- under the very same server settings, the baseline project in bench/baseline/ (a fresh
   startproject whose views do the least possible: one ORM insert; a small template with a cached
   number), so that each figure of ours is also a ratio to the framework's own ceiling.
 
 wrk (Lua scripts in bench/wrk/) drives, at each connection count, for --duration seconds: the
 petition page, the JSON count, the sign POST (CSRF cookie and form token as a browser has them,
-a new email address and client address per request), and the confirm POST (each request another
-pending signature's link). Then a surge: signers and readers at once, a few abusive addresses
-among the signers. Afterwards it checks the database (every accepted signature is there, the count
-equals the confirmations), measures the confirmation emails through the worker to the sink, and
-writes a Markdown table to bench/results/surge.md. See bench/README.md.
+a new email address and client address per request) with the worker sending the emails alongside
+and again with the worker paused (the web server's own capacity), and the confirm POST (each
+request another pending signature's link). Then a surge: signers and readers at once, a few
+abusive addresses among the signers. Afterwards it checks the database (every accepted signature
+is there, the count equals the confirmations), measures the confirmation emails through the
+worker to the sink, and writes a Markdown table to bench/results/surge.md. See bench/README.md.
 """
 
 import argparse
