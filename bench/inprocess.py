@@ -1,0 +1,148 @@
+"""The sign and confirm POSTs in this process, through Django's WSGI handler and every middleware:
+CPU per request, and where a sign POST's CPU goes step by step. No server, no load generator, so
+the figures move much less than bench/surge.py's; they show what a change to the code buys.
+
+    .venv/bin/python bench/inprocess.py [--requests 3000]
+
+Needs Postgres (postgres://postgres@127.0.0.1:5432, trust) and Redis (127.0.0.1:6379); creates and
+drops a database `bench_inprocess_<pid>` and uses Redis DB 12. Production settings (DEBUG off).
+No Celery worker runs, so the run the first kick queues never starts and every later kick asks
+Redis (~200 µs); with a worker a process skips Redis until that run's start time (~25 µs).
+"""
+
+import argparse
+import collections
+import io
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from deliveries import admin_sql  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+SLUG = "free-igor-kuznetsov-and-comrades"  # load_demo's petition
+PAGE = f"/en/petitions/{SLUG}/"
+HOST = "127.0.0.1:8000"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--requests", type=int, default=3000, help="requests per measurement (3000)")
+    args = parser.parse_args()
+    db_name = f"bench_inprocess_{os.getpid()}"
+    tmp = tempfile.mkdtemp(prefix="bench-inprocess-")
+    env = {
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db_name}", "REDIS_URL": "redis://127.0.0.1:6379/12",
+        "SECRET_KEY": "bench-inprocess-not-a-secret-" + "x" * 40, "DEBUG": "false", "SITE_URL": f"http://{HOST}",
+        "ALLOWED_HOSTS": "127.0.0.1", "EMAIL_URL": "smtp://127.0.0.1:1", "TRUSTED_PROXY_COUNT": "1",
+        "LOG_LEVEL": "ERROR", "PRIVATE_MEDIA_ROOT": f"{tmp}/private", "MEDIA_ROOT": f"{tmp}/media",
+        "DJANGO_SETTINGS_MODULE": "campaign.settings",
+    }
+    os.environ.update(env)
+    admin_sql(f'CREATE DATABASE "{db_name}"')
+    try:
+        for command in (["migrate", "--noinput", "-v0"], ["load_demo"], ["collectstatic", "--noinput", "-v0"]):
+            subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
+        measure(args.requests)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        admin_sql(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
+
+
+def measure(n):
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    import redis
+    from django.core.handlers.wsgi import WSGIHandler
+
+    redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
+    app = WSGIHandler()
+
+    def call(method, path, body=b"", headers=None):
+        environ = {
+            "REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": "", "SERVER_NAME": "127.0.0.1",
+            "SERVER_PORT": "8000", "HTTP_HOST": HOST, "wsgi.input": io.BytesIO(body), "wsgi.url_scheme": "http",
+            "REMOTE_ADDR": "127.0.0.1", "CONTENT_LENGTH": str(len(body)), "wsgi.errors": sys.stderr,
+            "SERVER_PROTOCOL": "HTTP/1.1", "CONTENT_TYPE": "application/x-www-form-urlencoded", **(headers or {}),
+        }
+        answer = {}
+        body = b"".join(app(environ, lambda status, headers, exc_info=None: answer.update(status=status,
+                                                                                          headers=headers)))
+        return answer["status"], answer["headers"], body
+
+    # A browser's CSRF cookie and form token, from the page.
+    _status, headers, html = call("GET", PAGE)
+    cookie = next(v.strip().split(";")[0] for k, v in headers if k == "Set-Cookie" and "csrftoken=" in v)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html.decode()).group(1)
+    browser = {"HTTP_COOKIE": cookie, "HTTP_ORIGIN": f"http://{HOST}"}
+    run = str(int(time.time()))
+
+    def sign(i):
+        body = (f"csrfmiddlewaretoken={token}&first_name=Surge&last_name=Signer{i}&email=p{run}-{i}%40surge.example.org"
+                "&country=UA&city=&organisation=&comment=&public_name=initial&name_in_letter=yes").encode()
+        status, _, _ = call("POST", PAGE, body, {**browser, "HTTP_X_FORWARDED_FOR": f"10.{i // 62500 % 250}."
+                                              f"{i // 250 % 250}.{i % 250}"})
+        assert status.startswith("302"), status
+
+    def confirm(path):
+        status, _, _ = call("POST", path, f"csrfmiddlewaretoken={token}".encode(), browser)
+        assert status.startswith("302"), status
+
+    def cpu_per_request(label, fn, items):
+        for item in items[:200]:
+            fn(item)
+        started = time.process_time()
+        for item in items[200:]:
+            fn(item)
+        print(f"{label}: {(time.process_time() - started) / (len(items) - 200) * 1e6:,.0f} µs of CPU per request")
+
+    cpu_per_request("sign POST", sign, list(range(n + 200)))
+    from surge import pending_links
+
+    from petitions.models import Petition
+
+    paths = pending_links(Petition.objects.get(slug=SLUG).pk, n + 200)
+    cpu_per_request("confirm POST", confirm, paths)
+
+    # Where a sign POST's CPU goes: the view's steps, timed where the view calls them.
+    from petitions import forms, outbox, signing, views
+
+    spent = collections.Counter()
+
+    def timed(name, function):
+        def wrapper(*args, **kwargs):
+            started = time.process_time()
+            try:
+                return function(*args, **kwargs)
+            finally:
+                spent[name] += time.process_time() - started
+        return wrapper
+
+    views._count_attempt = timed("rate limit (client address, keyed hash, Redis)", views._count_attempt)
+    views.get_petition = timed("the petition (process memory)", views.get_petition)
+    forms.SignatureForm.__init__ = timed("form: construction", forms.SignatureForm.__init__)
+    forms.SignatureForm.is_valid = timed("form: validation", forms.SignatureForm.is_valid)
+    signing._insert = timed("the INSERT", signing._insert)
+    outbox.schedule = timed("the outbox kick", outbox.schedule)
+    started = time.process_time()
+    for i in range(n):
+        sign(10**6 + i)
+    total = (time.process_time() - started) / n * 1e6
+    print(f"sign POST, step by step ({total:,.0f} µs in all):")
+    for name, seconds in spent.items():
+        print(f"  {name:50s} {seconds / n * 1e6:6,.0f} µs")
+    print(f"  {'the rest: request, middleware (CSRF...), response':50s} "
+          f"{total - sum(spent.values()) / n * 1e6:6,.0f} µs")
+
+
+if __name__ == "__main__":
+    main()
