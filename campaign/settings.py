@@ -163,6 +163,9 @@ DATABASES = {"default": env.db_url_config(DATABASE_URL)}
 # Persistent connections are mandatory: without them inserts ran 5x slower on these machines.
 DATABASES["default"]["CONN_MAX_AGE"] = env_int("CONN_MAX_AGE", 600)
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # a connection a Postgres restart killed is replaced, not reused
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django's backend with a health check that asks the socket before it sends SELECT 1 (campaign/db).
+    DATABASES["default"]["ENGINE"] = "campaign.db"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite is the zero-setup default for make run / make test; WAL lets the worker and the web
     # server use the same file without "database is locked" on every write.

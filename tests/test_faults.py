@@ -195,6 +195,62 @@ def test_after_a_postgres_restart_the_first_requests_are_served(tmp_path, petiti
     assert "Internal Server Error" not in web.log()
 
 
+def _other_connection():
+    """A connection of its own, as an operator's psql would be."""
+    import psycopg
+
+    db = connection.settings_dict
+    return psycopg.connect(host=db["HOST"], port=db["PORT"], user=db["USER"], password=db["PASSWORD"] or None,
+                           dbname=db["NAME"], autocommit=True)
+
+
+def _last_query_of(pid):
+    """What a backend last ran, as Postgres itself reports it."""
+    with _other_connection() as other:
+        return other.execute("SELECT query FROM pg_stat_activity WHERE pid = %s", [pid]).fetchone()[0]
+
+
+def _our_backend():
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        return cursor.fetchone()[0]
+
+
+def test_the_health_check_keeps_a_healthy_connection_without_a_query():
+    pid = _our_backend()
+    connection.health_check_done = False
+    connection.close_if_health_check_failed()
+    assert connection.is_usable()
+    # Django's own check would have sent SELECT 1; the backend's last statement is still ours.
+    assert _last_query_of(pid) == "SELECT pg_backend_pid()"
+    assert connection.connection is not None and _our_backend() == pid
+
+
+def test_the_health_check_asks_the_server_when_it_sent_something_unasked():
+    from campaign.db.base import _readable
+
+    with connection.cursor() as cursor:
+        cursor.execute("LISTEN health_check_test")
+    pid = _our_backend()
+    with _other_connection() as other:  # a notification: our idle socket has something to read
+        other.execute("NOTIFY health_check_test")
+    assert wait_for(lambda: _readable(connection.connection.fileno()), timeout=5)
+    assert connection.is_usable()  # SELECT 1 answered: the connection is kept
+    assert _last_query_of(pid) == "SELECT 1" and _our_backend() == pid
+
+
+def test_a_connection_the_server_ended_fails_the_health_check_and_is_replaced():
+    pid = _our_backend()
+    assert connection.is_usable()
+    with _other_connection() as other:  # what a restart does; waits for the backend to exit
+        assert other.execute("SELECT pg_terminate_backend(%s, 5000)", [pid]).fetchone()[0]
+    assert wait_for(lambda: not connection.is_usable(), timeout=5)
+    connection.health_check_done = False
+    connection.close_if_health_check_failed()
+    assert connection.connection is None
+    assert _our_backend() != pid  # a new connection, and it works
+
+
 def test_workers_killed_at_random_moments_never_deliver_a_signature_twice_or_lose_one(tmp_path, settings):
     """Exactly once per signature, whatever moment the worker dies at (claim, render, SMTP, record)."""
     rng = random.Random(20261201)
