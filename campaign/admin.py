@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
+from .filters import CountryFilter
 from .models import AuditEntry, Campaign, CampaignPrisoner, Membership, Organisation, SolidarityAction
 from .permissions import CampaignScopedAdmin, CampaignScopedInline
 
@@ -37,7 +38,7 @@ class MembershipForm(forms.ModelForm):
 @admin.register(Organisation)
 class OrganisationAdmin(CampaignScopedAdmin):
     list_display = ["name", "kind", "country", "website"]
-    list_filter = ["kind", "country"]
+    list_filter = ["kind", ("country", CountryFilter)]
     search_fields = ["name", "name_original", "description"]
 
 
@@ -67,7 +68,7 @@ class CampaignAdmin(CampaignScopedAdmin, TranslationAdmin):
 @admin.register(SolidarityAction)
 class SolidarityActionAdmin(CampaignScopedAdmin, TranslationAdmin):
     list_display = ["title", "date", "kind", "city", "country", "campaign"]
-    list_filter = ["kind", "country", ("campaign", admin.RelatedOnlyFieldListFilter)]
+    list_filter = ["kind", ("country", CountryFilter), ("campaign", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["campaign"]
     search_fields = ["title", "place", "city", "description"]
     autocomplete_fields = ["campaign", "organisers"]

@@ -13,6 +13,7 @@ from django_countries.fields import Country
 from modeltranslation.admin import TranslationAdmin
 
 from campaign import audit, jobs
+from campaign.filters import CountryFilter
 from campaign.permissions import CampaignScopedAdmin, CampaignScopedInline, can_change_any, scoped
 
 from . import dashboard, delivery, export, moderation, signing
@@ -209,7 +210,7 @@ class SignatureAdmin(CampaignScopedAdmin):
         "flag_reasons",
     ]
     list_filter = [
-        NeedsReviewFilter, "status", "public_name", "name_in_letter", "wants_updates", "country",
+        NeedsReviewFilter, "status", "public_name", "name_in_letter", "wants_updates", ("country", CountryFilter),
         ("petition", admin.RelatedOnlyFieldListFilter),
     ]
     actions = ["approve", "reject_as_spam", "hide_name", "hide_comment"]

@@ -161,6 +161,20 @@ def test_list_filters_do_not_leak_other_campaigns_names(client, world):
         assert "Campaign A secret title" not in html and "Petition A" not in html, model
 
 
+def test_the_country_filter_lists_only_the_countries_of_the_organisers_own_signatures(client, world):
+    SignatureFactory(petition=Petition.objects.get(slug="petition-A"), country="DE")
+    SignatureFactory(petition=Petition.objects.get(slug="petition-B"), country="FR")
+    as_user(client, world["alice"])
+    listing = client.get(url(Signature, "changelist"))
+    country_filter = next(f for f in listing.context["cl"].filter_specs if getattr(f, "field_path", "") == "country")
+    shown = [choice["display"] for choice in country_filter.choices(listing.context["cl"])]
+    # All, then campaign A's two countries by name (the factory's Poland and Germany) -- not
+    # campaign B's France, and not the 250 countries of the field's choices.
+    assert shown == ["All", "Germany", "Poland"]
+    assert "?country=DE" in listing.text and "?country=FR" not in listing.text
+    assert client.get(url(Signature, "changelist"), {"country": "DE"}).context["cl"].result_count == 1
+
+
 def test_autocomplete_offers_only_the_users_campaigns(client, world):
     as_user(client, world["charlie"])
     response = client.get(

@@ -1,0 +1,17 @@
+"""Admin list filters shared by the apps."""
+
+from django_countries.filters import CountryFilter as CountriesCountryFilter
+
+
+class CountryFilter(CountriesCountryFilter):
+    """The countries that occur in the rows this organiser may see, by name.
+
+    Django's filter for a field with choices lists all 250 countries; django-countries' own
+    filter lists those of the whole table, every campaign's, and so tells an organiser where
+    another campaign's supporters sign from. This one reads the admin's own (campaign-scoped)
+    queryset.
+    """
+
+    def lookup_choices(self, changelist):
+        codes = set(changelist.root_queryset.order_by().values_list(self.field_path, flat=True).distinct())
+        return [(code, name) for code, name in self.field.get_choices(include_blank=False) if code in codes]
