@@ -39,7 +39,9 @@ LINK_TOKEN = re.compile(r"/(confirm|withdraw|fresh-link|unsubscribe)/[^/\s\"']+"
 
 def redact(text):
     text = LINK_TOKEN.sub(r"/\1/[token]", text)
-    return IP_CANDIDATE.sub(_ip, EMAIL.sub("[email]", text))
+    if "@" in text:  # the email pattern is the slowest of the three; most lines have no "@"
+        text = EMAIL.sub("[email]", text)
+    return IP_CANDIDATE.sub(_ip, text)
 
 
 class PlainFormatter(logging.Formatter):
@@ -50,19 +52,26 @@ class PlainFormatter(logging.Formatter):
 
 
 class JSONFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, and the exception if any."""
+    """One JSON object per line: time, level, logger, message, and the exception if any.
+
+    What a line says is redacted before it goes into JSON; the time, level and logger name are
+    ours. (Redacting the finished line, timestamp and JSON included, made an access-log line --
+    one per request -- cost 55 us instead of 12.)
+    """
 
     def format(self, record):
         entry = {
             "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": redact(record.getMessage()),
         }
         for name in ("status_code", "task_id", "task_name"):
             value = getattr(record, name, None)
-            if isinstance(value, str | int):
+            if isinstance(value, int):
                 entry[name] = value
+            elif isinstance(value, str):
+                entry[name] = redact(value)
         if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return redact(json.dumps(entry, ensure_ascii=False))
+            entry["exception"] = redact(self.formatException(record.exc_info))
+        return json.dumps(entry, ensure_ascii=False)

@@ -35,6 +35,13 @@ def test_json_lines_carry_time_level_logger_and_message():
     assert entry["message"] == "Delivery 42 sent" and entry["time"].endswith("+00:00")
 
 
+def test_json_lines_redact_the_message_and_the_fields_that_come_with_it():
+    line = record("Signer %s from %s", "olena@example.org", "203.0.113.7")
+    line.task_name = "send to olena@example.org"
+    entry = json.loads(JSONFormatter().format(line))
+    assert entry["message"] == "Signer [email] from [ip]" and entry["task_name"] == "send to [email]"
+
+
 def test_an_exception_quoting_an_address_is_logged_without_it():
     try:
         raise ValueError("Key (petition_id, email_normalised)=(1, olena@example.org) already exists.")
