@@ -2,10 +2,13 @@
 CPU per request, and where a sign POST's CPU goes step by step. No server, no load generator, so
 the figures move much less than bench/surge.py's; they show what a change to the code buys.
 
-    .venv/bin/python bench/inprocess.py [--requests 3000]
+    .venv/bin/python bench/inprocess.py [--requests 3000] [--root TREE] [--redis-db 12]
+
+`--root` measures another checkout of the project with this script (bench/ab.py does, to compare
+two commits); `--redis-db` lets two measurements run at once.
 
 Needs Postgres (postgres://postgres@127.0.0.1:5432, trust) and Redis (127.0.0.1:6379); creates and
-drops a database `bench_inprocess_<pid>` and uses Redis DB 12. Production settings (DEBUG off).
+drops a database `bench_inprocess_<pid>` and uses Redis DB 12 (`--redis-db`). Production settings (DEBUG off).
 No Celery worker runs, so the run the first kick queues never starts and every later kick asks
 Redis (~200 µs); with a worker a process skips Redis until that run's start time (~25 µs).
 """
@@ -24,20 +27,24 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from deliveries import admin_sql  # noqa: E402
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parent.parent  # the project measured (--root)
 SLUG = "free-igor-kuznetsov-and-comrades"  # load_demo's petition
 PAGE = f"/en/petitions/{SLUG}/"
 HOST = "127.0.0.1:8000"
 
 
 def main():
+    global ROOT
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=3000, help="requests per measurement (3000)")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout to measure (this one)")
+    parser.add_argument("--redis-db", type=int, default=12, help="the Redis database to use, flushed (12)")
     args = parser.parse_args()
+    ROOT = args.root.resolve()
     db_name = f"bench_inprocess_{os.getpid()}"
     tmp = tempfile.mkdtemp(prefix="bench-inprocess-")
     env = {
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db_name}", "REDIS_URL": "redis://127.0.0.1:6379/12",
+        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db_name}", "REDIS_URL": f"redis://127.0.0.1:6379/{args.redis_db}",
         "SECRET_KEY": "bench-inprocess-not-a-secret-" + "x" * 40, "DEBUG": "false", "SITE_URL": f"http://{HOST}",
         "ALLOWED_HOSTS": "127.0.0.1", "EMAIL_URL": "smtp://127.0.0.1:1", "TRUSTED_PROXY_COUNT": "1",
         "LOG_LEVEL": "ERROR", "PRIVATE_MEDIA_ROOT": f"{tmp}/private", "MEDIA_ROOT": f"{tmp}/media",
