@@ -12,6 +12,10 @@ settings matter and are fixed here rather than left to its defaults:
   number of connections the web server holds.
 - logging: the site's own LOGGING (structured and redacted, campaign/logs.py), and an access log
   without the client's address, user agent, referrer or query string.
+
+granian's backpressure stays at its default (the backlog / workers, 512): it caps connections, not
+requests -- an idle keep-alive connection holds its place -- so a low value leaves visitors beyond
+it unanswered however idle the server is (bench/README.md, fourth round).
 """
 
 import os
