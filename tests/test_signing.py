@@ -374,6 +374,13 @@ def test_the_country_is_preselected_from_the_language_only(client, petition):
     assert client.get(url(petition, lang="ru")).context["form"]["country"].value() in (None, "")
 
 
+def test_whether_the_name_goes_into_the_letter_is_the_signers_explicit_choice(client, petition):
+    page = client.get(url(petition))
+    assert page.context["form"]["name_in_letter"].value() is None
+    radios = re.findall(r'<input[^>]*name="name_in_letter"[^>]*>', page.text)
+    assert len(radios) == 2 and not any("checked" in radio for radio in radios)
+
+
 def test_a_closed_petition_takes_no_signatures(client, petition, mailoutbox):
     Petition.objects.filter(pk=petition.pk).update(status=Petition.Status.CLOSED)
     response = sign(client, petition)
