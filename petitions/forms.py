@@ -22,6 +22,8 @@ LETTER_CHOICES = [
 
 
 def has_control_characters(value, allow_newlines=False):
+    if value.isprintable():
+        return False  # the common case, in C: no Cc or Cf character (nor a line break or tab) at all
     allowed = {"\n", "\r", "\t"} if allow_newlines else set()
     # Cc: control characters (NUL included); Cf: format characters such as bidi overrides,
     # which can disguise a name on the public list.
@@ -75,7 +77,21 @@ def formfield_for(db_field, **kwargs):
     return db_field.formfield(**kwargs)
 
 
-class SignatureForm(forms.ModelForm):
+class SignatureForm(forms.Form):
+    """The signing form: the model's fields (their labels, lengths and choices), not a ModelForm.
+
+    Signing never saves through the form: petitions.signing.sign() writes the row and answers a
+    repeat signing by email, never with a form error that would tell whoever types an address that
+    it signed. So there is nothing for a ModelForm's model instance and second validation pass
+    (Model.full_clean: choices walked again, constraints compiled into queries) to do but cost a
+    third of a signature's CPU under a surge; the fields below already check everything it would.
+    """
+
+    FIELDS = [
+        "first_name", "last_name", "email", "country", "city", "organisation", "comment",
+        "public_name", "name_in_letter", "wants_updates",
+    ]
+
     name_in_letter = forms.TypedChoiceField(
         label=_("In the letter to the embassy"),
         choices=LETTER_CHOICES,
@@ -90,31 +106,6 @@ class SignatureForm(forms.ModelForm):
         widget=forms.TextInput(attrs={"autocomplete": "off", "tabindex": "-1"}),
     )
 
-    class Meta:
-        model = Signature
-        formfield_callback = formfield_for
-        fields = [
-            "first_name", "last_name", "email", "country", "city", "organisation", "comment",
-            "public_name", "name_in_letter", "wants_updates",
-        ]
-        widgets = {
-            "public_name": forms.RadioSelect,
-            "comment": forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
-            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
-            "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
-            "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
-        }
-        labels = {
-            "public_name": _("On the public list of signatories"),
-            "wants_updates": _("Email me news of this campaign (a few times a year at most)"),
-            "organisation": _("Signing on behalf of an organisation (optional)"),
-            "city": _("City (optional)"),
-            "comment": _("Comment (optional)"),
-        }
-        help_texts = {
-            "email": _("Only to confirm your signature. Never shown, never sent to the embassy."),
-        }
-
     def __init__(self, *args, language=None, **kwargs):
         super().__init__(*args, **kwargs)
         if not self.is_bound and language in COUNTRY_FOR_LANGUAGE:
@@ -128,15 +119,6 @@ class SignatureForm(forms.ModelForm):
         helper.disable_csrf = True
         helper.layout = Layout(*(name for name in self.fields if name != "website"))
         return helper
-
-    def _post_clean(self):
-        # No Model.full_clean(): the fields above already check everything it would (lengths,
-        # choices, the email, what is required), and the one rule they cannot -- one signature per
-        # address and petition -- is the database's: petitions.signing.sign() answers a repeat by
-        # email, never with a form error that would tell whoever types an address that it signed.
-        # Under a surge the model's second pass (choices walked again, constraints compiled into
-        # queries) cost a third of a signature's CPU time.
-        pass
 
     def clean(self):
         cleaned = super().clean()
@@ -156,9 +138,36 @@ class SignatureForm(forms.ModelForm):
         return bool(self.cleaned_data.get("website"))
 
     def signature_data(self):
-        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
-        return data
+        return {name: self.cleaned_data[name] for name in self.FIELDS}
 
+
+# The model's form fields in FIELDS order, the ones declared above in their place (name_in_letter)
+# or after them (the honeypot) -- as a ModelForm would have them.
+SignatureForm.base_fields = {
+    **forms.fields_for_model(
+        Signature,
+        fields=SignatureForm.FIELDS,
+        formfield_callback=formfield_for,
+        widgets={
+            "public_name": forms.RadioSelect,
+            "comment": forms.Textarea(attrs={"rows": 3, "maxlength": 1000}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "first_name": forms.TextInput(attrs={"autocomplete": "given-name"}),
+            "last_name": forms.TextInput(attrs={"autocomplete": "family-name"}),
+        },
+        labels={
+            "public_name": _("On the public list of signatories"),
+            "wants_updates": _("Email me news of this campaign (a few times a year at most)"),
+            "organisation": _("Signing on behalf of an organisation (optional)"),
+            "city": _("City (optional)"),
+            "comment": _("Comment (optional)"),
+        },
+        help_texts={
+            "email": _("Only to confirm your signature. Never shown, never sent to the embassy."),
+        },
+    ),
+    **SignatureForm.declared_fields,
+}
 
 # The public-list choices in the form's own words (the model's labels are the admin's), and the
 # country's autofill hint: set once here rather than for every form.
