@@ -55,21 +55,32 @@ def kick(task, key, countdown):
     it skips the round trip to Redis until shortly before then: that run starts after this
     commit whatever else happens meanwhile (a sweep's run deleting the key included), so its
     query sees our rows.
+
+    In a backlog -- the queued run is overdue because the workers are busy (or stopped) -- a
+    process asks Redis at most every BACKLOG_RECHECK seconds instead of at every call. A row
+    committed in between may just miss the overdue run if it starts meanwhile; it is then done by
+    the next run: the next kick's, a following run of a busy task (a drain that finds more work
+    queues another), or at worst the periodic sweep. Later, never lost: the work is in the
+    database. Under a surge with the workers behind, that spares each signature and each
+    confirmation a round trip to Redis (bench/README.md, fifth round).
     """
     transaction.on_commit(lambda: _kick(task, key, countdown))
 
 
-# key -> the time before which a kicked run is known not to have started (this process's hint).
-_not_started_before = {}
+# key -> until when this process need not ask Redis (a queued run starts later; or it is overdue).
+_quiet_until = {}
 # Clocks of the web and worker machines may differ by this much.
 CLOCK_MARGIN = 0.1
+# Seconds between a process's round trips while the queued run is overdue.
+BACKLOG_RECHECK = 0.25
 
 
 def _kick(task, key, countdown):
     now = time.time()
-    if now < _not_started_before.get(key, 0):
+    if now < _quiet_until.get(key, 0):
         # A run is queued to start after this moment, so after our commit: its query will see
-        # our rows. Under a surge this spares all but a few kicks a second their round trip.
+        # our rows (or it is overdue, see kick()). Under a surge this spares all but a few kicks
+        # a second their round trip.
         return
     eta = now + countdown
     client = cache.redis_client() if hasattr(cache, "redis_client") else None
@@ -96,7 +107,10 @@ def _kick(task, key, countdown):
         start = float(queued)
     except ValueError:  # not a start time (set by hand, or by an older release): no hint
         return
-    _not_started_before[key] = start - CLOCK_MARGIN
+    if start - CLOCK_MARGIN > now:
+        _quiet_until[key] = start - CLOCK_MARGIN  # that run starts after our commit
+    else:
+        _quiet_until[key] = now + BACKLOG_RECHECK  # overdue: the workers are behind (see kick())
 
 
 def started(key):

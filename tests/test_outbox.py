@@ -255,7 +255,7 @@ def test_under_a_surge_a_process_kicks_redis_only_until_it_knows_when_the_queued
     queued = []
     monkeypatch.setattr(jobs, "enqueue", lambda task, countdown=None: queued.append(countdown) or True)
     app.conf.task_always_eager = False  # as in production: a queued run waits for its time (reset by celery_eager)
-    monkeypatch.setattr(jobs, "_not_started_before", {})
+    monkeypatch.setattr(jobs, "_quiet_until", {})
     redis, key = cache.redis_client(), "test:kick"
     calls = []
     real_set = redis.set
@@ -272,8 +272,24 @@ def test_under_a_surge_a_process_kicks_redis_only_until_it_knows_when_the_queued
     jobs._kick(send_signer_emails, key, 0.6)
     assert queued == [0.6, 0.6] and len(calls) == 2
 
-    jobs._not_started_before.clear()  # another process: finds the key, learns when that run starts
+    jobs._quiet_until.clear()  # another process: finds the key, learns when that run starts
     jobs._kick(send_signer_emails, key, 0.6)
     jobs._kick(send_signer_emails, key, 0.6)
     assert queued == [0.6, 0.6] and len(calls) == 3
+    cache.delete(key)
+
+    # A backlog: the queued run is overdue (the workers are busy) and has not started. A process
+    # asks again only every BACKLOG_RECHECK seconds; what it commits meanwhile goes with a later run.
+    jobs._quiet_until.clear()
+    real_set(cache.make_key(key), repr(time.time() - 5))  # queued for 5 s ago
+    for _ in range(20):
+        jobs._kick(send_signer_emails, key, 0.6)
+    assert queued == [0.6, 0.6] and len(calls) == 4  # one round trip, no new run: one is queued
+    time.sleep(jobs.BACKLOG_RECHECK)
+    jobs._kick(send_signer_emails, key, 0.6)
+    assert queued == [0.6, 0.6] and len(calls) == 5
+    cache.delete(key)  # the overdue run started at last: the next check queues a new one
+    time.sleep(jobs.BACKLOG_RECHECK)
+    jobs._kick(send_signer_emails, key, 0.6)
+    assert queued == [0.6, 0.6, 0.6] and len(calls) == 6
     cache.delete(key)
