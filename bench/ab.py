@@ -1,6 +1,7 @@
 """Two commits' CPU per sign and confirm POST, measured at the same time: which one is cheaper.
 
     .venv/bin/python bench/ab.py REV [--rounds 3] [--requests 1500]
+    .venv/bin/python bench/ab.py REV --instructions [--requests 300]
 
 This machine's speed moves by 2x within minutes, so measurements taken one after the other cannot
 tell a 10% change from the weather. Here `bench/inprocess.py` measures the commit REV (in a
@@ -8,7 +9,16 @@ temporary git worktree) and this checkout (with its uncommitted changes) at the 
 pinned to a core of its own, the cores swapped every round: both see the same machine. Each
 round prints both figures; the end, the median of the per-round ratios (this checkout / REV).
 
-Needs what bench/inprocess.py needs (Postgres, Redis); uses Redis DBs 11 and 12 and two cores.
+With `--instructions` it counts instead of timing: the CPU instructions a sign POST executes on
+each side, under Valgrind's callgrind (`apt-get install valgrind`; ~50x slower, so fewer requests),
+as the difference between a run of 200 + N sign POSTs and one of 200, divided by N. With
+PYTHONHASHSEED fixed, the same commit counted 5.26, 5.16 and 5.16 M instructions per sign POST in
+three runs, whatever the machine was doing: a change of 3% or more shows in one go, where timing
+needs many rounds. (Instructions are not time -- a cache miss, a system call, a wait for the GIL
+count little or nothing -- so a change that saves a round trip is worth more than its count says.)
+
+Needs what bench/inprocess.py needs (Postgres, Redis); uses Redis DBs 11 and 12 and two cores
+(--instructions: DBs 11, 12, 14, 15).
 """
 
 import argparse
@@ -32,8 +42,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("rev", help="the commit to compare this checkout with (e.g. HEAD, main~3)")
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--requests", type=int, default=1500, help="requests per measurement (1500)")
+    parser.add_argument("--requests", type=int, help="requests per measurement (1500; --instructions: 300)")
+    parser.add_argument("--instructions", action="store_true", help="count instructions per sign POST (callgrind)")
     args = parser.parse_args()
+    args.requests = args.requests or (300 if args.instructions else 1500)
     cores = sorted(os.sched_getaffinity(0))[:2]
     if len(cores) < 2:
         raise SystemExit("needs two cores")
@@ -42,7 +54,7 @@ def main():
         subprocess.run(["git", "worktree", "add", "--detach", "-q", str(other), args.rev], cwd=ROOT, check=True)
         try:
             (other / ".venv").symlink_to(ROOT / ".venv")
-            compare(other, args, cores)
+            (count_instructions if args.instructions else compare)(other, args, cores)
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(other)], cwd=ROOT, check=False)
 
@@ -74,6 +86,37 @@ def compare(other, args, cores):
     print(f"median ratio, this checkout / {args.rev} (below 1: cheaper): " + "; ".join(
         f"{name} {statistics.median(values):.3f} ({', '.join(f'{v:.2f}' for v in values)})"
         for name, values in ratios.items()))
+
+
+COLLECTED = re.compile(r"^==\d+== Collected : (\d+)", re.M)
+
+
+def count_instructions(other, args, cores):
+    """Instructions per sign POST on each side: four callgrind runs at once (200 + N and 200 sign
+    POSTs per tree), each with a Redis DB of its own; the counts do not depend on the scheduling."""
+    env = {**os.environ, "PYTHONHASHSEED": "0"}
+    runs = {}
+    plan = [(args.rev, other, args.requests, 11), (args.rev, other, 0, 12),
+            ("this checkout", ROOT, args.requests, 14), ("this checkout", ROOT, 0, 15)]
+    for label, tree, n, db in plan:
+        runs[label, n] = subprocess.Popen(
+            ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
+             str(ROOT / "bench" / "inprocess.py"), "--root", str(tree), "--redis-db", str(db),
+             "--requests", str(n), "--sign-only"],
+            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
+        )
+    counts = {}
+    for (label, n), run in runs.items():
+        output = run.communicate()[0]
+        found = COLLECTED.search(output)
+        if run.returncode or not found:
+            raise SystemExit(f"{label}: bench/inprocess.py under callgrind failed:\n{output[-3000:]}")
+        counts[label, n] = int(found.group(1))
+    per_request = {label: (counts[label, args.requests] - counts[label, 0]) / args.requests
+                   for label in (args.rev, "this checkout")}
+    old, new = per_request[args.rev], per_request["this checkout"]
+    print(f"instructions per sign POST ({args.requests} requests after 200): {args.rev} {old / 1e6:.3f} M, "
+          f"this checkout {new / 1e6:.3f} M, ratio {new / old:.3f}")
 
 
 if __name__ == "__main__":

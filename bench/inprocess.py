@@ -39,6 +39,8 @@ def main():
     parser.add_argument("--requests", type=int, default=3000, help="requests per measurement (3000)")
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout to measure (this one)")
     parser.add_argument("--redis-db", type=int, default=12, help="the Redis database to use, flushed (12)")
+    parser.add_argument("--sign-only", action="store_true",
+                        help="200 sign POSTs to warm up, then --requests more, nothing else (ab.py --instructions)")
     args = parser.parse_args()
     ROOT = args.root.resolve()
     db_name = f"bench_inprocess_{os.getpid()}"
@@ -55,7 +57,7 @@ def main():
     try:
         for command in (["migrate", "--noinput", "-v0"], ["load_demo"], ["collectstatic", "--noinput", "-v0"]):
             subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-        measure(args.requests)
+        measure(args.requests, args.sign_only)
     finally:
         from django.db import connections
 
@@ -63,7 +65,7 @@ def main():
         admin_sql(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
 
 
-def measure(n):
+def measure(n, sign_only=False):
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -113,6 +115,10 @@ def measure(n):
             fn(item)
         print(f"{label}: {(time.process_time() - started) / (len(items) - 200) * 1e6:,.0f} µs of CPU per request")
 
+    if sign_only:
+        for i in range(n + 200):
+            sign(i)
+        return
     cpu_per_request("sign POST", sign, list(range(n + 200)))
     from surge import pending_links
 
