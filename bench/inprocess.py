@@ -9,8 +9,9 @@ two commits); `--redis-db` lets two measurements run at once.
 
 Needs Postgres (postgres://postgres@127.0.0.1:5432, trust) and Redis (127.0.0.1:6379); creates and
 drops a database `bench_inprocess_<pid>` and uses Redis DB 12 (`--redis-db`). Production settings (DEBUG off).
-No Celery worker runs, so the run the first kick queues never starts and every later kick asks
-Redis (~200 µs); with a worker a process skips Redis until that run's start time (~25 µs).
+No Celery worker runs, so the run the first kick queues never starts: it is overdue, and a kick
+asks Redis (~200 µs) only every 0.25 s (campaign.jobs.BACKLOG_RECHECK), as in a surge whose worker is
+behind; with a worker keeping up, a process skips Redis until the queued run's start time.
 """
 
 import argparse
