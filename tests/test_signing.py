@@ -396,6 +396,16 @@ def test_a_draft_petition_is_not_found(client, petition):
     assert sign(client, petition).status_code == 404
 
 
+def test_the_check_email_page_is_in_the_language_signed_in(client, petition):
+    # The address is remembered per language (views._check_email_url): a first English signer
+    # must not send the signers after them, in other languages, to the English page.
+    for number, lang in enumerate(["en", "uk", "ru", "en"]):
+        response = client.post(url(petition, lang=lang), form_data(email=f"signer{number}@example.org"))
+        assert response.status_code == 302
+        assert response["Location"] == url(petition, "check-email", lang=lang)
+    assert url(petition, "check-email", lang="uk").startswith("/uk/")
+
+
 # --- Abuse --------------------------------------------------------------------------------------
 
 def test_the_honeypot_pretends_success_and_records_nothing(client, petition, mailoutbox):
