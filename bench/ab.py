@@ -46,17 +46,24 @@ def main():
     parser.add_argument("--instructions", action="store_true", help="count instructions per sign POST (callgrind)")
     args = parser.parse_args()
     args.requests = args.requests or (300 if args.instructions else 1500)
-    cores = sorted(os.sched_getaffinity(0))[:2]
-    if len(cores) < 2:
-        raise SystemExit("needs two cores")
     with tempfile.TemporaryDirectory(prefix="bench-ab-") as tmp:
         other = Path(tmp) / "tree"
         subprocess.run(["git", "worktree", "add", "--detach", "-q", str(other), args.rev], cwd=ROOT, check=True)
         try:
             (other / ".venv").symlink_to(ROOT / ".venv")
-            (count_instructions if args.instructions else compare)(other, args, cores)
+            if args.instructions:
+                count_instructions(other, args)
+            else:
+                compare(other, args, _two_cores())
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(other)], cwd=ROOT, check=False)
+
+
+def _two_cores():
+    cores = sorted(os.sched_getaffinity(0))[:2]
+    if len(cores) < 2:
+        raise SystemExit("needs two cores")
+    return cores
 
 
 def compare(other, args, cores):
@@ -91,7 +98,7 @@ def compare(other, args, cores):
 COLLECTED = re.compile(r"^==\d+== Collected : (\d+)", re.M)
 
 
-def count_instructions(other, args, cores):
+def count_instructions(other, args):
     """Instructions per sign POST on each side: four callgrind runs at once (200 + N and 200 sign
     POSTs per tree), each with a Redis DB of its own; the counts do not depend on the scheduling."""
     env = {**os.environ, "PYTHONHASHSEED": "0"}
