@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods
 
 from campaign.permissions import can_view
 
-from . import limits, outbox, publication, signing
+from . import forms, limits, outbox, publication, signing
 from .forms import SignatureForm
 from .models import Petition, Signature
 
@@ -118,11 +118,14 @@ def petition_detail(request, slug):
         return render(request, "petitions/rate_limited.html", {"petition": petition}, status=429)
     if not petition.is_open_for_signing():
         return _petition_page(request, petition, SignatureForm(language=language), status=409)
-    form = SignatureForm(request.POST, language=language)
-    if not form.is_valid():
-        return _petition_page(request, petition, form, status=400)
-    if not form.is_bot:
-        signing.sign(petition, form.signature_data(), ip=signing.client_ip(request), language=language,
+    cleaned = SignatureForm.valid_data(request.POST)
+    if cleaned is None:  # something is wrong: the form says what, next to the field
+        form = SignatureForm(request.POST, language=language)
+        if not form.is_valid():
+            return _petition_page(request, petition, form, status=400)
+        cleaned = form.cleaned_data
+    if not forms.is_bot(cleaned):
+        signing.sign(petition, forms.signature_data(cleaned), ip=signing.client_ip(request), language=language,
                      busy_network=attempt.from_a_busy_network)
     # The same answer whatever happened: new, duplicate, or honeypot.
     return HttpResponseRedirect(_check_email_url(get_script_prefix(), language, petition.slug))

@@ -314,37 +314,50 @@ def test_bad_input_gets_a_message_next_to_the_field_and_changes_nothing(
     assert mailoutbox == []
 
 
-def test_each_form_gets_fields_of_its_own_as_with_djangos_deep_copy():
-    # SignatureForm copies its fields more cheaply than Django does (petitions.forms.FormFields);
-    # what one form does to its fields must still never reach another form or the class.
-    import copy
+GOOD_INPUT = [
+    {}, {"organisation": "Memorial", "comment": "Free them all.\r\nNow."}, {"wants_updates": "on"},
+    {"first_name": "  Zoë ", "last_name": "\tÑúñez-Müller ", "email": " Olena@Example.ORG "},
+    {"first_name": "李", "last_name": "小龍", "city": "", "public_name": "hidden", "name_in_letter": "no"},
+    {"country": "fr", "website": ""}, {"website": "http://spam.example"},  # a bot: valid, and ignored
+    {"comment": "x" * 1000, "first_name": "x" * 100, "unknown": "ignored"},
+]
 
+
+@pytest.mark.parametrize(
+    "overrides",
+    GOOD_INPUT + [{field: value} for field, value, _message in BAD_INPUT]
+    + [{"first_name": None}, {"public_name": None, "name_in_letter": None}],  # None: the field is left out
+)
+def test_the_sign_posts_shortcut_decides_as_the_form_does(overrides):
+    # The view asks SignatureForm.valid_data() first and builds a form only for a submission that
+    # is wrong; the two must agree on every submission, to the cleaned values.
+    from django.http import QueryDict
+
+    from petitions.forms import SignatureForm
+
+    data = QueryDict(mutable=True)
+    for name, value in form_data(**overrides).items():
+        if value is not None:
+            data[name] = value
+    form = SignatureForm(data)
+
+    assert SignatureForm.valid_data(data) == (form.cleaned_data if form.is_valid() else None)
+
+
+def test_the_sign_posts_shortcut_runs_every_check_the_form_has():
+    # valid_data() runs each field's clean() and the form's clean(); a check Django's forms run
+    # from elsewhere would be skipped by it, so there must be none.
     from django import forms as django_forms
 
-    from petitions.forms import FormFields, SignatureForm
+    from petitions.forms import SignatureForm
 
-    first, second = SignatureForm(), SignatureForm()
-    for name in SignatureForm.base_fields:
-        mine, theirs, base = first.fields[name], second.fields[name], SignatureForm.base_fields[name]
-        assert mine is not theirs and mine is not base and mine.widget is not theirs.widget
-        assert type(mine) is type(base) and type(mine.widget) is type(base.widget)
-        validators = list(base.validators)
-        mine.widget.attrs["data-test"] = "x"
-        mine.error_messages["required"] = "changed"
-        mine.validators.append(lambda value: None)
-        assert "data-test" not in theirs.widget.attrs and "data-test" not in base.widget.attrs
-        assert theirs.error_messages == base.error_messages and "changed" not in base.error_messages.values()
-        assert theirs.validators == base.validators == validators
-    assert first.fields["country"].widget.attrs["autocomplete"] == "country"
-
-    # A field or widget that copies more than the stock ones gets Django's own deep copy.
-    class Parts(django_forms.MultiWidget):
-        def decompress(self, value):
-            return [value, value]
-
-    split = django_forms.CharField(widget=Parts([django_forms.TextInput, django_forms.TextInput]))
-    copied = copy.deepcopy(FormFields(split=split))["split"]
-    assert copied.widget.widgets[0] is not split.widget.widgets[0]
+    assert not [name for name in SignatureForm.base_fields if hasattr(SignatureForm, f"clean_{name}")]
+    assert not [name for name, field in SignatureForm.base_fields.items()
+                if field.disabled or isinstance(field, django_forms.FileField)]
+    assert SignatureForm.full_clean is django_forms.Form.full_clean
+    assert SignatureForm._clean_fields is django_forms.Form._clean_fields
+    assert SignatureForm._post_clean is django_forms.Form._post_clean
+    assert SignatureForm().prefix is None
 
 
 def test_a_missing_csrf_token_is_refused(petition):
