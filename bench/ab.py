@@ -1,7 +1,8 @@
-"""Two commits' CPU per sign and confirm POST, measured at the same time: which one is cheaper.
+"""Two commits' CPU per sign and confirm POST and per signer email, measured at the same time:
+which one is cheaper.
 
     .venv/bin/python bench/ab.py REV [--rounds 3] [--requests 1500]
-    .venv/bin/python bench/ab.py REV --instructions [--requests 300]
+    .venv/bin/python bench/ab.py REV --instructions [--path sign|emails] [--requests 300]
 
 This machine's speed moves by 2x within minutes, so measurements taken one after the other cannot
 tell a 10% change from the weather. Here `bench/inprocess.py` measures the commit REV (in a
@@ -9,9 +10,10 @@ temporary git worktree) and this checkout (with its uncommitted changes) at the 
 pinned to a core of its own, the cores swapped every round: both see the same machine. Each
 round prints both figures; the end, the median of the per-round ratios (this checkout / REV).
 
-With `--instructions` it counts instead of timing: the CPU instructions a sign POST executes on
-each side, under Valgrind's callgrind (`apt-get install valgrind`; ~50x slower, so fewer requests),
-as the difference between a run of 200 + N sign POSTs and one of 200, divided by N. With
+With `--instructions` it counts instead of timing: the CPU instructions a sign POST (or, with
+`--path emails`, a signer's email sent by the outbox) executes on each side, under Valgrind's
+callgrind (`apt-get install valgrind`; ~50x slower, so fewer requests), as the difference between
+a run of 200 + N and one of 200, divided by N (N a multiple of 100 for emails: whole batches). With
 PYTHONHASHSEED fixed, the same commit counted 5.26, 5.16 and 5.16 M instructions per sign POST in
 three runs, whatever the machine was doing: a change of 3% or more shows in one go, where timing
 needs many rounds. (Instructions are not time -- a cache miss, a system call, a wait for the GIL
@@ -35,6 +37,7 @@ FIGURES = {
     "sign": re.compile(r"^sign POST: ([\d,]+) µs", re.M),
     "sign, step by step": re.compile(r"^sign POST, step by step \(([\d,]+) µs", re.M),
     "confirm": re.compile(r"^confirm POST: ([\d,]+) µs", re.M),
+    "emails": re.compile(r"^signer emails: ([\d,]+) µs", re.M),
 }
 
 
@@ -43,7 +46,9 @@ def main():
     parser.add_argument("rev", help="the commit to compare this checkout with (e.g. HEAD, main~3)")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--requests", type=int, help="requests per measurement (1500; --instructions: 300)")
-    parser.add_argument("--instructions", action="store_true", help="count instructions per sign POST (callgrind)")
+    parser.add_argument("--instructions", action="store_true",
+                        help="count instructions per sign POST or email (callgrind)")
+    parser.add_argument("--path", choices=["sign", "emails"], default="sign", help="what --instructions counts")
     args = parser.parse_args()
     args.requests = args.requests or (300 if args.instructions else 1500)
     with tempfile.TemporaryDirectory(prefix="bench-ab-") as tmp:
@@ -99,8 +104,8 @@ COLLECTED = re.compile(r"^==\d+== Collected : (\d+)", re.M)
 
 
 def count_instructions(other, args):
-    """Instructions per sign POST on each side: four callgrind runs at once (200 + N and 200 sign
-    POSTs per tree), each with a Redis DB of its own; the counts do not depend on the scheduling."""
+    """Instructions per sign POST (or email) on each side: four callgrind runs at once (200 + N and
+    200 per tree), each with a Redis DB of its own; the counts do not depend on the scheduling."""
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     runs = {}
     plan = [(args.rev, other, args.requests, 11), (args.rev, other, 0, 12),
@@ -109,7 +114,7 @@ def count_instructions(other, args):
         runs[label, n] = subprocess.Popen(
             ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
              str(ROOT / "bench" / "inprocess.py"), "--root", str(tree), "--redis-db", str(db),
-             "--requests", str(n), "--sign-only"],
+             "--requests", str(n), f"--{args.path}-only"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
         )
     counts = {}
@@ -122,7 +127,8 @@ def count_instructions(other, args):
     per_request = {label: (counts[label, args.requests] - counts[label, 0]) / args.requests
                    for label in (args.rev, "this checkout")}
     old, new = per_request[args.rev], per_request["this checkout"]
-    print(f"instructions per sign POST ({args.requests} requests after 200): {args.rev} {old / 1e6:.3f} M, "
+    what = "sign POST" if args.path == "sign" else "signer email"
+    print(f"instructions per {what} ({args.requests} after 200): {args.rev} {old / 1e6:.3f} M, "
           f"this checkout {new / 1e6:.3f} M, ratio {new / old:.3f}")
 
 

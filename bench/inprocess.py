@@ -1,11 +1,14 @@
 """The sign and confirm POSTs in this process, through Django's WSGI handler and every middleware:
-CPU per request, and where a sign POST's CPU goes step by step. No server, no load generator, so
-the figures move much less than bench/surge.py's; they show what a change to the code buys.
+CPU per request, and where a sign POST's CPU goes step by step; then the worker's side, the
+signers' emails sent by petitions.outbox.drain() to an SMTP sink in another process: CPU per email.
+No server, no load generator, so the figures move much less than bench/surge.py's; they show what
+a change to the code buys.
 
     .venv/bin/python bench/inprocess.py [--requests 3000] [--root TREE] [--redis-db 12]
 
 `--root` measures another checkout of the project with this script (bench/ab.py does, to compare
-two commits); `--redis-db` lets two measurements run at once.
+two commits); `--redis-db` lets two measurements run at once. `--sign-only` and `--emails-only` run
+just that path (200 to warm up, then --requests more) for bench/ab.py --instructions.
 
 Needs Postgres (postgres://postgres@127.0.0.1:5432, trust) and Redis (127.0.0.1:6379); creates and
 drops a database `bench_inprocess_<pid>` and uses Redis DB 12 (`--redis-db`). Production settings (DEBUG off).
@@ -26,7 +29,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from deliveries import admin_sql  # noqa: E402
+from deliveries import admin_sql, free_port  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent  # the project measured (--root)
 SLUG = "free-igor-kuznetsov-and-comrades"  # load_demo's petition
@@ -40,33 +43,56 @@ def main():
     parser.add_argument("--requests", type=int, default=3000, help="requests per measurement (3000)")
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout to measure (this one)")
     parser.add_argument("--redis-db", type=int, default=12, help="the Redis database to use, flushed (12)")
-    parser.add_argument("--sign-only", action="store_true",
-                        help="200 sign POSTs to warm up, then --requests more, nothing else (ab.py --instructions)")
+    only = parser.add_mutually_exclusive_group()
+    only.add_argument("--sign-only", action="store_true",
+                      help="200 sign POSTs to warm up, then --requests more, nothing else (ab.py --instructions)")
+    only.add_argument("--emails-only", action="store_true",
+                      help="200 signer emails to warm up, then --requests more, nothing else (ab.py --instructions)")
     args = parser.parse_args()
     ROOT = args.root.resolve()
     db_name = f"bench_inprocess_{os.getpid()}"
     tmp = tempfile.mkdtemp(prefix="bench-inprocess-")
+    sink_port = free_port()
     env = {
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{db_name}", "REDIS_URL": f"redis://127.0.0.1:6379/{args.redis_db}",
         "SECRET_KEY": "bench-inprocess-not-a-secret-" + "x" * 40, "DEBUG": "false", "SITE_URL": f"http://{HOST}",
-        "ALLOWED_HOSTS": "127.0.0.1", "EMAIL_URL": "smtp://127.0.0.1:1", "TRUSTED_PROXY_COUNT": "1",
+        "ALLOWED_HOSTS": "127.0.0.1", "EMAIL_URL": f"smtp://127.0.0.1:{sink_port}", "TRUSTED_PROXY_COUNT": "1",
         "LOG_LEVEL": "ERROR", "PRIVATE_MEDIA_ROOT": f"{tmp}/private", "MEDIA_ROOT": f"{tmp}/media",
         "DJANGO_SETTINGS_MODULE": "campaign.settings",
     }
     os.environ.update(env)
     admin_sql(f'CREATE DATABASE "{db_name}"')
+    # The mail relay: in a process of its own, so that its CPU is not counted as ours.
+    sink = subprocess.Popen([sys.executable, "-c", SINK, str(sink_port)])
     try:
         for command in (["migrate", "--noinput", "-v0"], ["load_demo"], ["collectstatic", "--noinput", "-v0"]):
             subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-        measure(args.requests, args.sign_only)
+        measure(args.requests, args.sign_only, args.emails_only)
     finally:
+        sink.kill()
+        from django.conf import settings
         from django.db import connections
 
-        connections.close_all()
+        if settings.configured:  # not if the setup above failed
+            connections.close_all()
         admin_sql(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
 
 
-def measure(n, sign_only=False):
+SINK = """
+import sys, time
+from aiosmtpd.controller import Controller
+
+class Accept:
+    async def handle_DATA(self, server, session, envelope):
+        return "250 2.0.0 OK"
+
+Controller(Accept(), hostname="127.0.0.1", port=int(sys.argv[1])).start()
+while True:
+    time.sleep(60)
+"""
+
+
+def measure(n, sign_only=False, emails_only=False):
     sys.path.insert(0, str(ROOT))
     # Celery's Django fix-up puts the working directory first on sys.path when the app is made:
     # from elsewhere, the code measured would be that directory's, not ROOT's.
@@ -127,16 +153,41 @@ def measure(n, sign_only=False):
         for i in range(n + 200):
             sign(i)
         return
+    from petitions import outbox
+    from petitions.models import Petition, Signature
+
+    petition = Petition.objects.get(slug=SLUG)
+
+    def emails_cpu(count):
+        """Send `count` owed emails (whole batches); the CPU per email."""
+        started, sent = time.process_time(), 0
+        while sent < count:
+            result = outbox.drain()
+            assert result["sent"] == outbox.BATCH, result  # every email accepted, a full batch each time
+            sent += result["sent"]
+        return (time.process_time() - started) / sent * 1e6
+
+    if emails_only:
+        # The same rows for every n, three languages as signers sign; n = 0 only warms up.
+        Signature.objects.bulk_create([
+            Signature(petition=petition, first_name="Surge", last_name=f"Signer{i}", email=f"e{i}@surge.example.org",
+                      country="UA", language=("en", "ru", "uk")[i % 3], email_due=Signature.EmailDue.CONFIRM)
+            for i in range(200 + max(n, 1000))])
+        emails_cpu(200 + n)
+        return
     cpu_per_request("sign POST", sign, list(range(n + 200)))
     from surge import pending_links
 
-    from petitions.models import Petition
-
-    paths = pending_links(Petition.objects.get(slug=SLUG).pk, n + 200)
+    paths = pending_links(petition.pk, n + 200)
     cpu_per_request("confirm POST", confirm, paths)
+    # The confirmation emails the sign POSTs owe (the confirmed ones are dropped unsent: not counted).
+    Signature.objects.filter(status=Signature.Status.CONFIRMED).update(email_due=Signature.EmailDue.NONE)
+    emails_cpu(200)
+    print(f"signer emails: {emails_cpu(n // outbox.BATCH * outbox.BATCH):,.0f} µs of CPU per email "
+          "(petitions.outbox.drain() to an SMTP sink in another process)")
 
     # Where a sign POST's CPU goes: the view's steps, timed where the view calls them.
-    from petitions import forms, outbox, signing, views
+    from petitions import forms, signing, views
 
     spent = collections.Counter()
 
