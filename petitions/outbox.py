@@ -112,7 +112,7 @@ def drain(now=None, limit=BATCH):
         for position, signature in enumerate(sendable):
             kind = signature.email_due
             try:
-                connection.send_messages([letters.message(signature, kind)])
+                letters.send(connection, signature, kind)
             except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as error:
                 if not _is_permanent(error):
                     result.update(_back_off(sendable[position:], now, error, result))
@@ -164,31 +164,40 @@ class _Letters:
 
     def __init__(self):
         self.merges = {}
+        self.links = {}
 
-    def message(self, signature, kind):
+    def send(self, connection, signature, kind):
         petition, language = signature.petition, signature.language
         with translation.override(language):  # the links carry the signer's language
             values = {
                 "first_name": signature.first_name,
-                "withdraw_url": _link("petitions:withdraw", petition, signature, signing.WITHDRAW),
+                "withdraw_url": self.link("petitions:withdraw", petition, signature, signing.WITHDRAW),
             }
             if kind == Due.CONFIRM:
-                values["confirm_url"] = _link("petitions:confirm", petition, signature, signing.CONFIRM)
+                values["confirm_url"] = self.link("petitions:confirm", petition, signature, signing.CONFIRM)
         merge = self.merges.get((petition.pk, language, kind))
         if merge is None:
             merge = self.merges[(petition.pk, language, kind)] = emails.MailMerge(TEMPLATES[kind], language)
-        rendered = merge.render(
-            values, _context(signature, petition, language, values),
+        merge.send(
+            connection, signature.email, values, lambda: _context(signature, petition, language, values),
             # Only the first name of a stand-in signer: any other field a template showed would
             # be missing from the merge, and the check against the full rendering would notice.
             lambda mark: _context(SimpleNamespace(first_name=mark("first_name")), petition, language,
                                   {field: mark(field) for field in values}),
         )
-        return emails.message(signature.email, rendered)
+
+    def link(self, name, petition, signature, purpose):
+        """The link with the signer's token: reverse() once per petition, language and view (a
+        token is letters, digits, "-", "_" and ":", which reverse() would leave as they are)."""
+        key = (name, petition.pk, translation.get_language())
+        url = self.links.get(key)
+        if url is None:
+            url = self.links[key] = emails.absolute(reverse(name, args=[petition.slug, LINK_SLOT]))
+        return url.replace(LINK_SLOT, signing.make_token(signature, purpose))
 
 
-def _link(name, petition, signature, purpose):
-    return emails.absolute(reverse(name, args=[petition.slug, signing.make_token(signature, purpose)]))
+# Where a link's token goes: ":" cannot be in a slug, so this is nowhere else in the link.
+LINK_SLOT = ":token:"
 
 
 def _context(signature, petition, language, values):

@@ -242,6 +242,78 @@ def test_a_template_that_does_more_with_a_signers_values_is_rendered_for_each_em
     assert "rendered in full" in our_log(caplog)
 
 
+def parsed(email_message):
+    """What a mail client sees of a message: its headers and parts, decoded."""
+    import email
+    import email.policy
+
+    if not isinstance(email_message, email.message.EmailMessage):
+        email_message = email.message_from_bytes(email_message.message().as_bytes(linesep="\r\n"),  # as sent
+                                                  policy=email.policy.default)
+    return {
+        "headers": {name: str(email_message[name]) for name in ("Subject", "From", "To", "MIME-Version")},
+        "parts": [(part.get_content_type(), part.get_content_charset(), part.get_content())
+                  for part in email_message.iter_parts()],
+    }
+
+
+def test_over_smtp_each_email_of_a_merge_reads_as_django_would_have_built_it(petition, smtp, monkeypatch):
+    import time_machine
+    from django.core.mail.backends.smtp import EmailBackend
+
+    built_by_django = []
+    real_send = EmailBackend._send
+    monkeypatch.setattr(EmailBackend, "_send", lambda self, message: built_by_django.append(message) or
+                        real_send(self, message))
+    signatures = [SignatureFactory(petition=petition, email_due=Due.CONFIRM, first_name=name, language=language)
+                  for language in ("en", "ru") for name in [*NAMES, "A" * 100]]
+    confirmed = SignatureFactory(petition=petition, email_due=Due.ALREADY_SIGNED, first_name="<i>Taras</i>",
+                                 status=Signature.Status.CONFIRMED, confirmed_at=timezone.now())
+    with time_machine.travel(timezone.now(), tick=False):  # the links' timestamps, the same both ways
+        assert outbox.drain()["sent"] == len(signatures) + 1
+        sent = {rcpts[0]: message for rcpts, message in smtp.messages}
+        for signature in [*signatures, confirmed]:
+            expected = expected_email(signature, signature.email_due)
+            assert parsed(sent[signature.email]) == parsed(expected)
+    # Django built only the first email of each merge (en, ru, "already signed"); the rest went as
+    # the merge's own bytes, with a Message-ID each.
+    assert len(built_by_django) == 3
+    assert len({message["Message-ID"] for message in sent.values()}) == len(sent)
+    html = sent[signatures[0].email].get_body(("html",)).get_content()
+    assert "&lt;b&gt;O&#x27;Neil &amp; &quot;Co&quot;&lt;/b&gt;" in html and "<b>O'Neil" not in html
+
+
+def test_an_email_a_merge_cannot_carry_as_it_is_is_built_by_django(petition, smtp, monkeypatch):
+    from django.core.mail.backends.smtp import EmailBackend
+
+    built_by_django = []
+    real_send = EmailBackend._send
+    monkeypatch.setattr(EmailBackend, "_send", lambda self, message: built_by_django.append(message.to[0]) or
+                        real_send(self, message))
+    plain = owed(petition, 2)
+    awkward = [*owed(petition, 1, email="olena@приклад.укр"), *owed(petition, 1, email='"olena p"@example.org')]
+    assert outbox.drain()["sent"] == 4
+    # The first email of the merge, and the two addresses that need encoding or quoting.
+    assert built_by_django == [plain[0].email, *(s.email for s in awkward)]
+    assert recipients(smtp) == sorted([*(s.email for s in plain), "olena@xn--80aikifvh.xn--j1amh",
+                                       '"olena p"@example.org'])
+
+
+def test_the_merges_bytes_refuse_what_they_cannot_carry_as_they_are():
+    from campaign.emails import MailMerge, Rendered, Wire
+
+    merge = MailMerge("signature-confirm", "en")
+    mark = merge.placeholder("first_name")
+    wire = Wire.build(Rendered("Please confirm", f"Hello {mark},\n", f"<p>Hello {mark},</p>\n"), merge.marks)
+    assert b"Hello Olena," in wire.data("olena@example.org", {"first_name": "Olena"})
+    assert b"Hello \xd0\x9e" in wire.data("olena@example.org", {"first_name": "Олена"})  # 8bit parts
+    assert wire.data("olena@example.org", {"first_name": "Olena\r\nBcc: x@example.org"}) is None
+    assert wire.data("olena@example.org", {"first_name": "O" * 1000}) is None  # a line too long for SMTP
+    assert wire.data("Olena <olena@example.org>", {"first_name": "Olena"}) is None
+    # A value in the subject: the header may be encoded, so no merge of bytes at all.
+    assert Wire.build(Rendered(f"For {mark}", "", ""), merge.marks) is None
+
+
 @pytest.mark.skipif(not settings.CACHES["default"]["BACKEND"].endswith("RedisCache"), reason="needs REDIS_URL")
 def test_under_a_surge_a_process_kicks_redis_only_until_it_knows_when_the_queued_run_starts(monkeypatch):
     import time
