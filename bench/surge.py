@@ -4,11 +4,11 @@
 
 Run from the project root, with Postgres (postgres://postgres@127.0.0.1:5432, trust auth), Redis
 (127.0.0.1:6379) and wrk (`apt-get install wrk`) on this machine. It creates and drops everything it
-uses: a database `bench_surge_<pid>`, Redis DB 13, an SMTP sink (aiosmtpd in a thread), and these
-processes, all with DEBUG off and production settings:
+uses: a database `bench_surge_<pid>`, Redis DB 13, and these processes, all with DEBUG off and production settings:
 
 - the site as deployed (`manage.py serve`: granian; or gunicorn with gunicorn.conf.py),
 - a Celery worker (prefork, niced) and beat, as deployed,
+- an SMTP sink standing in for the mail relay (bench/smtpsink.py: cheap, like wrk),
 - under the very same server settings, the baseline project in bench/baseline/ (a fresh
   startproject whose views do the least possible: one ORM insert; a small template with a cached
   number), so that each figure of ours is also a ratio to the framework's own ceiling.
@@ -45,7 +45,6 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from deliveries import (  # noqa: E402
     CLOCK_TICKS,
-    SinkHandler,
     _comm,
     _cpu_s,
     admin_sql,
@@ -55,6 +54,7 @@ from deliveries import (  # noqa: E402
     process_tree,
     server_versions,
 )
+from smtpsink import Sink  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "bench"
@@ -169,12 +169,11 @@ class CPU:
             values = [int(v) for v in stat.readline().split()[1:]]
         parts = {name: sum(_cpu_s(pid) for pid in process_tree(root)) for name, root in cls.roots.items()}
         children = resource.getrusage(resource.RUSAGE_CHILDREN)  # wrk, once it has exited
-        # This process: the SMTP sink (aiosmtpd, standing in for the mail relay of a real
-        # deployment, which would be another machine) and the count-lag sampler.
+        # This process: the count-lag sampler, the loops that wait for the worker.
         harness = resource.getrusage(resource.RUSAGE_SELF)
         busy = sum(values[i] for i in (0, 1, 2, 5, 6, 7)) / CLOCK_TICKS  # user nice system irq softirq steal
         return {**parts, **by_comm, "wrk": children.ru_utime + children.ru_stime,
-                "SMTP sink": harness.ru_utime + harness.ru_stime, "busy": busy,
+                "harness": harness.ru_utime + harness.ru_stime, "busy": busy,
                 "total": sum(values[:8]) / CLOCK_TICKS}
 
     @staticmethod
@@ -444,11 +443,8 @@ def main():
 
     redis_lib.Redis.from_url(REDIS_URL).flushdb()
     admin_sql(f'CREATE DATABASE "{db_name}"')
-    from aiosmtpd.controller import Controller
-
-    sink = SinkHandler()
-    controller = Controller(sink, hostname="127.0.0.1", port=sink_port)
-    controller.start()
+    sink = Sink(sink_port)
+    CPU.roots["SMTP sink"] = sink.process.pid
     try:
         print("== setting up: migrate, load_demo, baseline migrate", flush=True)
         for command, cwd in [(["manage.py", "migrate", "--noinput", "-v0"], ROOT),
@@ -591,19 +587,20 @@ def main():
             deadline = time.monotonic() + 120
             while counts(petition.pk)["owed_emails"] and time.monotonic() < deadline:
                 time.sleep(1)  # the surge's own emails first
-            start_count = sink.messages
+            start_count, _last = sink.stats()
             Signature.objects.bulk_create(
                 [Signature(petition_id=petition.pk, first_name="Mail", last_name=f"Test{i}", country="DE",
                            email=f"mail{i}@surge.example.org", email_due=Signature.EmailDue.CONFIRM)
                  for i in range(args.emails)], batch_size=5000)
-            started = time.monotonic()
+            started, cpu_before = time.monotonic(), CPU.snapshot()
             send_signer_emails.delay()
             deadline = started + 600
-            while sink.messages - start_count < args.emails and time.monotonic() < deadline:
+            while (stats := sink.stats())[0] - start_count < args.emails and time.monotonic() < deadline:
                 time.sleep(0.05)
-            finished = sink.arrivals[-1] if sink.arrivals else time.monotonic()
-            sent = sink.messages - start_count
-            results["emails"] = {"sent": sent, "seconds": finished - started, "rate": sent / (finished - started)}
+            cpu = CPU.delta(cpu_before, CPU.snapshot())
+            sent, finished = stats[0] - start_count, stats[1] if stats[0] > start_count else time.monotonic()
+            results["emails"] = {"sent": sent, "seconds": finished - started, "rate": sent / (finished - started),
+                                 "cpu": cpu}
 
         # --- the table ---------------------------------------------------------------------
         postgres_version, redis_version = server_versions()
@@ -666,7 +663,10 @@ def main():
             e = results["emails"]
             checks.append(f"- confirmation emails: {e['sent']:,} through the worker "
                           f"(--concurrency {args.celery_concurrency}) to the SMTP sink in {e['seconds']:.1f} s: "
-                          f"**{e['rate']:,.0f} emails/s**.")
+                          f"**{e['rate']:,.0f} emails/s**; CPU per email: "
+                          + ", ".join(f"{name} {e['cpu'][name] / e['sent'] * 1e6:,.0f} µs"
+                                      for name in ("worker", "SMTP sink", "postgres") if e["sent"])
+                          + f" ({fmt_cpu(e['cpu'])}).")
         query_line = ", ".join(f"{name} {n} ({status})" for name, (n, status) in found_queries.items())
         report = "\n".join([
             "# Signing surge: results",
@@ -704,7 +704,7 @@ def main():
         if args.keep_logs:
             for name in logs:
                 print(f"--- {name}.log\n{tail(tmp / f'{name}.log')}")
-        controller.stop()
+        sink.stop()
         try:
             from django.db import connections as django_connections
 
