@@ -221,19 +221,23 @@ class PySpy:
         return "\n".join(lines)
 
 
+SINK = []  # the SMTP sink, once started: wrk() reports the emails that arrived during each run
+
+
 def wrk(url, connections, duration, script, *script_args, threads=2):
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s",
                "-s", str(BENCH / "wrk" / script), url]
     if script_args:
         command += ["--", *map(str, script_args)]
-    started, cpu_before = time.monotonic(), CPU.snapshot()
+    started, cpu_before, sent_before = time.monotonic(), CPU.snapshot(), SINK[0].stats()[0]
     result = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
     cpu = CPU.delta(cpu_before, CPU.snapshot())
+    sent = SINK[0].stats()[0] - sent_before
     line = next((line for line in result.stdout.splitlines() if line.startswith("WRK-RESULT ")), None)
     if line is None:
         raise SystemExit(f"wrk gave no result:\n{result.stdout}\n{result.stderr}")
     data = json.loads(line.removeprefix("WRK-RESULT "))
-    data["wall"], data["cpu"] = time.monotonic() - started, cpu
+    data["wall"], data["cpu"], data["sink_messages"] = time.monotonic() - started, cpu, sent
     data["rps"] = data["requests"] / (data["duration_us"] / 1e6)
     data["statuses"] = {int(k): v for k, v in data["statuses"].items()}
     data["socket_errors"] = sum(v for k, v in data["errors"].items() if k != "status")
@@ -444,6 +448,7 @@ def main():
     redis_lib.Redis.from_url(REDIS_URL).flushdb()
     admin_sql(f'CREATE DATABASE "{db_name}"')
     sink = Sink(sink_port)
+    SINK[:] = [sink]
     CPU.roots["SMTP sink"] = sink.process.pid
     try:
         print("== setting up: migrate, load_demo, baseline migrate", flush=True)
@@ -525,6 +530,7 @@ def main():
                     data = measure("sign", base_url + PAGE, c, args.duration, "sign.lua", pairs, run, 0,
                                    threads=args.wrk_threads)
                     data["stored"], data["accepted"] = surge_signatures(petition.pk, run), data["statuses"].get(302, 0)
+                    data["emails"] = data.pop("sink_messages")
                     runs.setdefault(("sign", c), []).append(data)
                 if "sign-paused" in only:
                     # The web's own capacity: the same POSTs with the worker stopped (SIGSTOP), so
@@ -636,6 +642,10 @@ def main():
                     accepted, stored = sum(d["accepted"] for d in every), sum(d["stored"] for d in every)
                     label = f"{what} at {c} connections, {len(every)} runs"
                     checks.append(accounted(label, accepted, stored, c * len(every)))
+                    if name == "sign":  # what the worker sent meanwhile, on its share of the cores
+                        emails = sum(d["emails"] for d in every)
+                        checks.append(f"- the worker during those runs: {emails:,} emails to the sink "
+                                      f"({emails / sum(d['wall'] for d in every):,.0f}/s) for {accepted:,} signatures.")
             if ("confirm", c) in results:
                 every = results[("confirm", c)]["all"]
                 checks.append(
