@@ -30,6 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from deliveries import admin_sql, free_port  # noqa: E402
+from smtpsink import Sink  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent  # the project measured (--root)
 SLUG = "free-igor-kuznetsov-and-comrades"  # load_demo's petition
@@ -63,13 +64,13 @@ def main():
     os.environ.update(env)
     admin_sql(f'CREATE DATABASE "{db_name}"')
     # The mail relay: in a process of its own, so that its CPU is not counted as ours.
-    sink = subprocess.Popen([sys.executable, "-c", SINK, str(sink_port)])
+    sink = Sink(sink_port)
     try:
         for command in (["migrate", "--noinput", "-v0"], ["load_demo"], ["collectstatic", "--noinput", "-v0"]):
             subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
         measure(args.requests, args.sign_only, args.emails_only)
     finally:
-        sink.kill()
+        sink.stop()
         from django.conf import settings
         from django.db import connections
 
@@ -78,18 +79,6 @@ def main():
         admin_sql(f'DROP DATABASE IF EXISTS "{db_name}" WITH (FORCE)')
 
 
-SINK = """
-import sys, time
-from aiosmtpd.controller import Controller
-
-class Accept:
-    async def handle_DATA(self, server, session, envelope):
-        return "250 2.0.0 OK"
-
-Controller(Accept(), hostname="127.0.0.1", port=int(sys.argv[1])).start()
-while True:
-    time.sleep(60)
-"""
 
 
 def measure(n, sign_only=False, emails_only=False):

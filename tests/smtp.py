@@ -21,13 +21,40 @@ def free_port():
 
 
 class Handler:
-    def __init__(self):
+    def __init__(self, pipelining=False):
+        self.pipelining = pipelining  # offer PIPELINING (RFC 2920) in the EHLO reply, as Postfix does
         self.messages = []
         self.replies = deque()  # scripted replies to DATA, e.g. "451 4.3.0 Try again later"; then 250
+        self.mail_replies = deque()  # ... to MAIL FROM, then 250
+        self.rcpt_replies = deque()  # ... to RCPT TO, then 250
         self.hold = None  # a threading.Event: DATA waits for it (to kill a client mid-send)
         self.holding = threading.Event()  # set once a DATA is being held
         self.lock = threading.Lock()
         self.delay = 0  # seconds each DATA takes before the reply (a slow server)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
+        session.host_name = hostname
+        if self.pipelining:
+            responses.insert(-1, "250-PIPELINING")
+        return responses
+
+    async def handle_MAIL(self, server, session, envelope, address, options):  # noqa: N802
+        reply = self._scripted(self.mail_replies)
+        if reply is None:
+            envelope.mail_from = address
+            envelope.mail_options.extend(options)
+        return reply or "250 OK"
+
+    async def handle_RCPT(self, server, session, envelope, address, options):  # noqa: N802
+        reply = self._scripted(self.rcpt_replies)
+        if reply is None:
+            envelope.rcpt_tos.append(address)
+            envelope.rcpt_options.extend(options)
+        return reply or "250 OK"
+
+    def _scripted(self, replies):
+        with self.lock:
+            return replies.popleft() if replies else None
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
         if self.delay:
@@ -48,8 +75,8 @@ class Handler:
 
 
 class SMTPServer:
-    def __init__(self, port=None):
-        self.handler = Handler()
+    def __init__(self, port=None, pipelining=False):
+        self.handler = Handler(pipelining)
         self.port = port or free_port()
         self.controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
 

@@ -20,6 +20,15 @@ pytestmark = pytest.mark.django_db(transaction=True)
 Due = Signature.EmailDue
 
 
+@pytest.fixture(params=[True, False], ids=["pipelining", "one command at a time"])
+def smtp(request, settings):
+    """A real SMTP server (aiosmtpd) that Django sends to: one that offers PIPELINING (RFC 2920),
+    as Postfix and the large relays do, and one that does not."""
+    with SMTPServer(pipelining=request.param) as server:
+        server.use_in(settings)
+        yield server
+
+
 @pytest.fixture
 def smtp_down(settings):
     """Django pointed at a port where no mail server listens (yet)."""
@@ -110,6 +119,62 @@ def test_a_temporary_refusal_waits_and_a_permanent_one_is_dropped_and_logged_wit
     assert recipients(smtp) == [second.email]
     assert "550" in our_log(caplog) and not emails_in(our_log(caplog))
     assert not Signature.objects.exclude(email_due=Due.NONE).exists()
+
+
+def test_a_refused_envelope_is_a_refusal_like_any_other_and_the_next_email_still_goes(petition, smtp, caplog):
+    # The first email of a merge is Django's own; the refusals here are for the ones after it.
+    first, second, third = owed(petition, 3)
+    smtp.handler.rcpt_replies.extend([None, f"550 5.1.1 <{second.email}> no such user"])  # None: accepted
+    with caplog.at_level(logging.ERROR):
+        assert outbox.drain() == {"sent": 2, "dropped": 0, "retrying": 0, "failed": 1}
+    assert recipients(smtp) == sorted([first.email, third.email])  # the connection stayed in step
+    assert "550" in our_log(caplog) and not emails_in(our_log(caplog))
+
+    later = owed(petition, 3)
+    smtp.handler.mail_replies.extend([None, "451 4.3.0 Sender check failed, try again"])
+    assert outbox.drain(timezone.now() + timedelta(minutes=1)) == {
+        "sent": 1, "dropped": 0, "retrying": 2, "failed": 0}
+    smtp.handler.rcpt_replies.extend([None, "452 4.2.2 Mailbox full"])
+    assert outbox.drain(timezone.now() + timedelta(hours=1)) == {"sent": 1, "dropped": 0, "retrying": 1, "failed": 0}
+    owed(petition, 1)
+    smtp.handler.replies.extend([None, "554 5.6.0 Message refused"])  # to the message itself
+    assert outbox.drain(timezone.now() + timedelta(hours=2)) == {"sent": 1, "dropped": 0, "retrying": 0, "failed": 1}
+    assert recipients(smtp) == sorted([first.email, third.email, *(s.email for s in later)])
+    assert not Signature.objects.exclude(email_due=Due.NONE).exists()
+
+
+def test_a_server_that_offers_pipelining_gets_an_email_in_two_round_trips(petition, settings, monkeypatch):
+    import smtplib
+
+    writes = []
+    real_send = smtplib.SMTP.send
+    monkeypatch.setattr(smtplib.SMTP, "send", lambda self, data: writes.append(
+        data.encode() if isinstance(data, str) else data) or real_send(self, data))
+    owed(petition, 5)
+    with SMTPServer(pipelining=True) as server:
+        server.use_in(settings)
+        assert outbox.drain()["sent"] == 5
+    commands = [w for w in writes if w.upper().startswith(b"MAIL")]
+    # The first email of the merge goes through Django (sendmail: MAIL, RCPT, DATA, the message
+    # one at a time); each of the others is two writes: the envelope with DATA, then the message.
+    assert len(commands) == 5 and all(b"\r\nRCPT TO:<" in w and w.endswith(b"DATA\r\n") for w in commands[1:])
+    assert len(writes) == 1 + 4 + 2 * 4 + 1  # EHLO, the first email, the other four, QUIT
+    assert len(server.messages) == 5
+
+
+@pytest.mark.parametrize("pipelining", [True, False], ids=["pipelining", "one command at a time"])
+def test_a_line_that_starts_with_a_dot_arrives_as_it_was(pipelining):
+    import smtplib
+
+    from campaign.emails import send_bytes
+
+    data = b"Subject: dots\r\nTo: olena@example.org\r\n\r\n.\r\n..two\r\n. Olena\r\nend"
+    with SMTPServer(pipelining=pipelining) as server, smtplib.SMTP("127.0.0.1", server.port) as client:
+        send_bytes(client, "noreply@example.org", "olena@example.org", data)
+        send_bytes(client, "noreply@example.org", "taras@example.org", data + b"\r\n")
+    bodies = [message.get_content() for _rcpts, message in server.messages]
+    assert bodies == [".\r\n..two\r\n. Olena\r\nend\r\n"] * 2
+    assert recipients(server) == ["olena@example.org", "taras@example.org"]
 
 
 def test_after_the_last_retry_the_email_is_given_up(petition, smtp_down, caplog):
