@@ -19,12 +19,15 @@ up and logged -- without the address, like every log line here.
 import contextlib
 import logging
 import smtplib
+import time
 from datetime import timedelta
 from types import SimpleNamespace
 
 from django.core.mail import get_connection
+from django.core.signals import setting_changed
 from django.db import transaction
 from django.db.models import F, Q
+from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -42,6 +45,7 @@ LEASE = timedelta(minutes=10)  # longer than the task's hard time limit
 RETRY_DELAYS = [30, 2 * 60, 10 * 60, 30 * 60, 60 * 60, 3 * 3600, 6 * 3600]
 KICK_KEY = "petitions:outbox-kick"
 KICK_DELAY = 0.5  # seconds: the signatures of this half second share one task
+MERGE_LIFETIME = 60  # seconds a worker process goes on using a mail merge (see _Letters)
 
 Due = Signature.EmailDue
 # The email a signature is owed makes sense only in this state; otherwise it is dropped unsent.
@@ -160,11 +164,27 @@ class _Done:
 
 class _Letters:
     """The emails of one batch: a mail merge (campaign.emails.MailMerge) per petition, language
-    and kind of email, filled in with each signer's name and links."""
+    and kind of email, filled in with each signer's name and links.
+
+    A merge outlives its batch: under a surge a worker process sends batch after batch to the
+    same few merges, and making one (its templates rendered twice, its first message built by
+    Django) cost the worker as much as a few dozen emails. It is used again for MERGE_LIFETIME
+    at most, and only while its petition is unchanged since (`updated_at`, which every save
+    moves): an edit that did not go through save() shows in the emails within that minute."""
 
     def __init__(self):
-        self.merges = {}
         self.links = {}
+        self.clock = time.monotonic()
+        for key, (_merge, made) in list(_merges.items()):  # a copy: a worker may run drains in threads
+            if self.clock - made >= MERGE_LIFETIME:
+                _merges.pop(key, None)
+
+    def merge(self, petition, language, kind):
+        key = (petition.pk, petition.updated_at, language, kind)
+        entry = _merges.get(key)
+        if entry is None:
+            entry = _merges[key] = (emails.MailMerge(TEMPLATES[kind], language), self.clock)
+        return entry[0]
 
     def send(self, connection, signature, kind):
         petition, language = signature.petition, signature.language
@@ -175,10 +195,7 @@ class _Letters:
             }
             if kind == Due.CONFIRM:
                 values["confirm_url"] = self.link("petitions:confirm", petition, signature, signing.CONFIRM)
-        merge = self.merges.get((petition.pk, language, kind))
-        if merge is None:
-            merge = self.merges[(petition.pk, language, kind)] = emails.MailMerge(TEMPLATES[kind], language)
-        merge.send(
+        self.merge(petition, language, kind).send(
             connection, signature.email, values, lambda: _context(signature, petition, language, values),
             # Only the first name of a stand-in signer: any other field a template showed would
             # be missing from the merge, and the check against the full rendering would notice.
@@ -194,6 +211,16 @@ class _Letters:
         if url is None:
             url = self.links[key] = emails.absolute(reverse(name, args=[petition.slug, LINK_SLOT]))
         return url.replace(LINK_SLOT, signing.make_token(signature, purpose))
+
+
+# The merges of this process: (petition pk, its updated_at, language, kind) -> (merge, made at).
+_merges = {}
+
+
+@receiver(setting_changed)
+def forget_merges(**kwargs):
+    """A merge holds what the settings gave it (templates, sender, site address): tests change them."""
+    _merges.clear()
 
 
 # Where a link's token goes: ":" cannot be in a slug, so this is nowhere else in the link.

@@ -52,7 +52,8 @@ def english():
 
 @pytest.fixture(autouse=True)
 def clear_cache():
-    """Rate-limit counters and cached counts must not leak from one test into the next."""
+    """Rate-limit counters, cached counts and the outbox's mail merges must not leak from one test
+    into the next."""
     _clear_cache()
     yield
     _clear_cache()
@@ -63,6 +64,9 @@ def _clear_cache():
     # and FLUSHDB would drop its queues under a running worker.
     from django.core.cache import cache, caches
 
+    from petitions import outbox
+
+    outbox.forget_merges()
     caches["local"].clear()  # this process's copies of pages and petitions
     if settings.CACHES["default"]["BACKEND"].endswith("RedisCache"):
         client = cache._cache.get_client(write=True)

@@ -291,6 +291,52 @@ def test_a_batch_is_rendered_once_per_language_and_each_email_is_what_its_own_re
     assert '<b>O\'Neil & "Co"</b>' in sent[signatures[0].email].body  # the text part is not HTML
 
 
+def test_a_merge_serves_the_next_batches_until_its_petition_changes_or_a_minute_passes(
+    petition, mailoutbox, monkeypatch
+):
+    import time_machine
+
+    from campaign import emails
+
+    renders = []
+    real_render = emails.render
+    monkeypatch.setattr(emails, "render", lambda *args: renders.append(args[0]) or real_render(*args))
+    clock = [1000.0]
+    monkeypatch.setattr(outbox.time, "monotonic", lambda: clock[0])
+
+    def batch(**extra):
+        """Two emails owed and sent: their messages, and how many templates the batch rendered."""
+        signatures = owed(petition, 2, **extra)
+        renders.clear()
+        assert outbox.drain()["sent"] == 2
+        return [message for message in mailoutbox if message.to[0] in {s.email for s in signatures}], len(renders)
+
+    with time_machine.travel(timezone.now(), tick=False):  # the links' timestamps, the same both ways
+        first, rendered = batch()
+        assert rendered == 2  # the merge made: in full and with placeholders, once
+        second, rendered = batch(first_name="Taras")
+        assert rendered == 0  # the first batch's merge, filled in
+        monkeypatch.setattr(emails, "render", real_render)
+        for message in second:
+            expected = expected_email(Signature.objects.get(email=message.to[0]), Due.CONFIRM)
+            assert (message.subject, message.body, message.alternatives) == (
+                expected.subject, expected.body, expected.alternatives)
+        monkeypatch.setattr(emails, "render", lambda *args: renders.append(args[0]) or real_render(*args))
+    assert "Taras" in second[0].body and first[0].subject == second[0].subject
+
+    petition.title = "Free Igor Kuznetsov and his comrades"
+    petition.save()
+    edited, rendered = batch()
+    assert rendered == 2
+    assert all("his comrades" in message.subject and "his comrades" in message.body for message in edited)
+
+    clock[0] += outbox.MERGE_LIFETIME - 1
+    assert batch()[1] == 0
+    clock[0] += 1
+    assert batch()[1] == 2  # a minute old: made anew
+    assert len(outbox._merges) == 1  # and the old ones are gone
+
+
 def test_a_template_that_does_more_with_a_signers_values_is_rendered_for_each_email(
     petition, mailoutbox, settings, tmp_path, caplog
 ):
