@@ -193,7 +193,7 @@ class Wire:
                 return None
             data = data.replace(self.text_marks[field], value.encode()).replace(
                 self.html_marks[field], escape(value).encode())
-        if any(len(line) > RFC5322_EMAIL_LINE_LENGTH_LIMIT for line in data.split(b"\r\n")):
+        if max(map(len, data.split(b"\r\n"))) > RFC5322_EMAIL_LINE_LENGTH_LIMIT:
             return None
         headers = (f"Date: {formatdate(localtime=settings.EMAIL_USE_LOCALTIME)}\r\n"
                    f"Message-ID: {make_msgid(domain=DNS_NAME)}\r\n")

@@ -188,13 +188,14 @@ class _Letters:
 
     def send(self, connection, signature, kind):
         petition, language = signature.petition, signature.language
+        check = signing.email_check(signature)  # the same in both links
         with translation.override(language):  # the links carry the signer's language
             values = {
                 "first_name": signature.first_name,
-                "withdraw_url": self.link("petitions:withdraw", petition, signature, signing.WITHDRAW),
+                "withdraw_url": self.link("petitions:withdraw", petition, signature, signing.WITHDRAW, check),
             }
             if kind == Due.CONFIRM:
-                values["confirm_url"] = self.link("petitions:confirm", petition, signature, signing.CONFIRM)
+                values["confirm_url"] = self.link("petitions:confirm", petition, signature, signing.CONFIRM, check)
         self.merge(petition, language, kind).send(
             connection, signature.email, values, lambda: _context(signature, petition, language, values),
             # Only the first name of a stand-in signer: any other field a template showed would
@@ -203,14 +204,14 @@ class _Letters:
                                   {field: mark(field) for field in values}),
         )
 
-    def link(self, name, petition, signature, purpose):
+    def link(self, name, petition, signature, purpose, check):
         """The link with the signer's token: reverse() once per petition, language and view (a
         token is letters, digits, "-", "_" and ":", which reverse() would leave as they are)."""
         key = (name, petition.pk, translation.get_language())
         url = self.links.get(key)
         if url is None:
             url = self.links[key] = emails.absolute(reverse(name, args=[petition.slug, LINK_SLOT]))
-        return url.replace(LINK_SLOT, signing.make_token(signature, purpose))
+        return url.replace(LINK_SLOT, signing.make_token(signature, purpose, check))
 
 
 # The merges of this process: (petition pk, its updated_at, language, kind) -> (merge, made at).

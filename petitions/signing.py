@@ -60,20 +60,22 @@ def ip_hash(address, now=None):
 
 # --- Links in emails ----------------------------------------------------------------------------
 
-def _email_check(signature):
+def email_check(signature):
     # Binds a link to the address it was sent to: once a signature is erased (withdrawn, purged)
     # its old links stop working.
     return salted_hmac("petitions.link", signature.email.strip().lower()).hexdigest()[:16]
 
 
-def make_token(signature, purpose):
+def make_token(signature, purpose, check=None):
+    """`check`: email_check(signature), given by a caller that makes several links for it."""
     signer = signing.TimestampSigner(salt=f"petitions.{purpose}")
-    return signer.sign_object({"s": signature.pk, "p": signature.petition_id, "e": _email_check(signature)})
+    check = check or email_check(signature)
+    return signer.sign_object({"s": signature.pk, "p": signature.petition_id, "e": check})
 
 
 def make_unsubscribe_token(signature):
     signer = signing.TimestampSigner(salt="petitions.unsubscribe")
-    return signer.sign_object({"s": signature.pk, "e": _email_check(signature)})
+    return signer.sign_object({"s": signature.pk, "e": email_check(signature)})
 
 
 def signature_from_unsubscribe_token(token):
@@ -85,7 +87,7 @@ def signature_from_unsubscribe_token(token):
     if not isinstance(payload, dict) or not isinstance(payload.get("s"), int):
         raise BadLink
     signature = Signature.objects.filter(pk=payload["s"]).first()
-    if signature is None or not signature.email or payload.get("e") != _email_check(signature):
+    if signature is None or not signature.email or payload.get("e") != email_check(signature):
         raise BadLink
     return signature
 
@@ -109,7 +111,7 @@ def signature_from_token(token, petition, purpose, max_age=None):
     if not isinstance(payload, dict) or payload.get("p") != petition.pk or not isinstance(payload.get("s"), int):
         raise BadLink
     signature = _signature_for_link(payload["s"], petition.pk)
-    if signature is None or not signature.email or payload.get("e") != _email_check(signature):
+    if signature is None or not signature.email or payload.get("e") != email_check(signature):
         raise BadLink
     if max_age is not None:
         try:
