@@ -184,17 +184,19 @@ class SignResult:
     created: bool
 
 
-def sign(petition, data, *, ip="", language="en", now=None, busy_network=None):
+def sign(petition, data, *, ip="", network=None, language="en", now=None, busy_network=None):
     """Record a pending signature, or find the existing one for this address, and email the signer.
 
-    `data` is a SignatureForm's cleaned_data; `busy_network` comes from petitions.limits. The email
-    is owed in the same write as the signature (petitions.outbox) and goes out soon after the
-    commit: a confirmation link for a new or still pending signature, "you have already signed"
-    for a confirmed one, nothing for a rejected one.
+    `data` is a SignatureForm's cleaned_data; `network` is ip_hash(ip), if the caller has it
+    already; `busy_network` comes from petitions.limits. The email is owed in the same write as
+    the signature (petitions.outbox) and goes out soon after the commit: a confirmation link for
+    a new or still pending signature, "you have already signed" for a confirmed one, nothing for
+    a rejected one.
     """
     now = now or timezone.now()
     signature = Signature(
-        petition=petition, language=language, ip_hash=ip_hash(ip, now), created_at=now,
+        petition=petition, language=language, created_at=now,
+        ip_hash=ip_hash(ip, now) if network is None else network,
         email_due=Signature.EmailDue.CONFIRM, **data,
     )
     # Moderation flags go into the same INSERT (they look only at this signature and earlier ones).

@@ -63,9 +63,14 @@ def get_petition_or_preview(request, slug):
     raise Http404
 
 
-def _count_attempt(request, petition):
+def _network(request):
+    """The client's address as the day's keyed hash: all that rate limits and moderation see of it."""
+    return signing.ip_hash(signing.client_ip(request))
+
+
+def _count_attempt(network, petition):
     """Count this attempt per network and petition (petitions.limits), as the e-petitions site does."""
-    return limits.count_attempt(signing.ip_hash(signing.client_ip(request)), petition.slug)
+    return limits.count_attempt(network, petition.slug)
 
 
 def _petition_page(request, petition, form, status=200, preview=False, **extra):
@@ -113,7 +118,8 @@ def petition_detail(request, slug):
         return _petition_page(request, petition, SignatureForm(language=language), preview=preview)
 
     petition = get_petition(slug)  # a draft takes no signatures, preview or not
-    attempt = _count_attempt(request, petition)
+    network = _network(request)
+    attempt = _count_attempt(network, petition)
     if attempt.limited:
         return render(request, "petitions/rate_limited.html", {"petition": petition}, status=429)
     if not petition.is_open_for_signing():
@@ -125,7 +131,7 @@ def petition_detail(request, slug):
             return _petition_page(request, petition, form, status=400)
         cleaned = form.cleaned_data
     if not forms.is_bot(cleaned):
-        signing.sign(petition, forms.signature_data(cleaned), ip=signing.client_ip(request), language=language,
+        signing.sign(petition, forms.signature_data(cleaned), network=network, language=language,
                      busy_network=attempt.from_a_busy_network)
     # The same answer whatever happened: new, duplicate, or honeypot.
     return HttpResponseRedirect(_check_email_url(get_script_prefix(), language, petition.slug))
@@ -178,7 +184,7 @@ def resend(request, slug, token):
         signature = signing.signature_from_token(token, petition, signing.CONFIRM)
     except signing.BadLink:
         return _link_problem(request, petition)
-    if _count_attempt(request, petition).limited:
+    if _count_attempt(_network(request), petition).limited:
         return render(request, "petitions/rate_limited.html", {"petition": petition}, status=429)
     if signature.status == Signature.Status.PENDING:
         outbox.owe(signature.pk, Signature.EmailDue.CONFIRM)
