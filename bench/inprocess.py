@@ -8,7 +8,9 @@ a change to the code buys.
 
 `--root` measures another checkout of the project with this script (bench/ab.py does, to compare
 two commits); `--redis-db` lets two measurements run at once. `--sign-only` and `--emails-only` run
-just that path (200 to warm up, then --requests more) for bench/ab.py --instructions.
+just that path (200 to warm up, then --requests more) for bench/ab.py --instructions. `--pauses`
+sends the sign POSTs through `campaign.wsgi.application`, as the web server loads it, and reports
+the time each took (p50 to the slowest) and the garbage collector's passes, by generation.
 
 Needs Postgres (postgres://postgres@127.0.0.1:5432, trust) and Redis (127.0.0.1:6379); creates and
 drops a database `bench_inprocess_<pid>` and uses Redis DB 12 (`--redis-db`). Production settings (DEBUG off).
@@ -49,6 +51,8 @@ def main():
                       help="200 sign POSTs to warm up, then --requests more, nothing else (ab.py --instructions)")
     only.add_argument("--emails-only", action="store_true",
                       help="200 signer emails to warm up, then --requests more, nothing else (ab.py --instructions)")
+    only.add_argument("--pauses", action="store_true",
+                      help="sign POSTs through campaign.wsgi: wall time per request and the garbage collector's passes")
     args = parser.parse_args()
     ROOT = args.root.resolve()
     db_name = f"bench_inprocess_{os.getpid()}"
@@ -68,7 +72,7 @@ def main():
     try:
         for command in (["migrate", "--noinput", "-v0"], ["load_demo"], ["collectstatic", "--noinput", "-v0"]):
             subprocess.run([sys.executable, "manage.py", *command], cwd=ROOT, check=True, stdout=subprocess.DEVNULL)
-        measure(args.requests, args.sign_only, args.emails_only)
+        measure(args.requests, args.sign_only, args.emails_only, args.pauses)
     finally:
         sink.stop()
         from django.conf import settings
@@ -81,7 +85,7 @@ def main():
 
 
 
-def measure(n, sign_only=False, emails_only=False):
+def measure(n, sign_only=False, emails_only=False, pauses=False):
     sys.path.insert(0, str(ROOT))
     # Celery's Django fix-up puts the working directory first on sys.path when the app is made:
     # from elsewhere, the code measured would be that directory's, not ROOT's.
@@ -98,6 +102,8 @@ def measure(n, sign_only=False, emails_only=False):
 
     redis.Redis.from_url(os.environ["REDIS_URL"]).flushdb()
     app = WSGIHandler()
+    if pauses:
+        from campaign.wsgi import application as app  # as the web server loads it: whatever that module does
 
     def call(method, path, body=b"", headers=None):
         environ = {
@@ -142,6 +148,8 @@ def measure(n, sign_only=False, emails_only=False):
         for i in range(n + 200):
             sign(i)
         return
+    if pauses:
+        return measure_pauses(sign, n)
     from petitions import outbox
     from petitions.models import Petition, Signature
 
@@ -210,6 +218,41 @@ def measure(n, sign_only=False, emails_only=False):
         print(f"  {name:50s} {seconds / n * 1e6:6,.0f} µs")
     print(f"  {'the rest: request, middleware (CSRF...), response':50s} "
           f"{total - sum(spent.values()) / n * 1e6:6,.0f} µs")
+
+
+def measure_pauses(sign, n):
+    """Wall time per sign POST, and the garbage collector's passes meanwhile: a full collection (the
+    oldest generation) stops the process's threads for as long as it takes to look at every object
+    it tracks."""
+    import gc
+
+    for i in range(200):
+        sign(i)
+    passes = {generation: [] for generation in range(3)}
+    started = {}
+
+    def watch(phase, info):
+        if phase == "start":
+            started["at"] = time.perf_counter()
+        else:
+            passes[info["generation"]].append(time.perf_counter() - started["at"])
+
+    gc.callbacks.append(watch)
+    walls = []
+    for i in range(200, n + 200):
+        began = time.perf_counter()
+        sign(i)
+        walls.append(time.perf_counter() - began)
+    gc.callbacks.remove(watch)
+    walls.sort()
+    at = {label: walls[min(len(walls) - 1, int(len(walls) * q))] * 1e3
+          for label, q in (("p50", 0.5), ("p99", 0.99), ("p99.9", 0.999))}
+    print(f"sign POST, wall time in this process: p50 {at['p50']:.2f} ms, p99 {at['p99']:.2f} ms, "
+          f"p99.9 {at['p99.9']:.2f} ms, slowest {walls[-1] * 1e3:.1f} ms ({n} requests)")
+    print(f"objects the garbage collector tracks: {len(gc.get_objects()):,} (frozen: {gc.get_freeze_count():,})")
+    for generation, times in passes.items():
+        total, longest = sum(times) * 1e3, max(times, default=0) * 1e3
+        print(f"  generation {generation}: {len(times)} passes, {total:.1f} ms in all, longest {longest:.2f} ms")
 
 
 if __name__ == "__main__":

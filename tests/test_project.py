@@ -23,12 +23,12 @@ def variables_read_by_settings():
     return set(re.findall(r'env(?:_bool|_int|_url|\.str|\.list)\(\s*"([A-Z_]+)"', source))
 
 
-def start_django(**environ):
-    """Load the settings in a fresh interpreter with exactly these variables set."""
+def start_django(code="import django; django.setup()", **environ):
+    """Load the settings (or run `code`) in a fresh interpreter with exactly these variables set."""
     env = {k: v for k, v in os.environ.items() if k not in variables_read_by_settings()}
     env.update(environ)
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
+        [sys.executable, "-c", code],
         cwd=BASE, env=env, capture_output=True, text=True, timeout=60,
     )
 
@@ -59,6 +59,14 @@ def test_malformed_settings_fail_at_start_up_with_a_clear_message(variables, mes
     result = start_django(**variables)
     assert result.returncode != 0
     assert message in result.stderr
+
+
+def test_the_web_servers_application_leaves_what_it_loaded_out_of_the_garbage_collectors_passes():
+    result = start_django("import gc, campaign.wsgi; print(gc.get_freeze_count(), len(gc.get_objects()))",
+                          DEBUG="true")
+    assert result.returncode == 0, result.stderr
+    frozen, tracked = map(int, result.stdout.split())
+    assert frozen > 20_000 and tracked < frozen / 10
 
 
 def test_https_only_settings_follow_the_scheme_of_site_url():
