@@ -109,6 +109,21 @@ def test_the_pdf_has_page_numbers_and_the_batch_manifest(smtp, petition, signatu
     assert "1 / 1" in text
 
 
+def test_every_page_of_a_long_letter_shows_its_number_and_the_total(smtp, petition, signatures):
+    from petitions.pdf import render_letter
+
+    call_command("deliver", petition="free-them", stdout=io.StringIO())
+    delivery = Delivery.objects.get(embassy__city="Kyiv")
+    many = [Signature(pk=n, petition=petition, first_name="Олена", last_name=f"Signer {n}", country="UA",
+                      city="Kyiv", name_in_letter=True) for n in range(1, 301)]
+    pdf, _manifest, count = render_letter(delivery, many)
+    pages = [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages]
+    assert count == 300 and len(pages) >= 4
+    for number, text in enumerate(pages, start=1):
+        assert f"{number} / {len(pages)}" in text
+    assert "Signer 300" in pages[-1]
+
+
 def test_not_live_everything_goes_to_the_test_recipient_marked_test(smtp, petition, signatures, settings):
     settings.DELIVERY_LIVE = True  # the deployment allows it, but the petition is not switched live
     call_command("deliver", petition="free-them", stdout=io.StringIO())
