@@ -69,6 +69,24 @@ def test_the_web_servers_application_leaves_what_it_loaded_out_of_the_garbage_co
     assert frozen > 20_000 and tracked < frozen / 10
 
 
+def test_processes_start_from_the_dependencies_compiled_bytecode():
+    """`make install` compiles them (as the image does): with PYTHONDONTWRITEBYTECODE set, as on this
+    machine and in the image, every process would otherwise compile each module it imports, every
+    time it starts -- 1.8 s of CPU and 13 MB of memory more per web or worker process."""
+    code = (
+        "import importlib.util, os, sys, campaign.wsgi, campaign.celery\n"
+        "sources = [m.__spec__.origin for m in list(sys.modules.values()) if getattr(m, '__spec__', None)"
+        " and (m.__spec__.origin or '').endswith('.py') and m.__spec__.origin.startswith(sys.prefix)]\n"
+        "missing = [s for s in sources if not os.path.exists(importlib.util.cache_from_source(s))]\n"
+        "print(len(sources), len(missing), *missing[:3])"
+    )
+    result = start_django(code, DEBUG="true", PYTHONDONTWRITEBYTECODE="1")
+    assert result.returncode == 0, result.stderr
+    loaded, missing, *examples = result.stdout.split()
+    assert int(loaded) > 500
+    assert int(missing) == 0, f"compiled by nobody (make install compiles them): {examples}"
+
+
 def test_https_only_settings_follow_the_scheme_of_site_url():
     check = (
         "from django.conf import settings as s; "
