@@ -87,6 +87,19 @@ def test_processes_start_from_the_dependencies_compiled_bytecode():
     assert int(missing) == 0, f"compiled by nobody (make install compiles them): {examples}"
 
 
+def test_the_image_ships_compiled_bytecode_as_well():
+    """The image sets PYTHONDONTWRITEBYTECODE and runs as a user who cannot write the code: its
+    bytecode must be made while it is built (no Docker here: read the Dockerfile)."""
+    dockerfile = (BASE / "Dockerfile").read_text()
+    assert "PYTHONDONTWRITEBYTECODE=1" in dockerfile  # the reason for the two lines below
+    assert re.search(r"^\s*UV_COMPILE_BYTECODE=1\b", dockerfile, re.MULTILINE), "uv sync must compile the venv"
+    compiled = re.search(r"python -m compileall -q ([\w ]+?) \\", dockerfile)
+    assert compiled, "the project's own packages must be compiled"
+    apps = {entry.split(".")[0] for entry in settings.INSTALLED_APPS}
+    ours = {path.name for path in BASE.iterdir() if (path / "__init__.py").exists()} & apps
+    assert ours and ours <= set(compiled.group(1).split())
+
+
 def test_https_only_settings_follow_the_scheme_of_site_url():
     check = (
         "from django.conf import settings as s; "
