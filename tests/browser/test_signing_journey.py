@@ -198,3 +198,24 @@ def test_pages_request_nothing_from_other_origins(page, site, demo):
     assert any(url.endswith(".css") for url in requested), requested  # the recorder saw subresources
     foreign = [url for url in requested if urlsplit(url)[:2] != origin[:2]]
     assert foreign == []
+
+
+def test_pages_load_without_a_console_error(page, site, demo, admin_user):
+    """Nothing a page asks for is missing (its icon included: a browser asks for /favicon.ico when
+    a page names none) and nothing is refused by the Content-Security-Policy."""
+    errors = []
+    page.on("console", lambda message: errors.append(message.text) if message.type == "error" else None)
+    for page_path in [
+        path("campaign:home"), path("petitions:detail", PETITION_SLUG), path("petitions:widget", PETITION_SLUG),
+        reverse("admin:login"),
+    ]:
+        response = page.goto(f"{site.url}{page_path}", wait_until="networkidle")
+        assert response.status == 200, page_path
+        icon = page.locator("link[rel=icon]").get_attribute("href")
+        assert page.request.get(f"{site.url}{icon}").status == 200, page_path
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", "password")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("link", name="Log out").or_(page.get_by_role("button", name="Log out"))).to_be_visible()
+    assert page.locator("link[rel=icon]").count() == 1
+    assert errors == []
