@@ -12,15 +12,18 @@ round prints both figures; the end, the median of the per-round ratios (this che
 
 With `--instructions` it counts instead of timing: the CPU instructions a sign POST (or, with
 `--path emails`, a signer's email sent by the outbox) executes on each side, under Valgrind's
-callgrind (`apt-get install valgrind`; ~50x slower, so fewer requests), as the difference between
-a run of 200 + N and one of 200, divided by N (N a multiple of 100 for emails: whole batches). With
-PYTHONHASHSEED fixed, the same commit counted 5.26, 5.16 and 5.16 M instructions per sign POST in
-three runs, whatever the machine was doing: a change of 3% or more shows in one go, where timing
-needs many rounds. (Instructions are not time -- a cache miss, a system call, a wait for the GIL
+callgrind (`apt-get install valgrind`; ~50x slower, so fewer requests): the N requests after 200 to
+warm up, divided by N (N a multiple of 100 for emails: whole batches). bench/inprocess.py marks them
+for callgrind itself (a small library built here from Valgrind's callgrind.h, so a C compiler is
+needed), so nothing else the process does is counted. Twice, one after the other: the two counts
+of a side should agree to within ~0.1%; a change of 0.5% shows in one go, where timing needs many
+rounds. (Until 2026-12-04 it took the difference between a run of 200 + N requests and one of
+200: the two processes' start-up, which waits on other processes, made that move by ~1% of a
+sign POST.) (Instructions are not time -- a cache miss, a system call, a wait for the GIL
 count little or nothing -- so a change that saves a round trip is worth more than its count says.)
 
 Needs what bench/inprocess.py needs (Postgres, Redis); uses Redis DBs 11 and 12 and two cores
-(--instructions: DBs 11, 12, 14, 15).
+(--instructions: DBs 11 and 14).
 """
 
 import argparse
@@ -57,7 +60,8 @@ def main():
         try:
             (other / ".venv").symlink_to(ROOT / ".venv")
             if args.instructions:
-                count_instructions(other, args)
+                for _ in range(2):  # the two counts of a side agreeing is the measurement's error bar
+                    count_instructions(other, args, tmp)
             else:
                 compare(other, args, _two_cores())
         finally:
@@ -100,32 +104,50 @@ def compare(other, args, cores):
         for name, values in ratios.items()))
 
 
-COLLECTED = re.compile(r"^==\d+== Collected : (\d+)", re.M)
+# Valgrind's client requests (valgrind/callgrind.h, in Debian's valgrind package): bench/inprocess.py
+# zeroes callgrind's counters before the requests it measures and dumps them after.
+MARKS_C = r"""
+#include <valgrind/callgrind.h>
+void bench_zero(void) { CALLGRIND_ZERO_STATS; }
+void bench_dump(const char *label) { CALLGRIND_DUMP_STATS_AT(label); }
+"""
+SUMMARY = re.compile(r"^summary: (\d+)$", re.M)
 
 
-def count_instructions(other, args):
-    """Instructions per sign POST (or email) on each side: four callgrind runs at once (200 + N and
-    200 per tree), each with a Redis DB of its own; the counts do not depend on the scheduling."""
-    env = {**os.environ, "PYTHONHASHSEED": "0"}
+def build_marks(tmp):
+    library = Path(tmp) / "libbenchmarks.so"
+    built = subprocess.run(["cc", "-O2", "-shared", "-fPIC", "-x", "c", "-", "-o", str(library)],
+                           input=MARKS_C, text=True, capture_output=True)
+    if built.returncode:
+        raise SystemExit(f"--instructions needs a C compiler and Valgrind's headers (apt-get install valgrind gcc):\n"
+                         f"{built.stderr}")
+    return library
+
+
+def count_instructions(other, args, tmp):
+    """Instructions per sign POST (or email) on each side: two callgrind runs at once, each with
+    a Redis DB of its own, counting only the N requests after 200 to warm up (build_marks); the
+    counts do not depend on the scheduling."""
+    env = {**os.environ, "PYTHONHASHSEED": "0", "BENCH_CALLGRIND_MARKS": str(build_marks(tmp))}
     runs = {}
-    plan = [(args.rev, other, args.requests, 11), (args.rev, other, 0, 12),
-            ("this checkout", ROOT, args.requests, 14), ("this checkout", ROOT, 0, 15)]
-    for label, tree, n, db in plan:
-        runs[label, n] = subprocess.Popen(
-            ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", sys.executable,
+    for label, tree, db, name in ((args.rev, other, 11, "rev"), ("this checkout", ROOT, 14, "this")):
+        out = Path(tmp) / f"callgrind.{name}"
+        runs[label] = out, subprocess.Popen(
+            ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable,
              str(ROOT / "bench" / "inprocess.py"), "--root", str(tree), "--redis-db", str(db),
-             "--requests", str(n), f"--{args.path}-only"],
+             "--requests", str(args.requests), f"--{args.path}-only"],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env,
         )
-    counts = {}
-    for (label, n), run in runs.items():
+    per_request = {}
+    for label, (out, run) in runs.items():
         output = run.communicate()[0]
-        found = COLLECTED.search(output)
+        dump = Path(f"{out}.1")  # the first dump: the one bench/inprocess.py asked for
+        found = SUMMARY.search(dump.read_text()) if dump.exists() else None
         if run.returncode or not found:
             raise SystemExit(f"{label}: bench/inprocess.py under callgrind failed:\n{output[-3000:]}")
-        counts[label, n] = int(found.group(1))
-    per_request = {label: (counts[label, args.requests] - counts[label, 0]) / args.requests
-                   for label in (args.rev, "this checkout")}
+        per_request[label] = int(found.group(1)) / args.requests
+        for path in Path(tmp).glob(f"{out.name}*"):
+            path.unlink()
     old, new = per_request[args.rev], per_request["this checkout"]
     what = "sign POST" if args.path == "sign" else "signer email"
     print(f"instructions per {what} ({args.requests} after 200): {args.rev} {old / 1e6:.3f} M, "
