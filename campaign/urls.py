@@ -16,22 +16,27 @@ campaign_patterns = (
     "campaign",
 )
 
-# Outside the language prefixes: admin, the language switch, and the public JSON.
-urlpatterns = [
-    path(settings.ADMIN_URL, admin.site.urls),
-    path("i18n/", include("django.conf.urls.i18n")),
+# Public pages: /en/..., /uk/..., /ru/..., /fr/...; "/" redirects by the browser's language.
+# First, and the petitions first among them: Django tries the patterns in order for every request,
+# and the sign and confirm POSTs of a surge are petition pages. No two of these patterns overlap
+# (each of these starts with a language code, none of those below does), so the order changes
+# nothing else.
+urlpatterns = i18n_patterns(
+    path("", include("petitions.urls")),
+    path("", include("prisoners.urls")),
+    path("", include(campaign_patterns)),
+)
+
+# Outside the language prefixes: the public JSON (read all through a surge), health checks, the
+# admin and the language switch.
+urlpatterns += [
     path("api/petitions/", api.petition_list, name="api-petitions"),
     path("api/petitions/<slug:slug>/", api.petition_detail, name="api-petition"),
     path("healthz", health.live, name="health-live"),
     path("readyz", health.ready, name="health-ready"),
+    path(settings.ADMIN_URL, admin.site.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
 ]
-
-# Public pages: /en/..., /uk/..., /ru/..., /fr/...; "/" redirects by the browser's language.
-urlpatterns += i18n_patterns(
-    path("", include(campaign_patterns)),
-    path("", include("prisoners.urls")),
-    path("", include("petitions.urls")),
-)
 
 # Never touches the database: a 503 "back in a moment" while Postgres is down, else a plain 500.
 handler500 = "campaign.errors.server_error"
