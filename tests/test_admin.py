@@ -4,6 +4,7 @@ import pytest
 from django.contrib import admin
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils.functional import empty
 
 from campaign import audit
 from campaign.models import Membership
@@ -76,3 +77,18 @@ def test_admin_is_closed_to_anonymous_visitors(client):
     response = client.get(admin_url(Petition, "changelist"))
     assert response.status_code == 302
     assert "/login/" in response["Location"]
+
+
+def test_admin_notices_cross_the_redirect_and_public_pages_never_make_a_message_store(demo, superuser_client):
+    """campaign.middleware.MessageMiddleware makes a request's message storage only when it is used."""
+    response = superuser_client.post(reverse("admin:auth_group_add"), {"name": "Moderators", "_save": "Save"},
+                                     follow=True)
+    assert response.redirect_chain and response.status_code == 200
+    assert "was added successfully" in response.content.decode()
+
+    petition = Petition.objects.first()
+    for url in (petition.get_absolute_url() + "?utm_source=test", petition.get_absolute_url()):
+        response = superuser_client.get(url)
+        assert response.status_code == 200
+        assert response.wsgi_request._messages._wrapped is empty  # never made
+        assert "messages" not in response.cookies
