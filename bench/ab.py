@@ -16,10 +16,11 @@ callgrind (`apt-get install valgrind`; ~50x slower, so fewer requests): the N re
 warm up, divided by N (N a multiple of 100 for emails: whole batches). bench/inprocess.py marks them
 for callgrind itself (a small library built here from Valgrind's callgrind.h, so a C compiler is
 needed), so nothing else the process does is counted. Twice, one after the other: the two counts
-of a side should agree to within ~0.1%; a change of 0.5% shows in one go, where timing needs many
-rounds. (Until 2026-12-04 it took the difference between a run of 200 + N requests and one of
-200: the two processes' start-up, which waits on other processes, made that move by ~1% of a
-sign POST.) (Instructions are not time -- a cache miss, a system call, a wait for the GIL
+of a side have agreed to 0.15-0.6% (psycopg and redis-py poll their sockets a number of times that
+depends on timing), the ratio between the sides of one count to ~0.1%: a change of 0.5% shows in
+one go, where timing needs many rounds. (Until 2026-12-04 it took the difference between a run of
+200 + N requests and one of 200: the two processes' start-up, which waits on other processes, made
+that move by ~1% of a sign POST.) (Instructions are not time -- a cache miss, a system call, a wait for the GIL
 count little or nothing -- so a change that saves a round trip is worth more than its count says.)
 
 Needs what bench/inprocess.py needs (Postgres, Redis); uses Redis DBs 11 and 12 and two cores

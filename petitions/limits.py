@@ -19,6 +19,7 @@ and signing fails open, with a log line: refusing every supporter would be worse
 uncounted attempts.
 """
 
+import functools
 import logging
 import re
 import time
@@ -52,11 +53,18 @@ class Window:
 
 
 def windows():
-    return [
-        Window("burst", *parse_rate(settings.SIGN_RATE_BURST)),
-        Window("sustained", *parse_rate(settings.SIGN_RATE_SUSTAINED)),
-        Window("network", moderation.BURST_SIZE, int(moderation.BURST_WINDOW.total_seconds())),
-    ]
+    return _windows(settings.SIGN_RATE_BURST, settings.SIGN_RATE_SUSTAINED, moderation.BURST_SIZE,
+                    moderation.BURST_WINDOW)
+
+
+@functools.lru_cache(maxsize=16)
+def _windows(burst, sustained, burst_size, burst_window):
+    # Made once per set of values rather than parsed again for every sign POST.
+    return (
+        Window("burst", *parse_rate(burst)),
+        Window("sustained", *parse_rate(sustained)),
+        Window("network", burst_size, int(burst_window.total_seconds())),
+    )
 
 
 @dataclass(frozen=True)
@@ -84,7 +92,7 @@ class Attempt:
 def count_attempt(network, petition_slug, now=None):
     """Count an attempt from `network` (a keyed hash of the client address) on a petition."""
     now = time.time() if now is None else now
-    current = tuple(windows())
+    current = windows()
     keys = [f"{PREFIX}:{w.name}:{int(now // w.period)}:{network}:{petition_slug}" for w in current]
     try:
         counts = _incr(keys, [w.period + FUDGE for w in current])
