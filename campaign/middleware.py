@@ -86,8 +86,9 @@ class CSPMiddleware(csp.middleware.CSPMiddleware):
     OWN_POLICY = ("_csp_config", "_csp_update", "_csp_replace", "_csp_config_ro", "_csp_update_ro", "_csp_replace_ro")
 
     def process_response(self, request, response):
+        header, excluded, report_only = _site_policy()
         if (
-            getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)
+            report_only
             or getattr(request, "_csp_nonce", None) is not None
             or any(getattr(response, name, None) is not None for name in self.OWN_POLICY)
         ):
@@ -95,7 +96,6 @@ class CSPMiddleware(csp.middleware.CSPMiddleware):
         # What django-csp's process_response does for such a response, with the header cached.
         if settings.DEBUG and response.status_code in (404, 500):
             return response
-        header, excluded = _site_policy()
         if header and HEADER not in response and not getattr(response, "_csp_exempt", False) and not (
             request.path_info.startswith(excluded)
         ):
@@ -111,7 +111,13 @@ def _site_policy():
     global _policy
     if _policy is None:
         config = getattr(settings, "CONTENT_SECURITY_POLICY", None) or {}
-        _policy = (build_policy(), tuple(config.get("EXCLUDE_URL_PREFIXES", None) or ()))
+        _policy = (
+            build_policy(),
+            tuple(config.get("EXCLUDE_URL_PREFIXES", None) or ()),
+            # Read here, not for every response: a missing setting costs Django's settings object two
+            # exceptions each time it is asked for.
+            bool(getattr(settings, "CONTENT_SECURITY_POLICY_REPORT_ONLY", None)),
+        )
     return _policy
 
 

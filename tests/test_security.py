@@ -61,6 +61,9 @@ def test_the_policy_built_once_is_django_csps_and_follows_the_settings(client, s
     assert "Content-Security-Policy" not in client.get(f"/{settings.ADMIN_URL}login/").headers
     settings.CONTENT_SECURITY_POLICY = {"DIRECTIVES": {"default-src": ["'self'"], "img-src": ["'self'"]}}
     assert csp(client.get("/en/")) == {"default-src": "'self'", "img-src": "'self'"}
+    assert "Content-Security-Policy-Report-Only" not in client.get("/en/").headers
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": {"default-src": ["'none'"]}}
+    assert client.get("/en/").headers["Content-Security-Policy-Report-Only"] == "default-src 'none'"
 
 
 def test_liveness_and_readiness(client):
