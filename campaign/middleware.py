@@ -1,4 +1,5 @@
-"""Response headers Django does not set itself, and the requests no page here needs."""
+"""Response headers Django does not set itself, the requests no page here needs, and Django middleware
+made lighter for the requests of a surge (the CSP header built once, the message storage made when used)."""
 
 import re
 from urllib.parse import unquote_plus
