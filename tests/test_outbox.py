@@ -177,6 +177,24 @@ def test_a_line_that_starts_with_a_dot_arrives_as_it_was(pipelining):
     assert recipients(server) == ["olena@example.org", "taras@example.org"]
 
 
+def test_dot_stuffing_is_what_smtplib_does():
+    """send_bytes() doubles a line's leading dot without smtplib's regex; the same bytes, whatever the input
+    (a dot at the very start, bare line feeds, dots in a row)."""
+    import random
+    import re
+
+    from campaign.emails import dot_stuffed
+
+    def smtplib_way(data):  # smtplib._quote_periods()
+        return re.sub(rb"(?m)^\.", b"..", data)
+
+    samples = [b"", b".", b"..", b".x", b"\n.", b"\r\n.\r\n", b"a.\n.b\n..c", b".\r\n.\n\n."]
+    rng = random.Random(7)
+    samples += [bytes(rng.choice(b".\r\nx") for _ in range(rng.randrange(12))) for _ in range(5000)]
+    for data in samples:
+        assert dot_stuffed(data) == smtplib_way(data), data
+
+
 def test_after_the_last_retry_the_email_is_given_up(petition, smtp_down, caplog):
     (signature,) = owed(petition, 1, email_attempts=len(outbox.RETRY_DELAYS))
     with caplog.at_level(logging.ERROR):
