@@ -252,7 +252,7 @@ def in_flight(data):
     added up (mean x requests) over the run's duration. Each connection has one request in flight
     at a time, so this cannot be more than the connections (Little's law) -- unless the record is
     wrong. Debian's wrk 4.1.0 sometimes records, for a few connections, the time since a request
-    long gone again and again (at 16 connections on the JSON count here: latencies adding up to 20x
+    long gone again and again (at 16 connections on the JSON count here: latencies adding up to 55x
     what 16 connections can hold, a p99 of 1-4 s while a client beside it saw at most 11 ms;
     bench/README.md, twelfth round): its p50 and p99 for such a run mean nothing."""
     return data["latency_us"]["mean"] * data["requests"] / data["duration_us"]
