@@ -202,7 +202,7 @@ class _Letters:
     moves): an edit that did not go through save() shows in the emails within that minute."""
 
     def __init__(self):
-        self.links = {}
+        self.links, self.signers = {}, {}
         self.clock = time.monotonic()
         for key, (_merge, made) in list(_merges.items()):  # a copy: a worker may run drains in threads
             if self.clock - made >= MERGE_LIFETIME:
@@ -218,13 +218,12 @@ class _Letters:
     def send(self, connection, signature, kind):
         petition, language = signature.petition, signature.language
         check = signing.email_check(signature)  # the same in both links
-        with translation.override(language):  # the links carry the signer's language
-            values = {
-                "first_name": signature.first_name,
-                "withdraw_url": self.link("petitions:withdraw", petition, signature, signing.WITHDRAW, check),
-            }
-            if kind == Due.CONFIRM:
-                values["confirm_url"] = self.link("petitions:confirm", petition, signature, signing.CONFIRM, check)
+        values = {
+            "first_name": signature.first_name,
+            "withdraw_url": self.link("petitions:withdraw", signature, signing.WITHDRAW, check),
+        }
+        if kind == Due.CONFIRM:
+            values["confirm_url"] = self.link("petitions:confirm", signature, signing.CONFIRM, check)
         self.merge(petition, language, kind).send(
             connection, signature.email, values, lambda: _context(signature, petition, language, values),
             # Only the first name of a stand-in signer: any other field a template showed would
@@ -233,14 +232,20 @@ class _Letters:
                                   {field: mark(field) for field in values}),
         )
 
-    def link(self, name, petition, signature, purpose, check):
-        """The link with the signer's token: reverse() once per petition, language and view (a
-        token is letters, digits, "-", "_" and ":", which reverse() would leave as they are)."""
-        key = (name, petition.pk, translation.get_language())
+    def link(self, name, signature, purpose, check):
+        """The link with the signer's token: reverse() once per petition, language and view, in
+        the signer's language (a token is letters, digits, "-", "_" and ":", which reverse()
+        would leave as they are)."""
+        petition, language = signature.petition, signature.language
+        key = (name, petition.pk, language)
         url = self.links.get(key)
         if url is None:
-            url = self.links[key] = emails.absolute(reverse(name, args=[petition.slug, LINK_SLOT]))
-        return url.replace(LINK_SLOT, signing.make_token(signature, purpose, check))
+            with translation.override(language):  # the links carry the signer's language
+                url = self.links[key] = emails.absolute(reverse(name, args=[petition.slug, LINK_SLOT]))
+        purpose_signer = self.signers.get(purpose)
+        if purpose_signer is None:
+            purpose_signer = self.signers[purpose] = signing.token_signer(purpose)
+        return url.replace(LINK_SLOT, signing.make_token(signature, purpose, check, purpose_signer))
 
 
 # The merges of this process: (petition pk, its updated_at, language, kind) -> (merge, made at).

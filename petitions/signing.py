@@ -66,20 +66,26 @@ def email_check(signature):
     return salted_hmac("petitions.link", signature.email.strip().lower()).hexdigest()[:16]
 
 
-def make_token(signature, purpose, check=None):
-    """`check`: email_check(signature), given by a caller that makes several links for it."""
-    signer = signing.TimestampSigner(salt=f"petitions.{purpose}")
+def token_signer(purpose):
+    """What signs and checks the links for `purpose` (CONFIRM, WITHDRAW, "unsubscribe")."""
+    return signing.TimestampSigner(salt=f"petitions.{purpose}")
+
+
+def make_token(signature, purpose, check=None, signer=None):
+    """`check`: email_check(signature), and `signer`: token_signer(purpose), given by a caller that
+    makes many links (the outbox)."""
+    signer = signer or token_signer(purpose)
     check = check or email_check(signature)
     return signer.sign_object({"s": signature.pk, "p": signature.petition_id, "e": check})
 
 
 def make_unsubscribe_token(signature):
-    signer = signing.TimestampSigner(salt="petitions.unsubscribe")
+    signer = token_signer("unsubscribe")
     return signer.sign_object({"s": signature.pk, "e": email_check(signature)})
 
 
 def signature_from_unsubscribe_token(token):
-    signer = signing.TimestampSigner(salt="petitions.unsubscribe")
+    signer = token_signer("unsubscribe")
     try:
         payload = signer.unsign_object(token)
     except (signing.BadSignature, ValueError, TypeError):
@@ -103,7 +109,7 @@ class ExpiredLink(Exception):
 
 def signature_from_token(token, petition, purpose, max_age=None):
     """The signature a link is for. Raises BadLink, or ExpiredLink (carrying the signature)."""
-    signer = signing.TimestampSigner(salt=f"petitions.{purpose}")
+    signer = token_signer(purpose)
     try:
         payload = signer.unsign_object(token)
     except (signing.BadSignature, ValueError, TypeError):
