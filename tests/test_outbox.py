@@ -221,6 +221,34 @@ def test_a_batch_left_by_a_dead_worker_is_sent_once_its_lease_runs_out(petition,
     assert len(smtp.messages) == 3
 
 
+def test_a_claim_leases_the_oldest_due_rows_and_returns_them_with_what_sending_needs(petition):
+    now = timezone.now()
+    due = owed(petition, 3, language="uk")
+    SignatureFactory(petition=petition)  # owed nothing
+    owed(petition, 1, email_not_before=now + timedelta(minutes=5))  # waiting for a retry
+    retried = owed(petition, 1, kind=Due.ALREADY_SIGNED, email_not_before=now - timedelta(seconds=1), email_attempts=2)
+    claimed = outbox.claim(now, limit=3)
+    assert [s.pk for s in claimed] == [s.pk for s in due]  # the oldest first, no more than the limit
+    first = claimed[0]
+    assert (first.email, first.first_name, first.language, first.email_due) == (
+        due[0].email, due[0].first_name, "uk", Due.CONFIRM)
+    assert first.last_name == due[0].last_name  # a field sending does not need still loads
+    leased = Signature.objects.filter(email_not_before=now + outbox.LEASE).values_list("pk", flat=True)
+    assert sorted(leased) == [s.pk for s in due]
+    (again,) = outbox.claim(now + timedelta(minutes=1))  # the retry is due; the leased ones are not
+    assert (again.pk, again.email_due, again.email_attempts) == (retried[0].pk, Due.ALREADY_SIGNED, 2)
+
+
+def test_a_clear_leaves_a_row_that_meanwhile_owes_another_email(petition):
+    sent, owes_another = owed(petition, 2, email_attempts=1, email_not_before=timezone.now())
+    Signature.objects.filter(pk=owes_another.pk).update(email_due=Due.ALREADY_SIGNED)  # signed again, confirmed
+    outbox._clear([sent.pk, owes_another.pk], Due.CONFIRM)
+    sent.refresh_from_db()
+    owes_another.refresh_from_db()
+    assert (sent.email_due, sent.email_not_before, sent.email_attempts) == (Due.NONE, None, 0)
+    assert owes_another.email_due == Due.ALREADY_SIGNED and owes_another.email_attempts == 1
+
+
 def test_full_batches_bring_in_another_worker_and_everything_goes_once(petition, smtp):
     owed(petition, 7)
     # Eager tasks: the follow-up drain for the next batch runs at once.
