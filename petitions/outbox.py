@@ -35,6 +35,7 @@ from campaign import emails, jobs
 
 from . import signing
 from .models import Petition, Signature
+from .sql import TABLE, column
 
 logger = logging.getLogger(__name__)
 
@@ -74,11 +75,6 @@ def owe(signature_id, kind):
 # per email (bench/README.md, fourteenth round). As petitions.signing does for the sign POST, they
 # are written here once, from the model's own table and column names; every value is a parameter.
 
-def _column(attname):
-    return db.ops.quote_name(Signature._meta.get_field(attname).column)
-
-
-_TABLE = db.ops.quote_name(Signature._meta.db_table)
 # What sending needs, in the model's order (for from_db()); the rest stays deferred.
 _SENDING_FIELDS = [field.attname for field in Signature._meta.concrete_fields if field.attname in {
     "id", "petition_id", "first_name", "email", "language", "status", "email_due", "email_attempts"}]
@@ -86,18 +82,18 @@ _SENDING_FIELDS = [field.attname for field in Signature._meta.concrete_fields if
 # leased in the same statement, which returns them. MATERIALIZED: the locking SELECT runs once.
 # `<> ''` written as it is, so that the planner matches the partial index `signature_email_due`.
 _CLAIM_SQL = (
-    f"WITH claimed AS MATERIALIZED (SELECT {_column('id')} FROM {_TABLE}"  # noqa: S608
-    f" WHERE {_column('email_due')} <> '' AND ({_column('email_not_before')} IS NULL"
-    f" OR {_column('email_not_before')} <= %s) ORDER BY {_column('id')} LIMIT %s"
+    f"WITH claimed AS MATERIALIZED (SELECT {column('id')} FROM {TABLE}"  # noqa: S608
+    f" WHERE {column('email_due')} <> '' AND ({column('email_not_before')} IS NULL"
+    f" OR {column('email_not_before')} <= %s) ORDER BY {column('id')} LIMIT %s"
     f"{' FOR UPDATE SKIP LOCKED' if db.features.has_select_for_update_skip_locked else ''})"
-    f" UPDATE {_TABLE} SET {_column('email_not_before')} = %s"
-    f" WHERE {_column('id')} IN (SELECT {_column('id')} FROM claimed)"
-    f" RETURNING {', '.join(map(_column, _SENDING_FIELDS))}"
+    f" UPDATE {TABLE} SET {column('email_not_before')} = %s"
+    f" WHERE {column('id')} IN (SELECT {column('id')} FROM claimed)"
+    f" RETURNING {', '.join(map(column, _SENDING_FIELDS))}"
 )
 # Only if it still owes what we handled: a repeat signing meanwhile may have owed something new.
 _CLEAR_SQL = (
-    f"UPDATE {_TABLE} SET {_column('email_due')} = %s, {_column('email_not_before')} = NULL,"  # noqa: S608
-    f" {_column('email_attempts')} = 0 WHERE {_column('email_due')} = %s AND {_column('id')} IN ({{}})"
+    f"UPDATE {TABLE} SET {column('email_due')} = %s, {column('email_not_before')} = NULL,"  # noqa: S608
+    f" {column('email_attempts')} = 0 WHERE {column('email_due')} = %s AND {column('id')} IN ({{}})"
 )
 
 

@@ -20,6 +20,7 @@ from django.utils.crypto import salted_hmac
 
 from . import counting, moderation, outbox
 from .models import Signature
+from .sql import TABLE, column
 
 logger = logging.getLogger(__name__)
 
@@ -136,29 +137,24 @@ def signature_from_token(token, petition, purpose, max_age=None):
 # own table and column names, and go through Django's cursor (errors wrapped, queries logged and
 # counted, IntegrityError as from the ORM).
 
-def _column(attname):
-    return connection.ops.quote_name(Signature._meta.get_field(attname).column)
-
-
 _LINK_FIELDS = [field.attname for field in Signature._meta.concrete_fields
                 if field.attname in {"id", "petition_id", "email", "status"}]  # in the model's order, for from_db()
-_TABLE = connection.ops.quote_name(Signature._meta.db_table)
 # Built from the model's names only; every value is a parameter.
 _LINK_SQL = (
-    f"SELECT {', '.join(map(_column, _LINK_FIELDS))} FROM {_TABLE}"  # noqa: S608
-    f" WHERE {_column('id')} = %s AND {_column('petition_id')} = %s"
+    f"SELECT {', '.join(map(column, _LINK_FIELDS))} FROM {TABLE}"  # noqa: S608
+    f" WHERE {column('id')} = %s AND {column('petition_id')} = %s"
 )
 _CONFIRM_SQL = (
-    f"UPDATE {_TABLE} SET {_column('status')} = %s, {_column('confirmed_at')} = %s"  # noqa: S608
-    f" WHERE {_column('id')} = %s AND {_column('status')} = %s"
+    f"UPDATE {TABLE} SET {column('status')} = %s, {column('confirmed_at')} = %s"  # noqa: S608
+    f" WHERE {column('id')} = %s AND {column('status')} = %s"
 )
 
 
 # Every column Model.save() would write for a new signature (the database computes the generated one).
 _INSERT_FIELDS = [field for field in Signature._meta.concrete_fields if not field.primary_key and not field.generated]
 _INSERT_SQL = (
-    f"INSERT INTO {_TABLE} ({', '.join(_column(field.attname) for field in _INSERT_FIELDS)})"  # noqa: S608
-    f" VALUES ({', '.join(['%s'] * len(_INSERT_FIELDS))}) RETURNING {_column('id')}"
+    f"INSERT INTO {TABLE} ({', '.join(column(field.attname) for field in _INSERT_FIELDS)})"  # noqa: S608
+    f" VALUES ({', '.join(['%s'] * len(_INSERT_FIELDS))}) RETURNING {column('id')}"
 )
 
 
