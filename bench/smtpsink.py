@@ -1,6 +1,6 @@
 """An SMTP sink that costs little CPU, for bench/surge.py: it accepts every message and keeps none.
 
-    .venv/bin/python bench/smtpsink.py PORT
+    .venv/bin/python bench/smtpsink.py PORT [DELAY]
 
 It stands in for a deployment's mail relay, which runs elsewhere: like wrk on the client side, it
 should take as little as possible of the cores it shares with what is measured. aiosmtpd (asyncio,
@@ -10,9 +10,14 @@ sockets and the few replies a client needs: 220, 250 (EHLO with SIZE, 8BITMIME a
 Postfix offers them), 354 for DATA and 250 once the message's "<CRLF>.<CRLF>" has arrived, 221 for
 QUIT. Commands that arrive together (PIPELINING) are answered together.
 
+DELAY (seconds, 0 by default) holds every reply back that long, as if the relay were a network
+round trip away (a relay at the mail provider's, not on the same machine); replies still go in order.
+
 `XSTAT` (not SMTP) answers "250 <messages accepted> <time.monotonic() of the last>" for the harness.
 """
 
+import heapq
+import itertools
 import selectors
 import socket
 import sys
@@ -29,19 +34,32 @@ class Client:
         self.sock, self.buffer, self.in_data = sock, b"", False
 
 
-def serve(port):
+def serve(port, delay=0.0):
     selector = selectors.DefaultSelector()
+    held = []  # (when, order, socket, bytes): replies held back by `delay`
+    order = itertools.count()
+
+    def reply(sock, data):
+        if delay:
+            heapq.heappush(held, (time.monotonic() + delay, next(order), sock, data))
+        else:
+            sock.sendall(data)
+
     listener = socket.create_server(("127.0.0.1", port), backlog=128)
     listener.setblocking(False)
     selector.register(listener, selectors.EVENT_READ)
     messages, last = 0, 0.0
     while True:
-        for key, _events in selector.select():
+        while held and held[0][0] <= time.monotonic():
+            _when, _order, sock, data = heapq.heappop(held)
+            if sock.fileno() >= 0:  # not closed meanwhile
+                sock.sendall(data)
+        for key, _events in selector.select(max(0.0, held[0][0] - time.monotonic()) if held else None):
             if key.fileobj is listener:
                 sock, _address = listener.accept()
                 sock.setblocking(True)  # replies are small: a send never waits long
                 sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-                sock.sendall(b"220 sink ESMTP\r\n")
+                reply(sock, b"220 sink ESMTP\r\n")
                 selector.register(sock, selectors.EVENT_READ, Client(sock))
                 continue
             client = key.data
@@ -76,17 +94,17 @@ def serve(port):
                     replies.append(REPLIES.get(verb, b"500 Unknown command\r\n"))
                     client.in_data = verb == b"DATA"
             if replies:
-                client.sock.sendall(b"".join(replies))
+                reply(client.sock, b"".join(replies))
 
 
 class Sink:
     """The sink in a process of its own (its CPU then counts apart from the harness's)."""
 
-    def __init__(self, port):
+    def __init__(self, port, delay=0.0):
         import subprocess
 
         self.port = port
-        self.process = subprocess.Popen([sys.executable, __file__, str(port)])
+        self.process = subprocess.Popen([sys.executable, __file__, str(port), str(delay)])
         deadline = time.monotonic() + 10
         while True:
             try:
@@ -116,4 +134,4 @@ class Sink:
 
 
 if __name__ == "__main__":
-    serve(int(sys.argv[1]))
+    serve(int(sys.argv[1]), float(sys.argv[2]) if len(sys.argv) > 2 else 0.0)

@@ -86,6 +86,9 @@ def parse_args():
     parser.add_argument("--worker-nice", type=int, default=10,
                         help="the worker's nice value (10, as deployed: web requests first, emails when there is time)")
     parser.add_argument("--emails", type=int, default=10_000, help="confirmation emails for the email phase")
+    parser.add_argument("--smtp-delay", type=float, default=0.0, metavar="MS",
+                        help="the SMTP sink holds each reply back MS milliseconds, like a relay a network "
+                             "round trip away (0: on this machine)")
     parser.add_argument("--only", default="page,json,sign,sign-paused,confirm,surge,baseline,emails",
                         help="which parts to run (all by default)")
     parser.add_argument("--out", default=str(BENCH / "results" / "surge.md"), help="the Markdown results file")
@@ -464,7 +467,7 @@ def main():
 
     redis_lib.Redis.from_url(REDIS_URL).flushdb()
     admin_sql(f'CREATE DATABASE "{db_name}"')
-    sink = Sink(sink_port)
+    sink = Sink(sink_port, args.smtp_delay / 1000)
     SINK[:] = [sink]
     CPU.roots["SMTP sink"] = sink.process.pid
     try:
@@ -715,7 +718,9 @@ def main():
             f"Command: `{' '.join(['.venv/bin/python', 'bench/surge.py', *sys.argv[1:]])}`",
             "",
             f"Server: {server_settings}; Celery worker --concurrency {args.celery_concurrency} (nice "
-            f"{args.worker_nice}) and beat beside it; wrk {args.wrk_threads} threads, {args.duration} s per run, "
+            f"{args.worker_nice}) and beat beside it; "
+            f"{f'the SMTP sink answering {args.smtp_delay:g} ms late; ' if args.smtp_delay else ''}"
+            f"wrk {args.wrk_threads} threads, {args.duration} s per run, "
             f"{args.repeat} rounds with ours and the baseline taking turns: each row is the median round; each run "
             "starts once the worker has sent the emails the previous one owed.",
             "",

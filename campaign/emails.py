@@ -104,17 +104,17 @@ class MailMerge:
             return render(self.name, context(), self.language)
         return self._fill(self.template, values)
 
-    def send(self, connection, to, values, context, merge_context):
-        """Send the email to `to` over `connection` (open); the rest as for render()."""
+    def send(self, pipeline, key, to, values, context, merge_context):
+        """Send the email to `to` through `pipeline` (a Pipeline); returns the outcomes it gives
+        (Pipeline.send()), `key` standing for this email. The rest as for render()."""
         # Django's SMTP backend itself: a subclass may do more with a message (sign it, say).
-        if self.template and type(connection) is SMTPBackend:
+        if self.template and type(pipeline.connection) is SMTPBackend:
             if self.wire is None:
                 self.wire = Wire.build(self.template, self.marks) or False
             data = self.wire.data(to, values) if self.wire else None
             if data is not None:
-                send_bytes(connection.connection, self.wire.sender, to, data)
-                return
-        connection.send_messages([message(to, self.render(values, context, merge_context))])
+                return pipeline.send(key, self.wire.sender, to, data)
+        return pipeline.send_message(key, message(to, self.render(values, context, merge_context)))
 
     def _fill(self, template, values):
         subject, text, html = template.subject, template.text, template.html
@@ -200,43 +200,114 @@ class Wire:
         return headers.encode() + data
 
 
-def send_bytes(smtp, sender, to, data):
-    """smtplib's sendmail(sender, [to], data), for plain addresses (PLAIN_ADDRESS) and a message
-    of CRLF lines, in two round trips when the server offers PIPELINING (RFC 2920; Postfix and
-    the large relays do): MAIL, RCPT and DATA in one write, the message once the server has
-    answered DATA with 354. sendmail() waits for each reply in turn, four round trips, which cost
-    the worker a fifth of an email's CPU (bench/README.md, eighth round). Raises what sendmail()
-    raises, after an RSET (or, on a 421, with the connection closed)."""
-    smtp.ehlo_or_helo_if_needed()
-    if not smtp.has_extn("pipelining"):
-        smtp.sendmail(sender, [to], data)
-        return
-    size = f" SIZE={len(data)}" if smtp.has_extn("size") else ""
-    smtp.send(f"MAIL FROM:<{sender}>{size}\r\nRCPT TO:<{to}>\r\nDATA\r\n".encode("ascii"))
-    replies = [smtp.getreply() for _command in ("MAIL", "RCPT", "DATA")]  # every reply, to stay in step
-    (mail, mail_reply), (rcpt, rcpt_reply), (data_code, data_reply) = replies
-    refused = None
-    if mail != 250:
-        refused = smtplib.SMTPSenderRefused(mail, mail_reply, sender)
-    elif rcpt not in (250, 251):
-        refused = smtplib.SMTPRecipientsRefused({to: (rcpt, rcpt_reply)})
-    elif data_code != 354:
-        refused = smtplib.SMTPDataError(data_code, data_reply)
-    if refused is None:
-        smtp.send(dot_stuffed(data) + (b"" if data.endswith(b"\r\n") else b"\r\n") + b".\r\n")
-        code, reply = smtp.getreply()
-        if code == 250:
-            return
-        replies, refused = [(code, reply)], smtplib.SMTPDataError(code, reply)
-    elif data_code == 354:  # DATA accepted although the envelope was not: end it with an empty message
-        smtp.send(b".\r\n")
-        smtp.getreply()
-    if any(code == 421 for code, _reply in replies):
+class Pipeline:
+    """Emails over one open connection of Django's SMTP backend, in one round trip each when the
+    server offers PIPELINING (RFC 2920; Postfix and the large relays do).
+
+    smtplib's sendmail() waits for the reply to MAIL, RCPT, DATA and the message in turn: four
+    round trips. Here MAIL, RCPT and DATA go in one write and, as RFC 2920 (3.1) lets a message's
+    content open a group of commands, each message goes in the same write as the next email's MAIL,
+    RCPT and DATA: one write and one wait per email, not two. With a relay a network round trip
+    away, that wait is what bounds a worker's emails per second: 1.8-1.9 times as many with the
+    relay 1 or 10 ms away; on the same machine, 3-6% less of the worker's CPU per email
+    (bench/README.md, eighth and sixteenth rounds).
+
+    So the server's answer to a message comes with the next email's: send() and send_message()
+    return the outcomes the server has given so far -- [(key, None if accepted, else the
+    exception sendmail() would have raised)], an earlier email's perhaps -- and flush() sends the
+    message still waiting and returns its outcome. Every email sent gets exactly one outcome.
+    """
+
+    def __init__(self, connection):
+        self.connection = connection  # Django's SMTP backend, opened
+        self.waiting = None  # (key, data): an email whose DATA the server answered with 354
+
+    def send(self, key, sender, to, data):
+        """Send `data`, a message of CRLF lines, from `sender` to `to`: plain addresses (PLAIN_ADDRESS)."""
+        smtp = self.connection.connection
+        try:
+            smtp.ehlo_or_helo_if_needed()
+            if not smtp.has_extn("pipelining"):
+                smtp.sendmail(sender, [to], data)
+                return [(key, None)]
+        except (smtplib.SMTPException, OSError) as error:
+            return [(key, error)]
+        size = f" SIZE={len(data)}" if smtp.has_extn("size") else ""
+        envelope = f"MAIL FROM:<{sender}>{size}\r\nRCPT TO:<{to}>\r\nDATA\r\n".encode("ascii")
+        waiting, self.waiting = self.waiting, None
+        outcomes = []
+        try:
+            smtp.send(envelope if waiting is None else _message(waiting[1]) + envelope)
+            if waiting is not None:
+                outcomes.append((waiting[0], _message_outcome(smtp, *smtp.getreply())))
+                if smtp.sock is None:  # closed on a 421: this email's envelope went for nothing
+                    raise smtplib.SMTPServerDisconnected("Connection closed by the server")
+            replies = [smtp.getreply() for _command in ("MAIL", "RCPT", "DATA")]  # every reply, to stay in step
+        except (smtplib.SMTPException, OSError) as error:
+            if waiting is not None and not outcomes:  # its message may or may not have arrived
+                outcomes.append((waiting[0], error))
+            return [*outcomes, (key, error)]
+        (mail, mail_reply), (rcpt, rcpt_reply), (data_code, data_reply) = replies
+        if mail != 250:
+            refused = smtplib.SMTPSenderRefused(mail, mail_reply, sender)
+        elif rcpt not in (250, 251):
+            refused = smtplib.SMTPRecipientsRefused({to: (rcpt, rcpt_reply)})
+        elif data_code != 354:
+            refused = smtplib.SMTPDataError(data_code, data_reply)
+        else:
+            self.waiting = (key, data)  # its message goes with the next email, or flush()
+            return outcomes
+        with contextlib.suppress(smtplib.SMTPException, OSError):  # a broken connection shows at the next email
+            if data_code == 354:  # DATA accepted although the envelope was not: end it with an empty message
+                smtp.send(b".\r\n")
+                replies.append(smtp.getreply())
+            _end_transaction(smtp, replies)
+        return [*outcomes, (key, refused)]
+
+    def send_message(self, key, message):
+        """Send a Django EmailMessage the ordinary way (after the message waiting, if any)."""
+        outcomes = self.flush()
+        try:
+            self.connection.send_messages([message])
+        except (smtplib.SMTPException, OSError) as error:
+            return [*outcomes, (key, error)]
+        return [*outcomes, (key, None)]
+
+    def flush(self):
+        """Send the message still waiting, if any, and return its outcome."""
+        waiting, self.waiting = self.waiting, None
+        if waiting is None:
+            return []
+        key, data = waiting
+        smtp = self.connection.connection
+        try:
+            smtp.send(_message(data))
+            return [(key, _message_outcome(smtp, *smtp.getreply()))]
+        except (smtplib.SMTPException, OSError) as error:
+            return [(key, error)]
+
+
+def _message(data):
+    """A message as it goes after DATA: dot-stuffed and ended with "<CRLF>.<CRLF>"."""
+    return dot_stuffed(data) + (b"" if data.endswith(b"\r\n") else b"\r\n") + b".\r\n"
+
+
+def _message_outcome(smtp, code, reply):
+    """The outcome of the server's reply to a message; the transaction is over either way."""
+    if code == 250:
+        return None
+    if code == 421:
         smtp.close()  # the server is closing the connection, as sendmail() would
+    return smtplib.SMTPDataError(code, reply)
+
+
+def _end_transaction(smtp, replies):
+    """After a refusal: RSET, as sendmail() does, or on a 421 close the connection."""
+    if any(code == 421 for code, _reply in replies):
+        smtp.close()
     else:
         with contextlib.suppress(smtplib.SMTPServerDisconnected):
             smtp.rset()
-    raise refused
 
 
 def dot_stuffed(data):

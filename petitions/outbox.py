@@ -135,33 +135,42 @@ def drain(now=None, limit=BATCH):
     # One connection for the batch. Opened here, because send_messages() closes a connection it
     # opened itself after every call.
     connection = get_connection()
+    pipeline = emails.Pipeline(connection)
+    waiting = []  # (signature, error): refused for now, to be tried again
+    unsent = []  # not tried, because the server refused another for now or could not be reached
+
+    def settle(outcomes):
+        for signature, error in outcomes:
+            if error is None:
+                done.add(signature)
+                result["sent"] += 1
+            elif isinstance(error, (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException)) and (
+                    _is_permanent(error)):
+                done.add(signature)
+                logger.error("Signature %s: %s email refused for good: %s",
+                             signature.pk, signature.email_due, _reply(error))
+                result["failed"] += 1
+            else:
+                waiting.append((signature, error))
+
     try:
         if sendable:
             connection.open()
         for position, signature in enumerate(sendable):
-            kind = signature.email_due
-            try:
-                letters.send(connection, signature, kind)
-            except (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException) as error:
-                if not _is_permanent(error):
-                    result.update(_back_off(sendable[position:], now, error, result))
-                    break
-                done.add(signature)
-                logger.error("Signature %s: %s email refused for good: %s", signature.pk, kind, _reply(error))
-                result["failed"] += 1
-                continue
-            except (smtplib.SMTPException, OSError) as error:
-                # The server is unreachable or dropped us: this and the rest of the batch wait.
-                result.update(_back_off(sendable[position:], now, error, result))
+            settle(letters.send(pipeline, signature))
+            if waiting:
+                # A temporary refusal, or the server unreachable or gone: the rest wait with it.
+                unsent = sendable[position + 1:]
                 break
-            done.add(signature)
-            result["sent"] += 1
+        settle(pipeline.flush())
     except (smtplib.SMTPException, OSError) as error:  # could not even connect
-        result.update(_back_off(sendable, now, error, result))
+        waiting, unsent = [(signature, error) for signature in sendable], []
     finally:
         done.flush()
         with contextlib.suppress(smtplib.SMTPException, OSError):
             connection.close()  # a connection that died is closed all the same
+    if waiting:
+        result.update(_back_off([signature for signature, _error in waiting] + unsent, now, waiting[0][1], result))
     return result
 
 
@@ -211,8 +220,10 @@ class _Letters:
             entry = _merges[key] = (emails.MailMerge(TEMPLATES[kind], language), self.clock)
         return entry[0]
 
-    def send(self, connection, signature, kind):
-        petition, language = signature.petition, signature.language
+    def send(self, pipeline, signature):
+        """Send the signature its email through `pipeline` (campaign.emails.Pipeline); returns the
+        outcomes the pipeline gives, each with its signature."""
+        petition, language, kind = signature.petition, signature.language, signature.email_due
         check = signing.email_check(signature)  # the same in both links
         values = {
             "first_name": signature.first_name,
@@ -220,8 +231,8 @@ class _Letters:
         }
         if kind == Due.CONFIRM:
             values["confirm_url"] = self.link("petitions:confirm", signature, signing.CONFIRM, check)
-        self.merge(petition, language, kind).send(
-            connection, signature.email, values, lambda: _context(signature, petition, language, values),
+        return self.merge(petition, language, kind).send(
+            pipeline, signature, signature.email, values, lambda: _context(signature, petition, language, values),
             # Only the first name of a stand-in signer: any other field a template showed would
             # be missing from the merge, and the check against the full rendering would notice.
             lambda mark: _context(SimpleNamespace(first_name=mark("first_name")), petition, language,
