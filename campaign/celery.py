@@ -1,7 +1,7 @@
 import os
 
 from celery import Celery
-from celery.signals import setup_logging
+from celery.signals import setup_logging, task_postrun, task_prerun
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "campaign.settings")
 
@@ -19,3 +19,16 @@ def use_django_logging(**kwargs):
     from django.conf import settings
 
     dictConfig(settings.LOGGING)
+
+
+@task_prerun.connect
+@task_postrun.connect
+def close_old_database_connections(sender=None, **kwargs):
+    """Before and after each task what Django does before and after each request: close a database
+    connection older than CONN_MAX_AGE or no longer usable, keep the others (settings.CELERY_DB_REUSE_MAX
+    stops Celery from closing them all every time). Not for a task run eagerly, inside its caller."""
+    from django.db import close_old_connections
+
+    if sender is not None and getattr(sender.request, "is_eager", False):
+        return
+    close_old_connections()

@@ -229,6 +229,13 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Celery's Django fix-up closes every database connection before and after each task unless this is
+# set, so a worker connected to Postgres anew for each task: under a surge, with a batch of signer
+# emails every tenth of a second, the backends' start-up took ~14% of a core (bench/README.md,
+# sixteenth round). Set, the fix-up leaves connections alone (it closes them once per 2 x this many
+# tasks), and campaign.celery treats each task as Django treats a request: CONN_MAX_AGE and
+# CONN_HEALTH_CHECKS apply to the worker as to the web.
+CELERY_DB_REUSE_MAX = 100_000
 # A worker process that rendered a very large letter is replaced afterwards (KiB; bench/README.md).
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 250_000, minimum=50_000)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240, minimum=1)

@@ -2,6 +2,7 @@
 
 import logging
 import threading
+import time
 
 import pytest
 from django.db import connection
@@ -126,3 +127,37 @@ def test_counting_task_round_trips_through_a_real_worker_and_redis(celery_worker
     log = celery_worker_process.log_path.read_text()
     assert done, f"worker did not count the signatures; its log:\n{log}"
     assert "update_signature_counts" in log and "succeeded" in log
+
+
+@needs_services
+def test_a_worker_keeps_its_database_connection_from_one_task_to_the_next(celery_worker_process):
+    """Celery closes every connection around each task unless told not to (settings.CELERY_DB_REUSE_MAX):
+    a new Postgres backend for every task, which under a surge cost a seventh of a core."""
+    petition = PetitionFactory()
+
+    def worker_backends():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND pid <> pg_backend_pid() AND backend_type = 'client backend'")
+            return {pid for (pid,) in cursor.fetchall()}
+
+    seen = []
+    for counted in range(1, 4):
+        SignatureFactory(petition=petition, confirmed=True)
+        update_signature_counts.delay()
+        assert wait_for(lambda counted=counted: count_of(petition) == counted, timeout=60), (
+            celery_worker_process.log_path.read_text())
+        # The task has counted; where Celery would close the connection comes after its "succeeded".
+        assert wait_for(lambda counted=counted: celery_worker_process.log_path.read_text().count(
+            "succeeded") >= counted, timeout=30)
+        time.sleep(0.5)
+        seen.append(worker_backends())
+    assert len(seen[0]) == 1 and seen == [seen[0]] * 3, seen
+
+    # What a Postgres restart does to it: the next task's health check replaces it, and the task runs.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(%s, 5000)", [next(iter(seen[0]))])
+    SignatureFactory(petition=petition, confirmed=True)
+    update_signature_counts.delay()
+    assert wait_for(lambda: count_of(petition) == 4, timeout=60), celery_worker_process.log_path.read_text()
+    assert "Traceback" not in celery_worker_process.log_path.read_text()
