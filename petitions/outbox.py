@@ -136,7 +136,7 @@ def drain(now=None, limit=BATCH):
     # opened itself after every call.
     connection = get_connection()
     pipeline = emails.Pipeline(connection)
-    waiting = []  # (signature, error): refused for now, to be tried again
+    retry = []  # (signature, error): refused for now, or the server gone: tried again later
     unsent = []  # not tried, because the server refused another for now or could not be reached
 
     def settle(outcomes):
@@ -151,26 +151,26 @@ def drain(now=None, limit=BATCH):
                              signature.pk, signature.email_due, _reply(error))
                 result["failed"] += 1
             else:
-                waiting.append((signature, error))
+                retry.append((signature, error))
 
     try:
         if sendable:
             connection.open()
         for position, signature in enumerate(sendable):
             settle(letters.send(pipeline, signature))
-            if waiting:
+            if retry:
                 # A temporary refusal, or the server unreachable or gone: the rest wait with it.
                 unsent = sendable[position + 1:]
                 break
         settle(pipeline.flush())
     except (smtplib.SMTPException, OSError) as error:  # could not even connect
-        waiting, unsent = [(signature, error) for signature in sendable], []
+        retry, unsent = [(signature, error) for signature in sendable], []
     finally:
         done.flush()
         with contextlib.suppress(smtplib.SMTPException, OSError):
             connection.close()  # a connection that died is closed all the same
-    if waiting:
-        result.update(_back_off([signature for signature, _error in waiting] + unsent, now, waiting[0][1], result))
+    if retry:
+        result.update(_back_off([signature for signature, _error in retry] + unsent, now, retry[0][1], result))
     return result
 
 
