@@ -227,13 +227,22 @@ class PySpy:
 SINK = []  # the SMTP sink, once started: wrk() reports the emails that arrived during each run
 
 
-def wrk(url, connections, duration, script, *script_args, threads=2):
+def wrk(url, connections, duration, script, *script_args, threads=2, server=None):
+    """Run wrk; with `server` (the web server's root pid), also count halfway through the run how
+    the connections are spread over its worker processes (see connections_by_process())."""
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency", "--timeout", "10s",
                "-s", str(BENCH / "wrk" / script), url]
     if script_args:
         command += ["--", *map(str, script_args)]
+    split = []
+    if server:
+        port = int(url.split("//", 1)[1].split("/", 1)[0].rpartition(":")[2])
+        timer = threading.Timer(duration / 2, lambda: split.extend(connections_by_process(server, port)))
+        timer.start()
     started, cpu_before, sent_before = time.monotonic(), CPU.snapshot(), SINK[0].stats()[0]
     result = subprocess.run(command, capture_output=True, text=True, timeout=duration + 60)
+    if server:
+        timer.cancel()
     cpu = CPU.delta(cpu_before, CPU.snapshot())
     sent = SINK[0].stats()[0] - sent_before
     line = next((line for line in result.stdout.splitlines() if line.startswith("WRK-RESULT ")), None)
@@ -247,7 +256,36 @@ def wrk(url, connections, duration, script, *script_args, threads=2):
     data["server_errors"] = sum(n for status, n in data["statuses"].items() if status >= 500)
     data["in_flight"] = in_flight(data)
     data["latency_ok"] = data["in_flight"] <= connections * 1.05
+    data["split"] = split
     return data
+
+
+def connections_by_process(root, port):
+    """The established connections to `port` held by each process of the tree under `root`, most
+    first (from /proc/net/tcp* and each process's file descriptors).
+
+    A connection stays with the worker process that accepted it, and each process serves about as
+    many requests a second as the other, so a request waits in proportion to its process's share
+    of the connections: with 38 and 26, ~46% longer on the first (bench/README.md, seventeenth
+    round). wrk opens all its connections at once, and how they fall varies from run to run."""
+    established = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with contextlib.suppress(OSError), open(table) as lines:
+            for line in list(lines)[1:]:
+                fields = line.split()
+                if fields[3] == "01" and int(fields[1].rsplit(":", 1)[1], 16) == port:  # ESTABLISHED
+                    established.add(fields[9])  # the socket's inode
+    counts = []
+    for pid in process_tree(root):
+        held = 0
+        with contextlib.suppress(OSError):
+            for fd in os.listdir(f"/proc/{pid}/fd"):
+                with contextlib.suppress(OSError):
+                    target = os.readlink(f"/proc/{pid}/fd/{fd}")
+                    held += target.startswith("socket:[") and target[8:-1] in established
+        if held:
+            counts.append(held)
+    return sorted(counts, reverse=True)
 
 
 def in_flight(data):
@@ -522,6 +560,8 @@ def main():
 
         def measure(name, *wrk_args, **wrk_kwargs):
             quiet()
+            if wrk_args[0].startswith(base_url):
+                wrk_kwargs["server"] = procs["web"].pid
             if args.py_spy != name:
                 return wrk(*wrk_args, **wrk_kwargs)
             spy = PySpy(procs["web"].pid, Path(args.out).parent / f"py-spy-{name}.txt")  # kept
@@ -671,6 +711,9 @@ def main():
                     accepted, stored = sum(d["accepted"] for d in every), sum(d["stored"] for d in every)
                     label = f"{what} at {c} connections, {len(every)} runs"
                     checks.append(accounted(label, accepted, stored, c * len(every)))
+                    splits = ", ".join("/".join(map(str, d["split"])) or "?" for d in every)
+                    checks.append(f"- connections per web process in those runs (halfway through; a request "
+                                  f"waits in proportion to its process's share): {splits}.")
                     if name == "sign":  # what the worker sent meanwhile, on its share of the cores
                         emails = sum(d["emails"] for d in every)
                         checks.append(f"- the worker during those runs: {emails:,} emails to the sink "
