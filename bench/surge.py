@@ -558,8 +558,9 @@ def main():
             while counts(petition.pk)["owed_emails"] and time.monotonic() < deadline:
                 time.sleep(0.5)
 
-        def measure(name, *wrk_args, **wrk_kwargs):
-            quiet()
+        def measure(name, *wrk_args, settled=False, **wrk_kwargs):
+            if not settled:
+                quiet()
             if wrk_args[0].startswith(base_url):
                 wrk_kwargs["server"] = procs["web"].pid
             if args.py_spy != name:
@@ -597,9 +598,10 @@ def main():
                     # the emails they owe wait in the outbox and go out after the run, as they would
                     # with the worker on another machine. The next run's quiet() sees them sent.
                     run = f"paused{c}r{rep}"
+                    quiet()  # before the pause: a paused worker sends nothing (this had waited out quiet()'s 120 s)
                     with paused(procs["worker"].pid):
                         data = measure("sign-paused", base_url + PAGE, c, args.duration, "sign.lua", pairs, run, 0,
-                                       threads=args.wrk_threads)
+                                       settled=True, threads=args.wrk_threads)
                     data["stored"], data["accepted"] = surge_signatures(petition.pk, run), data["statuses"].get(302, 0)
                     runs.setdefault(("sign-paused", c), []).append(data)
                 if "baseline" in only:
