@@ -561,7 +561,7 @@ def main():
         def measure(name, *wrk_args, settled=False, **wrk_kwargs):
             if not settled:
                 quiet()
-            if wrk_args[0].startswith(base_url):
+            if wrk_args[0].startswith(base_url + "/"):  # ours, not the twin (whose port may start alike)
                 wrk_kwargs["server"] = procs["web"].pid
             if args.py_spy != name:
                 return wrk(*wrk_args, **wrk_kwargs)
