@@ -38,6 +38,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
@@ -236,7 +237,7 @@ def wrk(url, connections, duration, script, *script_args, threads=2, server=None
         command += ["--", *map(str, script_args)]
     split = []
     if server:
-        port = int(url.split("//", 1)[1].split("/", 1)[0].rpartition(":")[2])
+        port = urllib.parse.urlsplit(url).port
         timer = threading.Timer(duration / 2, lambda: split.extend(connections_by_process(server, port)))
         timer.start()
     started, cpu_before, sent_before = time.monotonic(), CPU.snapshot(), SINK[0].stats()[0]
@@ -598,7 +599,7 @@ def main():
                     # the emails they owe wait in the outbox and go out after the run, as they would
                     # with the worker on another machine. The next run's quiet() sees them sent.
                     run = f"paused{c}r{rep}"
-                    quiet()  # before the pause: a paused worker sends nothing (this had waited out quiet()'s 120 s)
+                    quiet()  # before the pause: a paused worker sends nothing
                     with paused(procs["worker"].pid):
                         data = measure("sign-paused", base_url + PAGE, c, args.duration, "sign.lua", pairs, run, 0,
                                        settled=True, threads=args.wrk_threads)
