@@ -1,4 +1,5 @@
-"""Error pages that never touch the database.
+"""The error pages: 400 and 404 as Django's own, without their CSRF check (below); 500 and 503
+without the database.
 
 While Postgres is down or restarting, every page that needs it fails with a connection error; the
 supporter gets a 503 "back in a moment" page (with Retry-After) instead of a 500, and the site
@@ -11,6 +12,7 @@ import sys
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
 
 RETRY_AFTER = 30  # seconds
@@ -19,6 +21,21 @@ RETRY_AFTER = 30  # seconds
 def _page(template, status):
     # Rendered without the request, so no context processor runs: no session, no user, no query.
     return HttpResponse(render_to_string(template), status=status)
+
+
+# handler400 and handler404. Django's own first check the CSRF token (requires_csrf_token), which
+# reads a POST's body -- for a 400, the body Django has just failed to read, and for a 404, a body no
+# view looked at -- and a body that cannot be read (a form declaring another charset than UTF-8, a
+# multipart body without a boundary) then fails the error page itself: a 500 (Django 5.2). These
+# render the same templates without that check; the CSRF middleware has already read the token's
+# cookie, so a form on the page still gets its token.
+
+def bad_request(request, exception):
+    return render(request, "400.html", status=400)
+
+
+def page_not_found(request, exception):
+    return render(request, "404.html", status=404)
 
 
 def server_error(request):

@@ -38,6 +38,8 @@ urlpatterns += [
     path("i18n/", include("django.conf.urls.i18n")),
 ]
 
+handler400 = "campaign.errors.bad_request"
+handler404 = "campaign.errors.page_not_found"
 # Never touches the database: a 503 "back in a moment" while Postgres is down, else a plain 500.
 handler500 = "campaign.errors.server_error"
 

@@ -85,6 +85,38 @@ def test_control_characters_in_an_address_or_query_are_refused_with_a_clear_page
     assert client.get("/en/?page=2").status_code == 200
 
 
+def test_a_form_declaring_another_charset_gets_a_clear_page_wherever_it_is_sent(db):
+    # Django refuses to read a form body that declares a charset other than UTF-8 (BadRequest), and
+    # its own 400 and 404 pages, which check the CSRF token, read the body again: that was a 500 on
+    # any address for anyone who sent a CSRF cookie with it (Django 5.2; campaign.errors).
+    from django.test import Client
+
+    from petitions.models import Signature
+
+    petition = PetitionFactory()
+    client = Client(enforce_csrf_checks=True)
+    client.get(f"/en/petitions/{petition.slug}/")
+    token = client.cookies["csrftoken"].value
+    form = (f"csrfmiddlewaretoken={token}&first_name=Olena&last_name=Petrenko&email=olena%40example.org"
+            "&country=UA&public_name=initial&name_in_letter=yes").encode()
+    refused = (400, "Request not understood")
+    pages = {f"/en/petitions/{petition.slug}/": refused, "/i18n/setlang/": refused, "/admin/login/": refused,
+             "/en/no-such-page/": (404, "Page not found")}
+    for path, (status, text) in pages.items():
+        for charset in ("utf-16", "latin-1", "utf8"):
+            response = client.generic("POST", path, form,
+                                      content_type=f"application/x-www-form-urlencoded; charset={charset}")
+            assert response.status_code == status, (path, charset)
+            assert text in response.text
+    assert not Signature.objects.exists()
+    # UTF-8 however it is written, or an unknown charset (Django reads the body as UTF-8): signed as always.
+    for charset in ("UTF-8", "no-such-charset"):
+        response = client.generic("POST", f"/en/petitions/{petition.slug}/", form,
+                                  content_type=f"application/x-www-form-urlencoded; charset={charset}")
+        assert response.status_code == 302, charset
+    assert Signature.objects.filter(petition=petition, email="olena@example.org").count() == 1
+
+
 def test_a_body_over_the_public_limit_is_refused_with_413(client):
     petition = PetitionFactory()
     too_much = {"comment": "x" * (settings.PUBLIC_REQUEST_MAX_BYTES + 1)}
