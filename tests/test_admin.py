@@ -73,6 +73,26 @@ def test_changelist_search_answers_200(demo, superuser_client, model):
     assert response.status_code == 200
 
 
+# The audit log is read-only: it has no actions.
+@pytest.mark.parametrize("model", [m for m in OUR_MODELS if m._meta.label != "campaign.AuditEntry"],
+                         ids=lambda m: m._meta.label)
+def test_an_action_on_a_selection_that_is_not_ids_changes_nothing_and_says_so(demo, superuser_client, model, rf,
+                                                                              django_user_model):
+    request = rf.get("/")
+    request.user = django_user_model.objects.get(username="root")
+    actions = admin.site._registry[model].get_actions(request)
+    assert actions
+    rows = model.objects.count()
+    first = str(model.objects.order_by("pk").values_list("pk", flat=True).first())
+    for action in actions:
+        for selection in (["abc"], [""], [first, "1x"]):
+            response = superuser_client.post(admin_url(model, "changelist"),
+                                             {"action": action, "index": 0, "_selected_action": selection}, follow=True)
+            assert response.status_code == 200, (action, selection)
+            assert "The selection was not understood" in response.text, (action, selection)
+    assert model.objects.count() == rows
+
+
 def test_admin_is_closed_to_anonymous_visitors(client):
     response = client.get(admin_url(Petition, "changelist"))
     assert response.status_code == 302
