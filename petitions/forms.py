@@ -2,7 +2,7 @@ import unicodedata
 from functools import cached_property
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Layout
+from crispy_forms.layout import Field, Layout
 from django import forms
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -86,7 +86,12 @@ class SignatureForm(forms.Form):
         helper = FormHelper()
         helper.form_tag = False  # the template owns <form>, the token, the honeypot and the button
         helper.disable_csrf = True
-        helper.layout = Layout(*(name for name in self.fields if name != "website"))
+        # A submission to correct opens on its first field in error (autofocus: focused and scrolled
+        # to, with its message, by the browser): on a phone the form comes after the whole appeal,
+        # and the page would open at its top, showing nothing of what went wrong.
+        first_error = next((name for name in self.fields if name in self.errors), None) if self.is_bound else None
+        helper.layout = Layout(*(Field(name, autofocus="autofocus") if name == first_error else name
+                                 for name in self.fields if name != "website"))
         return helper
 
     def clean(self):

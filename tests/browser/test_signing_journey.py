@@ -168,6 +168,23 @@ def test_a_mobile_visitor_can_sign(new_page, site, smtp_server, demo):
     assert scroll_width <= width, f"the page scrolls sideways ({scroll_width} px); too wide: {too_wide}"
 
 
+def test_a_mobile_visitor_whose_form_has_a_mistake_lands_on_it(new_page, site, demo):
+    page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=2)
+    page.goto(f"{site.url}{path('petitions:detail', PETITION_SLUG)}")
+    page.get_by_role("textbox", name=field("First name")).fill("Олена")
+    page.get_by_role("textbox", name=field("Last name")).fill("Петренко")
+    page.get_by_role("textbox", name=field("Email")).fill("olena@")
+    page.get_by_role("combobox", name=field("Country")).select_option("UA")
+    page.get_by_label("Yes, include my name").check()
+    page.get_by_role("button", name="Sign", exact=True).click()
+    # The page comes back (the form is below the whole appeal on a phone) open on the field to correct.
+    email = page.get_by_role("textbox", name=field("Email"))
+    expect(email).to_be_focused()
+    expect(email).to_be_in_viewport()
+    expect(page.get_by_text("Enter a valid email address.")).to_be_in_viewport()
+    assert not Signature.objects.filter(first_name="Олена").exists()
+
+
 # The elements sticking out to the right of the viewport, for the failure message.
 TOO_WIDE = """width => [...document.querySelectorAll("body *")]
     .filter(element => element.getBoundingClientRect().right > width + 0.5)
