@@ -11,12 +11,9 @@ Objects of another campaign are not merely forbidden but invisible: querysets ar
 request for one by id gets 404 (see CampaignScopedAdmin).
 """
 
-from django.contrib import admin, messages
-from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
-from django.core.exceptions import ValidationError
+from django.contrib import admin
 from django.db.models import Q
 from django.http import Http404
-from django.utils.translation import gettext as _
 
 from .models import Campaign, Membership
 
@@ -137,18 +134,6 @@ class CampaignScopedAdmin(admin.ModelAdmin):
         if obj is None:
             raise Http404
         return obj
-
-    def response_action(self, request, queryset):
-        # Django filters the queryset by the selected ids as they come: a selection that is not
-        # ids (a forged or mangled request; a browser sends the checkboxes' values) was a 500.
-        try:
-            for value in request.POST.getlist(ACTION_CHECKBOX_NAME):
-                self.model._meta.pk.to_python(value)
-        except ValidationError:
-            self.message_user(request, _("The selection was not understood. No items have been changed."),
-                              messages.WARNING)
-            return None
-        return super().response_action(request, queryset)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -89,7 +89,7 @@ DELIVERY_LIVE = env_bool("DELIVERY_LIVE", False)
 
 INSTALLED_APPS = [
     "modeltranslation",  # before admin, as its documentation requires
-    "django.contrib.admin",
+    "campaign.adminsite.AdminConfig",  # django.contrib.admin, with our admin site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
