@@ -1,7 +1,10 @@
+from celery.schedules import ParseException
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+from django_celery_beat import admin as beat_admin
+from django_celery_beat.models import CrontabSchedule
 from modeltranslation.admin import TranslationAdmin
 
 from .filters import CountryFilter
@@ -103,3 +106,19 @@ class AuditEntryAdmin(CampaignScopedAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class CrontabScheduleAdmin(beat_admin.CrontabScheduleAdmin):
+    """django-celery-beat's, but a crontab typed with a mistake (a minute of -1) gets its form back
+    with the field's error: the schedule "in words" it shows above the fields could not be worked
+    out from such a value and was a 500 (the model property lets celery's ParseException through)."""
+
+    def human_readable(self, obj):
+        try:
+            return obj.human_readable
+        except ParseException:
+            return self.get_empty_value_display()
+
+
+admin.site.unregister(CrontabSchedule)
+admin.site.register(CrontabSchedule, CrontabScheduleAdmin)

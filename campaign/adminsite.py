@@ -1,37 +1,94 @@
-"""The admin site: Django's, with one guard for every model admin registered on it, ours and
-third-party ones (users, django-axes, django-celery-beat) alike."""
+"""The admin site: Django's, with guards for every model admin registered on it, ours and
+third-party ones (users, django-axes, django-celery-beat) alike.
+
+Each guard answers a request that a browser using the admin never sends -- a forged or mangled
+one -- with the admin's own clear message instead of a 500 (docs/security.md lists them).
+"""
+
+import datetime
 
 from django.contrib import admin, messages
 from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 
-class SelectionCheck:
-    """An action on a selection that is not row ids changes nothing and says so.
+def _is_valid(field, value):
+    """Whether a value sent for a row's id (or other key) can be one: Django looks it up as it
+    comes, and a database refuses a number out of its column's range (SQLite: an OverflowError)."""
+    try:
+        field.run_validators(field.to_python(value))
+    except ValidationError:
+        return False
+    return True
 
-    Django filters the queryset by the selected ids as they come: a forged or mangled selection
-    (a browser sends the checkboxes' values) was a 500.
-    """
+
+def _only_valid(field, values):
+    return [value for value in values if _is_valid(field.target_field, value)]
+
+
+class _AutocompleteSelect(AutocompleteSelect):
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, _only_valid(self.field, value), attr)
+
+
+class _AutocompleteSelectMultiple(AutocompleteSelectMultiple):
+    def optgroups(self, name, value, attr=None):
+        return super().optgroups(name, _only_valid(self.field, value), attr)
+
+
+class AutocompleteGuard:
+    """For model admins and inlines (an inline is not registered: ours include this)."""
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # An autocomplete field's widget, shown again with a submitted value that is not an id,
+        # looked that value up: a 500. This one shows only the values that can be ids (the form
+        # itself says what is wrong).
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = _AutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = _AutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+
+class Guards(AutocompleteGuard):
+    """For every model admin: the site's `register` adds it."""
 
     def response_action(self, request, queryset):
-        try:
-            for value in request.POST.getlist(ACTION_CHECKBOX_NAME):
-                self.model._meta.pk.to_python(value)
-        except ValidationError:
+        # Django filters the queryset by the selected ids as they come (a browser sends the
+        # checkboxes' values): any other selection was a 500. Nothing is changed.
+        if not all(_is_valid(self.model._meta.pk, value) for value in request.POST.getlist(ACTION_CHECKBOX_NAME)):
             self.message_user(request, _("The selection was not understood. No items have been changed."),
                               messages.WARNING)
             return None
         return super().response_action(request, queryset)
 
+    def get_changelist_instance(self, request):
+        # The date drill-down's year, month and day: Django turns a date it cannot build into the
+        # changelist's "?e=1" notice, but not a year too large for a date (OverflowError) or the
+        # last year there is (its end is the year after). IncorrectLookupParameters is that notice.
+        if self.date_hierarchy and f"{self.date_hierarchy}__year" in request.GET:
+            parts = (request.GET.get(f"{self.date_hierarchy}__{part}") or "1" for part in ("year", "month", "day"))
+            try:
+                day = datetime.date(*map(int, parts))
+            except (ValueError, OverflowError) as e:
+                raise IncorrectLookupParameters(e) from e
+            if day.year >= datetime.MAXYEAR:
+                raise IncorrectLookupParameters(day)
+        return super().get_changelist_instance(request)
+
 
 class AdminSite(admin.AdminSite):
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = admin_class or admin.ModelAdmin
-        if not issubclass(admin_class, SelectionCheck):
-            admin_class = type(admin_class.__name__, (SelectionCheck, admin_class),
-                               {"__module__": admin_class.__module__})
+        if not issubclass(admin_class, Guards):
+            admin_class = type(admin_class.__name__, (Guards, admin_class), {"__module__": admin_class.__module__})
         super().register(model_or_iterable, admin_class, **options)
 
 

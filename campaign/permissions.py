@@ -15,6 +15,7 @@ from django.contrib import admin
 from django.db.models import Q
 from django.http import Http404
 
+from .adminsite import AutocompleteGuard
 from .models import Campaign, Membership
 
 EDITOR, VIEWER = Membership.Role.EDITOR, Membership.Role.VIEWER
@@ -154,7 +155,7 @@ def _limit_choices(field, db_field, request):
     return field
 
 
-class CampaignScopedInline:
+class CampaignScopedInline(AutocompleteGuard):
     """Inline mixin: the parent object's rules apply to its rows."""
 
     def get_queryset(self, request):

@@ -1,10 +1,13 @@
 """Every admin screen answers for a superuser: lists, add forms and change forms, on demo data."""
 
+import re
+
 import pytest
 from django.contrib import admin
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils.functional import empty
+from django_celery_beat.models import CrontabSchedule
 
 from campaign import audit
 from campaign.models import Membership
@@ -86,12 +89,67 @@ def test_an_action_on_a_selection_that_is_not_ids_changes_nothing_and_says_so(de
     rows = model.objects.count()
     first = str(model.objects.order_by("pk").values_list("pk", flat=True).first())
     for action in actions:
-        for selection in (["abc"], [""], [first, "1x"]):
+        for selection in (["abc"], [""], [first, "1x"], ["99999999999999999999"]):
             response = superuser_client.post(admin_url(model, "changelist"),
                                              {"action": action, "index": 0, "_selected_action": selection}, follow=True)
             assert response.status_code == 200, (action, selection)
             assert "The selection was not understood" in response.text, (action, selection)
     assert model.objects.count() == rows
+
+
+DRILLABLE = [m for m in MODELS if admin.site._registry[m].date_hierarchy]
+
+
+@pytest.mark.parametrize("model", DRILLABLE, ids=lambda m: m._meta.label)
+def test_a_date_drill_down_that_is_no_date_gets_the_changelists_notice(demo, superuser_client, model):
+    field = admin.site._registry[model].date_hierarchy
+    url = admin_url(model, "changelist")
+    for query in ({"year": "99999999999999999999"}, {"year": "9999"}, {"year": "9999", "month": "12"},
+                  {"year": "2026", "month": "13"}, {"year": "2026", "month": "2", "day": "30"}, {"year": "x"}):
+        response = superuser_client.get(url, {f"{field}__{part}": value for part, value in query.items()})
+        assert (response.status_code, response.get("Location")) == (302, url + "?e=1"), query
+    assert superuser_client.get(url, {f"{field}__year": "9998", f"{field}__month": "12"}).status_code == 200
+    assert superuser_client.get(url + "?e=1").status_code == 200
+
+
+WITH_AUTOCOMPLETE = [m for m in MODELS if admin.site._registry[m].autocomplete_fields
+                     or any(inline.autocomplete_fields for inline in admin.site._registry[m].inlines)]
+
+
+@pytest.mark.parametrize("model", WITH_AUTOCOMPLETE, ids=lambda m: m._meta.label)
+def test_an_autocomplete_field_sent_with_a_value_that_is_not_an_id_gets_the_form_back(demo, superuser_client, model):
+    """Every autocomplete field of the add page, inlines' included, as a browser would never send it."""
+    url = admin_url(model, "add")
+    page = superuser_client.get(url).text
+    fields = {name.replace("__prefix__", "0")
+              for name in re.findall(r'<select name="([^"]+)"[^>]*admin-autocomplete', page)}
+    assert fields
+    data = {"_save": "Save"}
+    for prefix in re.findall(r'name="([^"]+)-TOTAL_FORMS"', page):
+        data |= {f"{prefix}-TOTAL_FORMS": "1", f"{prefix}-INITIAL_FORMS": "0"}
+    rows = model.objects.count()
+    for value in ("abc", "1.5", "-"):
+        response = superuser_client.post(url, data | dict.fromkeys(fields, value))
+        assert response.status_code == 200, value
+        assert "Please correct the error" in response.text or "Please correct the errors" in response.text
+    assert model.objects.count() == rows
+
+
+def test_a_crontab_typed_with_a_mistake_gets_its_form_back(demo, superuser_client):
+    """django-celery-beat's crontab admin, as organisers use it for the delivery schedule."""
+    rows = CrontabSchedule.objects.count()
+    form = {"hour": "*", "day_of_month": "*", "month_of_year": "*", "day_of_week": "*", "timezone": "UTC",
+            "periodictask_set-TOTAL_FORMS": "0", "periodictask_set-INITIAL_FORMS": "0"}
+    response = superuser_client.post(admin_url(CrontabSchedule, "add"), form | {"minute": "-1", "_save": "Save"})
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["minute"]
+    assert CrontabSchedule.objects.count() == rows
+    # A good one still shows its schedule in words.
+    response = superuser_client.post(admin_url(CrontabSchedule, "add"),
+                                     form | {"minute": "23", "hour": "5", "_continue": "Save"}, follow=True)
+    assert response.status_code == 200
+    assert CrontabSchedule.objects.count() == rows + 1
+    assert "05:23" in response.text
 
 
 def test_admin_is_closed_to_anonymous_visitors(client):
