@@ -1,0 +1,79 @@
+"""Every page a supporter can see passes an automated accessibility audit: axe-core, in Chromium.
+
+axe-core finds what a machine can find -- form fields without labels, too little contrast, missing
+landmarks and headings, links and buttons without a name, a wrong `lang` -- which is a part of what
+WCAG asks, not all: it does not replace trying the pages with a screen reader and a keyboard. Its
+script comes in the axe-playwright-python package and is run inside the page by Playwright (through
+the browser's debugging protocol: nothing is fetched, and the page's Content-Security-Policy, which
+forbids inline scripts, stays as it is).
+"""
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+from playwright.sync_api import expect
+
+from .test_signing_journey import CAMPAIGN_SLUG, PETITION_SLUG, confirm_link, demo, fill_and_sign, path  # noqa: F401
+
+pytestmark = pytest.mark.browser
+
+AXE = Axe()
+
+
+def violations(page):
+    """What axe-core found on the page as it is now, one line per rule: a readable failure."""
+    found = AXE.run(page).response["violations"]
+    return [f"{page.url}: {v['id']} ({v['impact']}): {v['help']} -- {[n['target'] for n in v['nodes']][:5]}"
+            for v in found]
+
+
+def public_pages():
+    return [
+        path("campaign:home"),
+        path("campaign:detail", CAMPAIGN_SLUG),
+        path("petitions:detail", PETITION_SLUG),
+        path("petitions:detail", PETITION_SLUG, lang="uk"),
+        path("petitions:detail", PETITION_SLUG, lang="ru"),
+        path("prisoners:prisoner", "igor-kuznetsov"),
+        path("prisoners:prisoner", "darya-polyudova"),
+        path("prisoners:case", "what-to-do-chat-case"),
+        path("petitions:signatories", PETITION_SLUG),
+        path("petitions:deliveries", PETITION_SLUG),
+        path("petitions:widget", PETITION_SLUG),
+        path("campaign:privacy"),
+    ]
+
+
+def test_the_public_pages_pass_an_accessibility_audit(page, site, demo):  # noqa: F811
+    found = []
+    for page_path in public_pages():
+        response = page.goto(f"{site.url}{page_path}")
+        assert response.status == 200, page_path
+        found += violations(page)
+    for page_path, status in [("/en/no-such-page/", 404),
+                              (path("petitions:confirm", PETITION_SLUG, "not-a-token"), 400)]:
+        response = page.goto(f"{site.url}{page_path}")
+        assert response.status == status, page_path
+        found += violations(page)
+    assert found == []
+
+
+def test_the_signing_journey_passes_an_accessibility_audit(new_page, site, smtp_server, demo):  # noqa: F811
+    """Each page of it on a phone's screen: the form with its mistakes shown, "check your email",
+    the confirmation page and the thanks."""
+    page = new_page(viewport={"width": 390, "height": 844})
+    page.goto(f"{site.url}{path('petitions:detail', PETITION_SLUG)}")
+    found = violations(page)
+
+    page.get_by_role("button", name="Sign", exact=True).click()
+    expect(page.locator(".invalid-feedback").first).to_be_visible()
+    found += violations(page)
+
+    fill_and_sign(page, "axe@example.org")
+    found += violations(page)
+
+    page.goto(confirm_link(smtp_server, "axe@example.org", site.url))
+    found += violations(page)
+    page.get_by_role("button", name="Confirm", exact=True).click()
+    expect(page.get_by_role("heading", name="Thank you for signing")).to_be_visible()
+    found += violations(page)
+    assert found == []
