@@ -33,6 +33,7 @@ def public_pages():
         path("petitions:detail", PETITION_SLUG),
         path("petitions:detail", PETITION_SLUG, lang="uk"),
         path("petitions:detail", PETITION_SLUG, lang="ru"),
+        path("petitions:detail", PETITION_SLUG, lang="fr"),
         path("prisoners:prisoner", "igor-kuznetsov"),
         path("prisoners:prisoner", "darya-polyudova"),
         path("prisoners:case", "what-to-do-chat-case"),
