@@ -27,13 +27,27 @@ def absolute(path):
     return f"{settings.SITE_URL}{path}"
 
 
+# Any run of white space but the no-break spaces (French puts one before a colon).
+_SPACES = re.compile(r"[^\S\u00a0\u202f]+")
+
+
+def one_line(text):
+    """Text for a header: one line, its white space runs as single spaces."""
+    return _SPACES.sub(" ", text).strip(" ")
+
+
 def render(name, context, language):
-    """The subject, text and HTML of an email, in `language`."""
+    """The subject, text and HTML of an email, in `language`.
+
+    The subject and the text are plain text (their templates turn autoescaping off); the HTML
+    gets the subject as `subject`, for its <title> (emails/base.html).
+    """
     with translation.override(language):
+        subject = one_line(render_to_string(f"emails/{name}-subject.html", context))
         return Rendered(
-            render_to_string(f"emails/{name}-subject.html", context),
+            subject,
             render_to_string(f"emails/{name}-body-text.html", context),
-            render_to_string(f"emails/{name}-body-html.html", context),
+            render_to_string(f"emails/{name}-body-html.html", {**context, "subject": subject}),
         )
 
 
@@ -42,8 +56,8 @@ def build(name, to, context, language, headers=None, attachments=()):
 
 
 def message(to, rendered, headers=None, attachments=()):
-    subject = " ".join(rendered.subject.split())
-    email = EmailMultiAlternatives(subject, rendered.text, to=[to], headers=headers or {})
+    # A merged value, too, must not break the header.
+    email = EmailMultiAlternatives(one_line(rendered.subject), rendered.text, to=[to], headers=headers or {})
     email.attach_alternative(rendered.html, "text/html")
     for attachment in attachments:
         email.attach(*attachment)

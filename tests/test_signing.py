@@ -2,6 +2,7 @@
 
 import re
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 import time_machine
@@ -11,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
 
+from campaign import emails
 from petitions import counting, outbox, signing, views
 from petitions.models import Petition, Signature
 
@@ -501,6 +503,31 @@ def test_everything_a_signer_typed_is_escaped_where_it_is_shown(client, petition
         assert SCRIPT not in html
     assert escape(SCRIPT) in client.get(url(petition)).text  # the organisation is listed
     assert SCRIPT not in mailoutbox[0].alternatives[0][0]  # the HTML email escapes too
+
+
+def test_an_emails_subject_is_plain_text_and_its_html_is_marked_with_its_language(client, petition, mailoutbox):
+    """A title with an apostrophe (French has many) arrived in the subject as "l&#x27;ouvrier"."""
+    title = "Libérez l'ouvrier & « Darya » <b>"
+    Petition.objects.filter(pk=petition.pk).update(title=title, title_fr=title, title_en=title)
+    client.post(url(petition, lang="fr"), form_data())
+    email = mailoutbox[0]
+    assert email.subject == f"Merci de confirmer votre signature\u00a0: {title}"
+    html = email.alternatives[0][0]
+    assert '<html lang="fr">' in html
+    assert f"<title>{escape(email.subject)}</title>" in html
+    assert "<b>" not in html
+
+
+@pytest.mark.parametrize("name", ["signature-confirm", "signature-already-signed", "announcement", "delivery"])
+def test_every_emails_subject_is_plain_text_and_its_html_title_is_escaped_once(name):
+    title = "Free the workers' \"comrades\" & <b>"
+    named = SimpleNamespace(title=title, campaign=SimpleNamespace(title=title))
+    context = {"petition": named, "case": named, "signature": SimpleNamespace(first_name="Anna"),
+               "delivery": SimpleNamespace(is_test=False, signature_count=3), "embassy": "an embassy"}
+    rendered = emails.render(name, context, "uk")
+    assert title in rendered.subject and "&" not in rendered.subject.replace(" & ", "")
+    assert f"<title>{escape(rendered.subject)}</title>" in rendered.html
+    assert '<html lang="uk">' in rendered.html
 
 
 def test_only_names_the_signer_chose_to_show_appear_and_never_an_email(client, petition):
