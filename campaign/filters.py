@@ -1,5 +1,6 @@
 """Admin list filters shared by the apps."""
 
+from django.contrib import admin
 from django_countries.filters import CountryFilter as CountriesCountryFilter
 
 
@@ -15,3 +16,12 @@ class CountryFilter(CountriesCountryFilter):
     def lookup_choices(self, changelist):
         codes = set(changelist.root_queryset.order_by().values_list(self.field_path, flat=True).distinct())
         return [(code, name) for code, name in self.field.get_choices(include_blank=False) if code in codes]
+
+
+class AllValuesFilter(admin.AllValuesFieldListFilter):
+    """Django's filter by the values a text field holds, where the blank value is a link named
+    like every empty value in the admin ("-"), not a link without words."""
+
+    def choices(self, changelist):
+        for choice in super().choices(changelist):
+            yield {**choice, "display": choice["display"] or self.empty_value_display}

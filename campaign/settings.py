@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "csp",
     "crispy_forms",
     "crispy_bootstrap5",
+    "django.forms",  # the widgets' templates, for FORM_RENDERER
     "campaign",
     "prisoners",
     "petitions",
@@ -353,6 +354,10 @@ STORAGES = {
         )
     },
 }
+
+# Widgets are rendered by the site's template engine, so templates/ can override a widget's
+# template: the admin's date-and-time field labels its two inputs (templates/admin/widgets/).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

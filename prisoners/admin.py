@@ -6,6 +6,7 @@ from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from campaign import audit
 from campaign.admin import CampaignPrisonerInline
+from campaign.filters import AllValuesFilter
 from campaign.permissions import CampaignScopedAdmin, CampaignScopedInline, campaign_ids
 from petitions import announcements
 
@@ -51,7 +52,7 @@ class CaseEventInline(CampaignScopedInline, TranslationTabularInline):
 class CriminalCaseAdmin(CampaignScopedAdmin, TranslationAdmin):
     list_display = ["title", "number", "opened_on", "investigating_body", "city", "defendant_count"]
     search_fields = ["title", "number", "summary", "defendants__name"]
-    list_filter = ["investigating_body"]
+    list_filter = [("investigating_body", AllValuesFilter)]
     prepopulated_fields = {"slug": ["title"]}
     date_hierarchy = "opened_on"
     inlines = [DefendantInline, CaseEventInline]

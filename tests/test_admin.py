@@ -12,6 +12,7 @@ from django_celery_beat.models import CrontabSchedule
 from campaign import audit
 from campaign.models import Membership
 from petitions.models import Delivery, Embassy, Petition
+from prisoners.models import CriminalCase
 
 from .factories import SignatureFactory
 
@@ -133,6 +134,15 @@ def test_an_autocomplete_field_sent_with_a_value_that_is_not_an_id_gets_the_form
         assert response.status_code == 200, value
         assert "Please correct the error" in response.text or "Please correct the errors" in response.text
     assert model.objects.count() == rows
+
+
+def test_a_filter_choice_for_a_blank_value_has_a_name(demo, superuser_client):
+    """A case whose investigating body is not known yet made a filter link without words."""
+    CriminalCase.objects.filter(pk=CriminalCase.objects.order_by("pk").first().pk).update(investigating_body="")
+    response = superuser_client.get(admin_url(CriminalCase, "changelist"))
+    links = re.findall(r'<a href="\?investigating_body=">([^<]*)</a>', response.text)
+    assert [text.strip() for text in links] == ["-"]
+    assert superuser_client.get(admin_url(CriminalCase, "changelist"), {"investigating_body": ""}).status_code == 200
 
 
 def test_a_crontab_typed_with_a_mistake_gets_its_form_back(demo, superuser_client):

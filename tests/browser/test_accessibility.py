@@ -10,6 +10,7 @@ forbids inline scripts, stays as it is).
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.urls import reverse
 from playwright.sync_api import expect
 
 from .test_signing_journey import CAMPAIGN_SLUG, PETITION_SLUG, confirm_link, demo, fill_and_sign, path  # noqa: F401
@@ -58,6 +59,18 @@ def test_the_public_pages_pass_an_accessibility_audit(page, site, demo):  # noqa
     assert found == []
 
 
+def test_the_public_pages_fit_a_narrow_screen_without_scrolling_sideways(new_page, site, demo):  # noqa: F811
+    """WCAG's reflow: 320 CSS pixels wide (a small phone, or 1280 px at 400% zoom)."""
+    page = new_page(viewport={"width": 320, "height": 640})
+    wider = []
+    for page_path in public_pages():
+        page.goto(f"{site.url}{page_path}")
+        width, visible = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        if width > visible:
+            wider.append((page_path, width))
+    assert wider == []
+
+
 def test_the_signing_journey_passes_an_accessibility_audit(new_page, site, smtp_server, demo):  # noqa: F811
     """Each page of it on a phone's screen: the form with its mistakes shown, "check your email",
     the confirmation page and the thanks."""
@@ -77,4 +90,27 @@ def test_the_signing_journey_passes_an_accessibility_audit(new_page, site, smtp_
     page.get_by_role("button", name="Confirm", exact=True).click()
     expect(page.get_by_role("heading", name="Thank you for signing")).to_be_visible()
     found += violations(page)
+    assert found == []
+
+
+def test_the_organisers_main_admin_screens_pass_an_accessibility_audit(page, site, demo, admin_user):  # noqa: F811
+    """The petition's screens, where a campaign is run: the list, its form (with the date-and-time
+    fields, whose inputs Django leaves without labels: templates/admin/widgets/), its dashboard
+    and routing, the signatures and the deliveries. Django's admin elsewhere -- the autocomplete
+    boxes, the table inlines -- has failures of its own that this does not hide by looking away:
+    they are listed in docs/accessibility.md."""
+    page.goto(f"{site.url}{reverse('admin:login')}")
+    page.fill("#id_username", "admin")
+    page.fill("#id_password", "password")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("link", name="Log out").or_(page.get_by_role("button", name="Log out"))).to_be_visible()
+    found = []
+    for name, args in [("admin:index", ()), ("admin:petitions_petition_changelist", ()),
+                       ("admin:petitions_petition_change", (demo.pk,)),
+                       ("admin:petitions_petition_dashboard", (demo.pk,)),
+                       ("admin:petitions_petition_routing", (demo.pk,)),
+                       ("admin:petitions_signature_changelist", ()), ("admin:petitions_delivery_changelist", ())]:
+        response = page.goto(f"{site.url}{reverse(name, args=args)}")
+        assert response.status == 200, name
+        found += violations(page)
     assert found == []
