@@ -24,8 +24,8 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import transaction
-from django.db.models import Max, Q
+from django.db import connection, transaction
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from campaign import emails, jobs
@@ -51,11 +51,13 @@ class TemporaryFailure(Exception):
 
 # --- What is due, and claiming it ------------------------------------------------------------
 
+def confirmed(petition):
+    return Signature.objects.filter(petition=petition, status=Signature.Status.CONFIRMED)
+
+
 def undelivered(petition, is_test):
     """Confirmed signatures not yet in a delivery of this kind (test or live)."""
-    return Signature.objects.filter(petition=petition, status=Signature.Status.CONFIRMED).exclude(
-        delivery_items__is_test=is_test
-    )
+    return confirmed(petition).exclude(delivery_items__is_test=is_test)
 
 
 def is_due(petition, now=None):
@@ -81,7 +83,6 @@ def plan(petition, now=None, enqueue=True):
     if is_test and not petition.test_recipient:
         logger.warning("Petition %s has no test recipient; nothing delivered", petition.pk)
         return []
-    created = []
     with transaction.atomic():
         # One planner per petition at a time; the unique constraint on DeliveryItem would refuse
         # a double claim anyway, this just avoids creating deliveries that end up empty.
@@ -95,29 +96,64 @@ def plan(petition, now=None, enqueue=True):
                 logger.warning("Petition %s: no embassy and no fallback for country %s", petition.pk, country)
                 continue
             by_embassy.setdefault(embassy, []).append(country)
-        for embassy, countries in sorted(by_embassy.items(), key=lambda item: item[0].pk):
-            delivery = Delivery.objects.create(
+        deliveries = Delivery.objects.bulk_create(
+            Delivery(
                 petition=petition, embassy=embassy, is_test=is_test, created_at=now, status_changed_at=now,
                 channel=Delivery.Channel.EMAIL if embassy.email else Delivery.Channel.HAND,
             )
-            ids = pending.filter(country__in=countries).values_list("pk", flat=True)
-            DeliveryItem.objects.bulk_create(
-                (DeliveryItem(delivery=delivery, signature_id=pk, is_test=is_test) for pk in ids.iterator()),
-                batch_size=5000, ignore_conflicts=True,
-            )
-            delivery.signature_count = delivery.items.count()
-            if delivery.signature_count == 0:
-                delivery.delete()
-                continue
-            delivery.save(update_fields=["signature_count"])
-            created.append(delivery)
-            if enqueue:
+            for embassy in sorted(by_embassy, key=lambda embassy: embassy.pk)
+        )
+        delivery_of = {
+            country: delivery.pk for delivery in deliveries for country in by_embassy[delivery.embassy]
+        }
+        counts = _claim_items(confirmed(petition), delivery_of, is_test)
+        created, empty = [], []
+        for delivery in deliveries:
+            delivery.signature_count = counts.get(delivery.pk, 0)
+            (created if delivery.signature_count else empty).append(delivery)
+        Delivery.objects.filter(pk__in=[delivery.pk for delivery in empty]).delete()
+        Delivery.objects.bulk_update(created, ["signature_count"])
+        if enqueue:
+            for delivery in created:
                 jobs.enqueue_on_commit(send_delivery, delivery.pk)
     if created:
         logger.info(
             "Petition %s: %s %s deliveries planned", petition.pk, len(created), "test" if is_test else "live"
         )
     return created
+
+
+def _claim_items(signatures, delivery_of, is_test):
+    """Claim the signatures, by country, into their deliveries: {delivery id: signatures claimed}.
+
+    One INSERT ... SELECT, so the ids never leave the database (it was a scan and a round trip of
+    every id per embassy). What is already delivered is skipped by the unique constraint (a
+    signature in one test and one live delivery at most), not by a NOT EXISTS in the same
+    statement: with no statistics yet for DeliveryItem (a new site's first delivery) Postgres
+    scanned it again for every signature, rows just inserted included (95 s for 100,000
+    signatures instead of 1.3 s; bench/README.md).
+    """
+    if not delivery_of:
+        return {}
+    ids = signatures.filter(country__in=delivery_of).values("pk", "country").order_by()
+    select, params = ids.query.sql_with_params()
+    countries = sorted(delivery_of)
+    case = " ".join("WHEN %s THEN %s" for _ in countries)
+    table = connection.ops.quote_name(DeliveryItem._meta.db_table)
+    columns = ", ".join(
+        connection.ops.quote_name(DeliveryItem._meta.get_field(name).column)
+        for name in ("delivery", "signature", "is_test")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            # Only names and placeholders are formatted in; "WHERE true": SQLite needs it to parse
+            # ON CONFLICT after INSERT ... SELECT.
+            f"INSERT INTO {table} ({columns}) SELECT CASE pending.country {case} END, pending.pk, %s "  # noqa: S608
+            f"FROM ({select}) AS pending WHERE true ON CONFLICT DO NOTHING",
+            [value for country in countries for value in (country, delivery_of[country])] + [is_test, *params],
+        )
+    claimed = DeliveryItem.objects.filter(delivery__in=set(delivery_of.values())).values_list("delivery")
+    return dict(claimed.annotate(count=Count("pk")).order_by())
 
 
 def sweep(now=None, petition=None, enqueue=True):

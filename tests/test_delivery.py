@@ -198,6 +198,29 @@ def test_a_temporary_refusal_is_retried_and_then_sent(smtp, petition, signatures
     assert set(Delivery.objects.values_list("status", "attempts")) == {(Delivery.Status.SENT, 2)}
 
 
+def test_each_plan_claims_only_what_is_not_yet_delivered_and_counts_it(petition, signatures):
+    first = {d.embassy.city: d for d in delivery.plan(petition, enqueue=False)}
+    assert {place: d.signature_count for place, d in first.items()} == {
+        "Kyiv": 2, "Paris": 1, "Bern": 1, "Moscow": 1,  # Ghana: no embassy, the fallback
+    }
+    assert set(first["Bern"].items.values_list("signature_id", flat=True)) == {signatures["lise"].pk}
+    # Test deliveries claim nothing for the live ones.
+    assert delivery.undelivered(petition, is_test=False).count() == 5
+    assert delivery.plan(petition, enqueue=False) == []  # nothing new: no delivery at all
+
+    newcomer = SignatureFactory(
+        petition=petition, country="UA", status=Signature.Status.CONFIRMED, confirmed_at=timezone.now()
+    )
+    Signature.objects.filter(pk=signatures["pending"].pk).update(
+        status=Signature.Status.CONFIRMED, confirmed_at=timezone.now()
+    )
+    (second,) = delivery.plan(petition, enqueue=False)
+    assert second.embassy == first["Kyiv"].embassy and second.signature_count == 2
+    assert set(second.items.values_list("signature_id", flat=True)) == {newcomer.pk, signatures["pending"].pk}
+    assert Delivery.objects.get(pk=second.pk).signature_count == 2
+    assert DeliveryItem.objects.count() == 7
+
+
 def test_a_retry_is_not_sent_before_its_time(smtp, petition, signatures):
     smtp.handler.replies.append("451 4.7.1 Greylisted")
     now = timezone.now()
