@@ -111,7 +111,7 @@ def test_the_pdf_has_page_numbers_and_the_batch_manifest(smtp, petition, signatu
 
 def test_letters_are_written_with_reportlabs_c_helpers():
     """rl-accel, a dependency of ours: without it reportlab falls back to Python for the number
-    formatting, escaping and encoding of every PDF operator (~14% more worker CPU per letter)."""
+    formatting, escaping and encoding of every PDF operator (~10% more worker CPU per letter)."""
     from reportlab.lib import rl_accel
 
     for helper in (rl_accel.fp_str, rl_accel.escapePDF, rl_accel.asciiBase85Encode):
