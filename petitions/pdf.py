@@ -5,9 +5,11 @@ withheld"), city, country and organisation. The closing line carries the SHA-256
 batch's signature ids, so a delivered batch can be verified against the database later.
 """
 
+import gc
 import hashlib
 import io
 import threading
+from itertools import islice
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -21,13 +23,14 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
 ROWS_PER_TABLE = 200  # table chunks: reportlab lays out each chunk, not one 100,000-row table
 LETTER_LANGUAGES = ("ru", "en")  # the appeal is printed in Russian and in English
 COLUMN_WIDTHS = [12 * mm, 52 * mm, 32 * mm, 32 * mm, 52 * mm]
+PAGE_TOTAL_X = 182 * mm  # the footer's "x / " ends here, the total starts here
 
 
 _FONTS_LOCK = threading.Lock()
@@ -76,27 +79,70 @@ def _paragraphs(text, style="body"):
 
 
 class _NumberedCanvas(canvas.Canvas):
-    """Draws "page x of y" once the number of pages is known (the reportlab recipe)."""
+    """Prints "x / y" on every page, with y drawn once the number of pages is known.
+
+    y is a form XObject that every page refers to and that is defined when the document is saved,
+    so each page is finished when it is shown. (The usual recipe keeps every page's drawing until
+    the end to print the total: 14 MB for a 542-page letter.)
+    """
 
     footer = ""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._pages = []
+    TOTAL = "total-pages"
 
     def showPage(self):  # noqa: N802 (reportlab's name)
-        self._pages.append(dict(self.__dict__))
-        self._startPage()
+        self.saveState()
+        self.setFont(FONT, 8)
+        self.drawString(20 * mm, 10 * mm, self.footer)
+        self.drawRightString(PAGE_TOTAL_X, 10 * mm, f"{self._pageNumber} / ")
+        self.doForm(self.TOTAL)
+        self.restoreState()
+        super().showPage()
 
     def save(self):
-        total = len(self._pages)
-        for state in self._pages:
-            self.__dict__.update(state)
-            self.setFont(FONT, 8)
-            self.drawString(20 * mm, 10 * mm, self.footer)
-            self.drawRightString(190 * mm, 10 * mm, f"{self._pageNumber} / {total}")
-            super().showPage()
+        self.beginForm(self.TOTAL)
+        self.setFont(FONT, 8)
+        self.drawString(PAGE_TOTAL_X, 10 * mm, str(self._pageNumber - 1))
+        self.endForm()
         super().save()
+
+
+class _Later(Flowable):
+    """Stands in the story for flowables made only when the layout reaches it (see _Letter)."""
+
+    def __init__(self, make):
+        super().__init__()
+        self.make = make  # () -> a list of flowables, maybe empty
+
+
+class _Signatories:
+    """The next table of signatories, and a _Later for the rest; or nothing once all are laid out."""
+
+    def __init__(self, rows, header):
+        self.rows, self.header, self.started = rows, header, False
+
+    def __call__(self):
+        chunk = list(islice(self.rows, ROWS_PER_TABLE))
+        if not chunk and self.started:
+            return []
+        self.started = True
+        if not chunk:
+            return [_table(chunk, self.header)]  # no signatures: the header alone
+        return [_table(chunk, self.header), _Later(self)]
+
+
+class _Letter(SimpleDocTemplate):
+    """Makes the _Later flowables when the layout reaches them.
+
+    So the signatories' table is laid out ROWS_PER_TABLE rows at a time, with the rows read from
+    the database as it goes, and a letter's memory does not grow with its signatures: made up
+    front, the tables of a 17,886-signature letter took 38 MB (bench/README.md).
+    """
+
+    def filterFlowables(self, flowables):  # noqa: N802 (reportlab's name)
+        while flowables and isinstance(flowables[0], _Later):
+            flowables[0:1] = flowables[0].make()
+        if not flowables:
+            flowables.append(None)  # reportlab discards a None at the front
 
 
 def _cell(text, width):
@@ -138,6 +184,17 @@ def render_letter(delivery, signatures, *, now=None):
 
     Returns (pdf_bytes, manifest_sha256, signature_count).
     """
+    try:
+        return _render_letter(delivery, signatures, now)
+    finally:
+        # reportlab's document is a graph of reference cycles (template, canvas, pages) that only the
+        # garbage collector frees, some letters later: collected now, a worker's memory goes back
+        # down after each letter (bench/README.md). Cheap where the process froze what it loaded at
+        # start (the worker and the web processes do): only this letter's objects are walked.
+        gc.collect()
+
+
+def _render_letter(delivery, signatures, now):
     _register_fonts()
     petition, embassy = delivery.petition, delivery.embassy
     now = now or timezone.now()
@@ -173,38 +230,40 @@ def render_letter(delivery, signatures, *, now=None):
 
         story.append(_para("Signatories / Подписавшиеся", "title"))
         header = ["#", "Name / Имя", "City / Город", "Country / Страна", "Organisation / Организация"]
-        withheld = "name withheld / имя не указано"
-        ids, named, rows = [], [], []
-        for row in _signatory_rows(_tally(signatures, ids, named), withheld):
-            rows.append(row)
-            if len(rows) == ROWS_PER_TABLE:
-                story.append(_table(rows, header))
-                rows = []
-        if rows or not ids:
-            story.append(_table(rows, header))
-        total, named = len(ids), len(named)
-        manifest = manifest_sha256(ids)
-        story.append(Spacer(1, 4 * mm))
-        story.append(_para(
-            f"Total: {total} signatures ({named} named, {total - named} name withheld). "
-            f"Всего подписей: {total}.", "head",
-        ))
-        story.append(_para(
-            f"Batch manifest (SHA-256 of the {total} signature ids, sorted, one per line): {manifest}", "small",
-        ))
+        ids, named = [], []
+        rows = _signatory_rows(_tally(signatures, ids, named), "name withheld / имя не указано")
+        summary = {}
 
-    buffer = io.BytesIO()
-    document = SimpleDocTemplate(
-        buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm, bottomMargin=18 * mm,
-        title=f"{petition.title} — {embassy}", author=petition.campaign.title,
-    )
-    reference = f"{petition.slug} · delivery {delivery.pk}" + (" · TEST" if delivery.is_test else "")
+        def totals():
+            total, named_count = len(ids), len(named)
+            summary.update(total=total, manifest=manifest_sha256(ids))
+            return [
+                Spacer(1, 4 * mm),
+                _para(
+                    f"Total: {total} signatures ({named_count} named, {total - named_count} name withheld). "
+                    f"Всего подписей: {total}.", "head",
+                ),
+                _para(
+                    f"Batch manifest (SHA-256 of the {total} signature ids, sorted, one per line): "
+                    f"{summary['manifest']}", "small",
+                ),
+            ]
 
-    class Numbered(_NumberedCanvas):
-        footer = reference
+        story += [_Later(_Signatories(rows, header)), _Later(totals)]
 
-    document.build(story, canvasmaker=Numbered)
-    return buffer.getvalue(), manifest, total
+        buffer = io.BytesIO()
+        document = _Letter(
+            buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm, bottomMargin=18 * mm,
+            title=f"{petition.title} — {embassy}", author=petition.campaign.title,
+        )
+        reference = f"{petition.slug} · delivery {delivery.pk}" + (" · TEST" if delivery.is_test else "")
+
+        class Numbered(_NumberedCanvas):
+            footer = reference
+
+        # In the English context still: the rows (their country names) are made as layout reaches them.
+        document.build(story, canvasmaker=Numbered)
+    return buffer.getvalue(), summary["manifest"], summary["total"]
 
 
 def _tally(signatures, ids, named):

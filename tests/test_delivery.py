@@ -106,7 +106,42 @@ def test_the_pdf_has_page_numbers_and_the_batch_manifest(smtp, petition, signatu
     ids = sorted([signatures["olena"].pk, signatures["hidden"].pk])
     assert kyiv.manifest_sha256 == manifest_sha256(ids)
     assert kyiv.manifest_sha256 in text.replace("\n", "")
-    assert "1 / 1" in text
+    assert "1 / 1" in " ".join(text.split())  # the total is drawn apart, once it is known
+
+
+def text_runs(pdf):
+    """(text, x) of every piece of text the PDF draws, x in points from the page's left edge."""
+    runs = []
+
+    def visit(text, cm, tm, _font, _size):
+        if text.strip():
+            runs.append((text.strip(), tm[4] * cm[0] + tm[5] * cm[2] + cm[4]))
+
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        page.extract_text(visitor_text=visit)
+    return runs
+
+
+def test_a_long_letter_reads_its_signatures_as_its_pages_are_laid_out(petition, monkeypatch):
+    """The rows are read and laid out a table at a time, not all before the first page (made up
+    front, the tables of a 17,886-signature letter took 38 MB of the worker's memory)."""
+    from petitions import pdf
+
+    pages_shown = []
+    show_page = pdf._NumberedCanvas.showPage
+    monkeypatch.setattr(pdf._NumberedCanvas, "showPage", lambda canvas: pages_shown.append(1) or show_page(canvas))
+    pages_when_read = []
+
+    def signatures():
+        for n in range(1, 1201):
+            pages_when_read.append(len(pages_shown))
+            yield Signature(pk=n, petition=petition, first_name="Jean", last_name=f"Signer {n}", country="FR",
+                            city="Lyon", name_in_letter=True)
+
+    letter = Delivery(petition=petition, embassy=Embassy.objects.get(city="Paris"), pk=1)
+    _pdf, _manifest, count = pdf.render_letter(letter, signatures())
+    assert count == 1200 and len(pages_shown) > 30
+    assert pages_when_read[0] == 0 and pages_when_read[-1] > len(pages_shown) / 2  # the last, late in the letter
 
 
 def test_letters_are_written_with_reportlabs_c_helpers():
