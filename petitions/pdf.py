@@ -19,7 +19,6 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
@@ -30,6 +29,7 @@ FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
 ROWS_PER_TABLE = 200  # table chunks: reportlab lays out each chunk, not one 100,000-row table
 LETTER_LANGUAGES = ("ru", "en")  # the appeal is printed in Russian and in English
 COLUMN_WIDTHS = [12 * mm, 52 * mm, 32 * mm, 32 * mm, 52 * mm]
+CELL_PADDING = 6  # reportlab's default left and right padding of a table cell
 PAGE_TOTAL_X = 182 * mm  # the footer's "x / " ends here, the total starts here
 
 
@@ -53,7 +53,8 @@ def _register_fonts():
 STYLES = {
     "body": ParagraphStyle("body", fontName=FONT, fontSize=10, leading=14, spaceAfter=6),
     "small": ParagraphStyle("small", fontName=FONT, fontSize=8, leading=10),
-    "cell": ParagraphStyle("cell", fontName=FONT, fontSize=8, leading=10),
+    # A long word breaks at its hyphens where it has some (a town's name), else anywhere.
+    "cell": ParagraphStyle("cell", fontName=FONT, fontSize=8, leading=10, embeddedHyphenation=1),
     "head": ParagraphStyle("head", fontName=FONT_BOLD, fontSize=11, leading=15, spaceAfter=4),
     "title": ParagraphStyle("title", fontName=FONT_BOLD, fontSize=14, leading=18, spaceAfter=8),
     "right": ParagraphStyle("right", fontName=FONT, fontSize=10, leading=14, alignment=TA_RIGHT),
@@ -146,12 +147,12 @@ class _Letter(SimpleDocTemplate):
 
 
 def _cell(text, width):
-    # Plain strings are cheap; only text too long for its column becomes a wrapping Paragraph.
-    if pdfmetrics.stringWidth(text, FONT, 8) <= width - 6:
+    # Plain strings are cheap; only text too wide for its column becomes a Paragraph, which wraps
+    # it, a long word (a hyphenated town's name) too. (Plain, such a word ran into the next column.)
+    # A plain string may use its own right padding: it still ends clear of the next column's text.
+    if pdfmetrics.stringWidth(text, FONT, 8) <= width - CELL_PADDING:
         return text
-    if len(simpleSplit(text, FONT, 8, width - 6)) > 1:
-        return Paragraph(escape(text), STYLES["cell"])
-    return text
+    return Paragraph(escape(text), STYLES["cell"])
 
 
 def _signatory_rows(signatures, withheld):

@@ -122,6 +122,30 @@ def text_runs(pdf):
     return runs
 
 
+def test_a_long_word_wraps_inside_its_column(petition):
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    from petitions.pdf import FONT, render_letter
+
+    petition_embassy = Embassy.objects.get(city="Kyiv")
+    letter = Delivery(petition=petition, embassy=petition_embassy, pk=1)
+    town, word = "Saint-Rémy-de-Provence-sur-les-Collines-du-Nord", "Солидарностьсполитзаключёнными" * 2
+    signer = Signature(pk=1, petition=petition, first_name="Олена", last_name="Петренко", country="UA",
+                       city=town, organisation=word, name_in_letter=True)
+    pdf, _manifest, _count = render_letter(letter, [signer])
+
+    runs = text_runs(pdf)
+    starts = {text: x for text, x in runs if "/" in text}  # the table's header: where each column starts
+    city_end = starts["Country / Страна"] - 6  # less the cell padding
+    pieces = [(text, x) for text, x in runs if text.rstrip("-") in town and starts["City / Город"] <= x < city_end]
+    assert "".join(text for text, _x in pieces) == town  # broken at its hyphens, nothing lost
+    assert len(pieces) > 1 and all(x + stringWidth(text, FONT, 8) <= city_end for text, x in pieces)
+    pieces = [(text, x) for text, x in runs if text in word and x >= starts["Organisation / Организация"]]
+    assert "".join(text for text, _x in pieces) == word and len(pieces) > 1  # no hyphens: broken anywhere
+    page_width = 210 * 72 / 25.4
+    assert all(x + stringWidth(text, FONT, 8) <= page_width - 15 * 72 / 25.4 for text, x in pieces)
+
+
 def test_a_long_letter_reads_its_signatures_as_its_pages_are_laid_out(petition, monkeypatch):
     """The rows are read and laid out a table at a time, not all before the first page (made up
     front, the tables of a 17,886-signature letter took 38 MB of the worker's memory)."""
