@@ -8,11 +8,14 @@ batch's signature ids, so a delivered batch can be verified against the database
 import gc
 import hashlib
 import io
+import re
 import threading
 from itertools import islice
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+import arabic_reshaper
+from bidi import get_display
 from django.utils import formats, timezone, translation
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
@@ -20,6 +23,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfdoc, pdfmetrics
+from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
@@ -31,6 +35,24 @@ LETTER_LANGUAGES = ("ru", "en")  # the appeal is printed in Russian and in Engli
 COLUMN_WIDTHS = [12 * mm, 52 * mm, 32 * mm, 32 * mm, 52 * mm]
 CELL_PADDING = 6  # reportlab's default left and right padding of a table cell
 PAGE_TOTAL_X = 182 * mm  # the footer's "x / " ends here, the total starts here
+
+# Signers write their names in their own script. DejaVu covers Latin, Greek, Cyrillic, Armenian,
+# Georgian, Hebrew and Arabic letters; Hebrew and Arabic are put in visual order (and Arabic's
+# letters joined) before they are drawn. Chinese, Japanese and Korean are drawn in reportlab's
+# CID fonts: the standard Adobe fonts that PDF readers supply (not embedded; the text itself is
+# in the PDF, so it can be searched and copied whatever the reader).
+RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc]")
+CJK = re.compile(
+    "[\u1100-\u11ff\u2e80-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\ufe30-\ufe4f"
+    "\uff00-\uffef\U00020000-\U0003ffff]+"
+)
+KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
+HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
+# Chinese characters alone: in Japanese or Korean shapes for signers who live there. (STSong's
+# character collection has the traditional characters too; reportlab's traditional Chinese font,
+# MSung, is written with the wrong encoding: readers cannot draw it.)
+CJK_FONTS = {"ja": "HeiseiKakuGo-W5", "ko": "HYGothic-Medium", "zh": "STSong-Light"}
+HAN_BY_COUNTRY = {"JP": "ja", "KR": "ko", "KP": "ko"}
 
 
 _FONTS_LOCK = threading.Lock()
@@ -47,6 +69,8 @@ def _register_fonts():
             pdfmetrics.registerFont(TTFont(FONT, FONT_DIR / "DejaVuSans.ttf"))
             pdfmetrics.registerFont(TTFont(FONT_BOLD, FONT_DIR / "DejaVuSans-Bold.ttf"))
             pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
+            for name in CJK_FONTS.values():
+                pdfmetrics.registerFont(UnicodeCIDFont(name))
             _fonts_registered = True
 
 
@@ -156,24 +180,41 @@ class _Letter(SimpleDocTemplate):
             flowables.append(None)  # reportlab discards a None at the front
 
 
-def _cell(text, width):
+def _cell(text, width, country=""):
     # Plain strings are cheap; only text too wide for its column becomes a Paragraph, which wraps
     # it, a long word (a hyphenated town's name) too. (Plain, such a word ran into the next column.)
     # A plain string may use its own right padding: it still ends clear of the next column's text.
+    if not text.isascii():
+        if RIGHT_TO_LEFT.search(text):
+            text = get_display(arabic_reshaper.reshape(text))
+        if CJK.search(text):
+            return Paragraph(_in_cjk_font(text, country), STYLES["cell"])
     if pdfmetrics.stringWidth(text, FONT, 8) <= width - CELL_PADDING:
         return text
     return Paragraph(escape(text), STYLES["cell"])
 
 
+def _in_cjk_font(text, country):
+    """Paragraph markup drawing the text's Chinese, Japanese or Korean runs in a CID font."""
+    script = "ja" if KANA.search(text) else "ko" if HANGUL.search(text) else HAN_BY_COUNTRY.get(country, "zh")
+    font = CJK_FONTS[script]
+    markup, end = [], 0
+    for run in CJK.finditer(text):
+        markup += [escape(text[end:run.start()]), f'<font name="{font}">{escape(run.group())}</font>']
+        end = run.end()
+    return "".join(markup) + escape(text[end:])
+
+
 def _signatory_rows(signatures, withheld):
     widths = COLUMN_WIDTHS
     for number, signature in enumerate(signatures, start=1):
+        country = signature.country.code if signature.country else ""
         yield [
             str(number),
-            _cell(signature.letter_name or withheld, widths[1]),
-            _cell(signature.city, widths[2]),
+            _cell(signature.letter_name or withheld, widths[1], country),
+            _cell(signature.city, widths[2], country),
             _cell(signature.country.name if signature.country else "", widths[3]),
-            _cell(signature.organisation, widths[4]),
+            _cell(signature.organisation, widths[4], country),
         ]
 
 

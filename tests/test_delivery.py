@@ -146,6 +146,48 @@ def test_a_long_word_wraps_inside_its_column(petition):
     assert all(x + stringWidth(text, FONT, 8) <= page_width - 15 * 72 / 25.4 for text, x in pieces)
 
 
+def test_names_in_any_script_are_printed_to_be_read(petition):
+    """Hebrew and Arabic in their right-to-left order (Arabic's letters joined), Chinese, Japanese
+    and Korean in fonts that have them -- not as empty boxes."""
+    import unicodedata
+
+    from petitions.pdf import render_letter
+
+    def signer(pk, first, last, country, city):
+        return Signature(pk=pk, petition=petition, first_name=first, last_name=last, country=country, city=city,
+                         name_in_letter=True)
+
+    signers = [
+        signer(1, "יוסי", "כהן", "IL", "חיפה"), signer(2, "محمد", "علي", "EG", "القاهرة"),
+        signer(3, "张", "伟", "CN", "北京"), signer(4, "山田", "花子", "JP", "東京"),
+        signer(5, "やまだ", "はなこ", "FR", "Lyon"), signer(6, "김", "민수", "KR", "서울"),
+        signer(7, "<b>李</b>", "&amp;", "CN", "上海 Shanghai"),
+    ]
+    letter = Delivery(petition=petition, embassy=Embassy.objects.get(city="Paris"), pk=1)
+    pdf, _manifest, count = render_letter(letter, signers)
+
+    fonts = {}
+
+    def visit(text, _cm, _tm, font, _size):
+        if text.strip():
+            fonts.setdefault(text.strip(), []).append(font["/BaseFont"].lstrip("/").split("+")[-1])
+
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        page.extract_text(visitor_text=visit)
+    assert count == 7
+    drawn = list(fonts)
+    # Drawn in visual order, a text extractor reads them back in the order they are written.
+    assert "יוסי כהן" in drawn and "חיפה" in drawn
+    arabic = [text for text in drawn if unicodedata.normalize("NFKC", text) == "محمد علي"]
+    assert arabic and arabic[0] != "محمد علي"  # in the joined forms of its letters
+    for text, font in [("张", "STSong-Light"), ("北京", "STSong-Light"), ("山田", "HeiseiKakuGo-W5"),
+                       ("東京", "HeiseiKakuGo-W5"), ("やまだ", "HeiseiKakuGo-W5"), ("민수", "HYGothic-Medium"),
+                       ("서울", "HYGothic-Medium"), ("上海", "STSong-Light")]:
+        assert fonts.get(text) == [font], (text, fonts.get(text))
+    assert fonts.get("Shanghai") == ["DejaVuSans"]
+    assert fonts.get("<b>") == ["DejaVuSans"] and fonts.get("</b> &amp;") == ["DejaVuSans"]  # markup stays text
+
+
 def test_a_long_letter_reads_its_signatures_as_its_pages_are_laid_out(petition, monkeypatch):
     """The rows are read and laid out a table at a time, not all before the first page (made up
     front, the tables of a 17,886-signature letter took 38 MB of the worker's memory)."""
