@@ -22,6 +22,7 @@ from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfdoc, pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
@@ -184,12 +185,18 @@ def _cell(text, width, country=""):
     # Plain strings are cheap; only text too wide for its column becomes a Paragraph, which wraps
     # it, a long word (a hyphenated town's name) too. (Plain, such a word ran into the next column.)
     # A plain string may use its own right padding: it still ends clear of the next column's text.
+    room = width - CELL_PADDING
     if not text.isascii():
         if RIGHT_TO_LEFT.search(text):
-            text = get_display(arabic_reshaper.reshape(text))
+            # Joined, broken into lines as it is read, and only then each line in visual order: put
+            # in visual order first, a two-line text would be printed with its end on the first line.
+            lines = [get_display(line) for line in simpleSplit(arabic_reshaper.reshape(text), FONT, 8, room)]
+            if len(lines) > 1:
+                return Paragraph("<br/>".join(escape(line) for line in lines), STYLES["cell"])
+            text = lines[0] if lines else ""
         if CJK.search(text):
             return Paragraph(_in_cjk_font(text, country), STYLES["cell"])
-    if pdfmetrics.stringWidth(text, FONT, 8) <= width - CELL_PADDING:
+    if pdfmetrics.stringWidth(text, FONT, 8) <= room:
         return text
     return Paragraph(escape(text), STYLES["cell"])
 

@@ -153,12 +153,14 @@ def test_names_in_any_script_are_printed_to_be_read(petition):
 
     from petitions.pdf import render_letter
 
-    def signer(pk, first, last, country, city):
+    def signer(pk, first, last, country, city, organisation=""):
         return Signature(pk=pk, petition=petition, first_name=first, last_name=last, country=country, city=city,
-                         name_in_letter=True)
+                         organisation=organisation, name_in_letter=True)
+
+    committee = "اللجنة الدولية للتضامن مع السجناء السياسيين في روسيا وأوكرانيا"  # two lines in its column
 
     signers = [
-        signer(1, "יוסי", "כהן", "IL", "חיפה"), signer(2, "محمد", "علي", "EG", "القاهرة"),
+        signer(1, "יוסי", "כהן", "IL", "חיפה"), signer(2, "محمد", "علي", "EG", "القاهرة", committee),
         signer(3, "张", "伟", "CN", "北京"), signer(4, "山田", "花子", "JP", "東京"),
         signer(5, "やまだ", "はなこ", "FR", "Lyon"), signer(6, "김", "민수", "KR", "서울"),
         signer(7, "<b>李</b>", "&amp;", "CN", "上海 Shanghai"),
@@ -180,6 +182,8 @@ def test_names_in_any_script_are_printed_to_be_read(petition):
     assert "יוסי כהן" in drawn and "חיפה" in drawn
     arabic = [text for text in drawn if unicodedata.normalize("NFKC", text) == "محمد علي"]
     assert arabic and arabic[0] != "محمد علي"  # in the joined forms of its letters
+    lines = [unicodedata.normalize("NFKC", text) for text in drawn if unicodedata.normalize("NFKC", text) in committee]
+    assert len(lines) > 1 and " ".join(lines) == committee  # its first line first
     for text, font in [("张", "STSong-Light"), ("北京", "STSong-Light"), ("山田", "HeiseiKakuGo-W5"),
                        ("東京", "HeiseiKakuGo-W5"), ("やまだ", "HeiseiKakuGo-W5"), ("민수", "HYGothic-Medium"),
                        ("서울", "HYGothic-Medium"), ("上海", "STSong-Light")]:
