@@ -200,3 +200,17 @@ def test_a_viewer_cannot_erase(client, django_user_model, petition):
     SignatureFactory(petition=petition, email="olena@example.org", confirmed=True)
     assert client.post(reverse("admin:petitions_signature_erase"), {"email": "olena@example.org"}).status_code == 403
     assert Signature.objects.get().email == "olena@example.org"
+
+
+def test_right_to_left_names_and_comments_keep_to_themselves_on_the_page(client, petition):
+    """A name or comment in Hebrew or Arabic is isolated, so it cannot reorder the text around it
+    ("· Israel", the list's punctuation), whatever the page's language."""
+    Petition.objects.filter(pk=petition.pk).update(comment_display=Petition.CommentDisplay.IMMEDIATE)
+    SignatureFactory(petition=petition, first_name="יוסי", last_name="כהן", public_name="full", country="IL",
+                     comment="חופש לכולם 2021!", organisation="ועד הסולידריות", confirmed=True)
+    page = client.get("/en/petitions/free-them/").text
+    assert "<bdi>יוסי כהן</bdi> · Israel" in page  # recent signatories
+    assert '<p dir="auto" class="mb-1">חופש לכולם 2021!</p>' in page
+    assert "— <bdi>יוסי כהן</bdi>, Israel" in page
+    assert '<li dir="auto">ועד הסולידריות</li>' in page
+    assert "<bdi>יוסי כהן</bdi> · Israel" in client.get("/en/petitions/free-them/signatories/").text
