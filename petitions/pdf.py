@@ -5,6 +5,7 @@ withheld"), city, country and organisation. The closing line carries the SHA-256
 batch's signature ids, so a delivered batch can be verified against the database later.
 """
 
+import functools
 import gc
 import hashlib
 import io
@@ -14,8 +15,6 @@ from itertools import islice
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-import arabic_reshaper
-from bidi import get_display
 from django.utils import formats, timezone, translation
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
@@ -24,7 +23,6 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase import pdfdoc, pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
@@ -70,8 +68,6 @@ def _register_fonts():
             pdfmetrics.registerFont(TTFont(FONT, FONT_DIR / "DejaVuSans.ttf"))
             pdfmetrics.registerFont(TTFont(FONT_BOLD, FONT_DIR / "DejaVuSans-Bold.ttf"))
             pdfmetrics.registerFontFamily(FONT, normal=FONT, bold=FONT_BOLD, italic=FONT, boldItalic=FONT_BOLD)
-            for name in CJK_FONTS.values():
-                pdfmetrics.registerFont(UnicodeCIDFont(name))
             _fonts_registered = True
 
 
@@ -190,7 +186,7 @@ def _cell(text, width, country=""):
         if RIGHT_TO_LEFT.search(text):
             # Joined, broken into lines as it is read, and only then each line in visual order: put
             # in visual order first, a two-line text would be printed with its end on the first line.
-            lines = [get_display(line) for line in simpleSplit(arabic_reshaper.reshape(text), FONT, 8, room)]
+            lines = _right_to_left_lines(text, room)
             if len(lines) > 1:
                 return Paragraph("<br/>".join(escape(line) for line in lines), STYLES["cell"])
             text = lines[0] if lines else ""
@@ -201,10 +197,26 @@ def _cell(text, width, country=""):
     return Paragraph(escape(text), STYLES["cell"])
 
 
+def _right_to_left_lines(text, room):
+    # Loaded by the first letter that needs them (1.7 MB of a worker's memory with the CJK fonts).
+    import arabic_reshaper
+    from bidi import get_display
+
+    return [get_display(line) for line in simpleSplit(arabic_reshaper.reshape(text), FONT, 8, room)]
+
+
+@functools.cache
+def _cjk_font(script):
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+
+    pdfmetrics.registerFont(UnicodeCIDFont(CJK_FONTS[script]))
+    return CJK_FONTS[script]
+
+
 def _in_cjk_font(text, country):
     """Paragraph markup drawing the text's Chinese, Japanese or Korean runs in a CID font."""
     script = "ja" if KANA.search(text) else "ko" if HANGUL.search(text) else HAN_BY_COUNTRY.get(country, "zh")
-    font = CJK_FONTS[script]
+    font = _cjk_font(script)
     markup, end = [], 0
     for run in CJK.finditer(text):
         markup += [escape(text[end:run.start()]), f'<font name="{font}">{escape(run.group())}</font>']
