@@ -47,11 +47,11 @@ CJK = re.compile(
 )
 KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
 HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
-# Chinese characters alone: in Japanese or Korean shapes for signers who live there. (STSong's
-# character collection has the traditional characters too; reportlab's traditional Chinese font,
+# Japanese where there is kana, Korean where there is hangul; otherwise Chinese: STSong's character
+# collection (GB 18030) has every unified Han character, the Japanese and traditional ones too,
+# where Japan's and Korea's fonts would leave some blank. (reportlab's traditional Chinese font,
 # MSung, is written with the wrong encoding: readers cannot draw it.)
 CJK_FONTS = {"ja": "HeiseiKakuGo-W5", "ko": "HYGothic-Medium", "zh": "STSong-Light"}
-HAN_BY_COUNTRY = {"JP": "ja", "KR": "ko", "KP": "ko"}
 
 
 _FONTS_LOCK = threading.Lock()
@@ -177,7 +177,7 @@ class _Letter(SimpleDocTemplate):
             flowables.append(None)  # reportlab discards a None at the front
 
 
-def _cell(text, width, country=""):
+def _cell(text, width):
     # Plain strings are cheap; only text too wide for its column becomes a Paragraph, which wraps
     # it, a long word (a hyphenated town's name) too. (Plain, such a word ran into the next column.)
     # A plain string may use its own right padding: it still ends clear of the next column's text.
@@ -191,7 +191,7 @@ def _cell(text, width, country=""):
                 return Paragraph("<br/>".join(escape(line) for line in lines), STYLES["cell"])
             text = lines[0] if lines else ""
         if CJK.search(text):
-            return Paragraph(_in_cjk_font(text, country), STYLES["cell"])
+            return Paragraph(_in_cjk_font(text), STYLES["cell"])
     if pdfmetrics.stringWidth(text, FONT, 8) <= room:
         return text
     return Paragraph(escape(text), STYLES["cell"])
@@ -213,10 +213,9 @@ def _cjk_font(script):
     return CJK_FONTS[script]
 
 
-def _in_cjk_font(text, country):
+def _in_cjk_font(text):
     """Paragraph markup drawing the text's Chinese, Japanese or Korean runs in a CID font."""
-    script = "ja" if KANA.search(text) else "ko" if HANGUL.search(text) else HAN_BY_COUNTRY.get(country, "zh")
-    font = _cjk_font(script)
+    font = _cjk_font("ja" if KANA.search(text) else "ko" if HANGUL.search(text) else "zh")
     markup, end = [], 0
     for run in CJK.finditer(text):
         markup += [escape(text[end:run.start()]), f'<font name="{font}">{escape(run.group())}</font>']
@@ -227,13 +226,12 @@ def _in_cjk_font(text, country):
 def _signatory_rows(signatures, withheld):
     widths = COLUMN_WIDTHS
     for number, signature in enumerate(signatures, start=1):
-        country = signature.country.code if signature.country else ""
         yield [
             str(number),
-            _cell(signature.letter_name or withheld, widths[1], country),
-            _cell(signature.city, widths[2], country),
+            _cell(signature.letter_name or withheld, widths[1]),
+            _cell(signature.city, widths[2]),
             _cell(signature.country.name if signature.country else "", widths[3]),
-            _cell(signature.organisation, widths[4], country),
+            _cell(signature.organisation, widths[4]),
         ]
 
 
