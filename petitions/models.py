@@ -1,5 +1,7 @@
 """Appeals, their signatures, the embassies they are delivered to, and the record of deliveries."""
 
+import os
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -316,7 +318,18 @@ def private_storage():
     """Letters name people: they are kept outside MEDIA_ROOT and served only through the admin."""
     from django.core.files.storage import FileSystemStorage
 
-    return FileSystemStorage(location=settings.PRIVATE_MEDIA_ROOT)
+    class PrivateStorage(FileSystemStorage):
+        # PRIVATE_MEDIA_ROOT when used, not when the models load, as MEDIA_ROOT is for Django's
+        # own storage: a changed setting (the tests' temporary directory) moves it too.
+        @property
+        def base_location(self):
+            return settings.PRIVATE_MEDIA_ROOT
+
+        @property
+        def location(self):
+            return os.path.abspath(self.base_location)
+
+    return PrivateStorage()
 
 
 class Delivery(models.Model):

@@ -40,6 +40,12 @@ def celery_eager(request):
 
 
 @pytest.fixture(autouse=True)
+def files_in_tmp(settings, tmp_path):
+    """Uploads and letters go to the test's own directory, not to the checkout's var/."""
+    settings.MEDIA_ROOT, settings.PRIVATE_MEDIA_ROOT = tmp_path / "media", tmp_path / "private"
+
+
+@pytest.fixture(autouse=True)
 def english():
     """Every test starts in English: the test client leaves the last request's language active
     in the thread, and translated fields are written in the active language."""

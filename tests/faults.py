@@ -102,7 +102,7 @@ def service_env(**overrides):
         env.pop(name, None)
     env.update(
         DATABASE_URL=tests_database_url(), SECRET_KEY=settings.SECRET_KEY, LOG_FORMAT="json",
-        PYTHONUNBUFFERED="1",
+        PYTHONUNBUFFERED="1", MEDIA_ROOT=str(settings.MEDIA_ROOT), PRIVATE_MEDIA_ROOT=str(settings.PRIVATE_MEDIA_ROOT),
     )
     env.update({key: str(value) for key, value in overrides.items()})
     return env
