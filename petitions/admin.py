@@ -341,7 +341,11 @@ class DeliveryAdmin(CampaignScopedAdmin):
         found = self.get_queryset(request).filter(pk=pk).first()
         if found is None or not found.pdf or not self.has_view_permission(request, found):
             raise Http404
-        response = FileResponse(found.pdf.open("rb"), content_type="application/pdf")
+        try:
+            letter = found.pdf.open("rb")
+        except FileNotFoundError:  # its storage lost it (a restored database, a moved PRIVATE_MEDIA_ROOT)
+            raise Http404 from None
+        response = FileResponse(letter, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="letter-{found.pk}.pdf"'
         return response
 

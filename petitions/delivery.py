@@ -270,15 +270,25 @@ def _email(delivery, pdf, recipient):
         raise TemporaryFailure(f"{type(error).__name__}: {error}") from error
 
 
+def _stored_letter(delivery):
+    """The letter rendered for an earlier attempt, or None (none yet, or its file is gone)."""
+    if not delivery.pdf:
+        return None
+    try:
+        with delivery.pdf.open("rb") as letter:
+            return letter.read()
+    except FileNotFoundError:
+        logger.warning("Delivery %s: its stored letter is missing; rendering it again", delivery.pk)
+        return None
+
+
 def send(delivery_id, now=None):
     """Deliver one letter. Returns the delay in seconds before a retry, or None when done."""
     now = now or timezone.now()
     delivery = _claim(delivery_id, now)
     if delivery is None:
         return None
-    pdf = delivery.pdf.read() if delivery.pdf else render(delivery, now)
-    if delivery.pdf:
-        delivery.pdf.close()
+    pdf = _stored_letter(delivery) or render(delivery, now)
 
     if not delivery.is_test and delivery.channel == Delivery.Channel.HAND:
         _set(delivery, S.AWAITING_HANDOVER, now)

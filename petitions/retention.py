@@ -1,7 +1,8 @@
 """Anonymising signers a fixed time after a petition closes and its letters are delivered.
 
 Names become initials or nothing, as the signer chose for the public list; emails, IP hashes,
-cities, organisations and comments are erased. Counts, countries and delivery records stay.
+cities, organisations and comments are erased, and the stored copies of the letters deleted.
+Counts, countries and delivery records stay.
 """
 
 import logging
@@ -65,7 +66,13 @@ def anonymise(petition):
             first_name=first, last_name=last, email="", ip_hash="", city="", organisation="", comment="",
             wants_updates=False, updated_at=timezone.now(),
         )
-    logger.info("Anonymised %s signatures of petition %s", changed, petition.pk)
+    # The stored copies of its letters name people too; the delivery records, with the letters'
+    # SHA-256 and their manifests, stay.
+    letters = 0
+    for stored in Delivery.objects.filter(petition=petition).exclude(pdf=""):
+        stored.pdf.delete(save=False)
+        letters += Delivery.objects.filter(pk=stored.pk).update(pdf="")
+    logger.info("Anonymised %s signatures and deleted %s stored letters of petition %s", changed, letters, petition.pk)
     return changed
 
 

@@ -340,6 +340,21 @@ def test_a_temporary_refusal_is_retried_and_then_sent(smtp, petition, signatures
     assert set(Delivery.objects.values_list("status", "attempts")) == {(Delivery.Status.SENT, 2)}
 
 
+def test_a_retry_whose_stored_letter_is_gone_renders_it_again(smtp, petition, signatures):
+    smtp.handler.replies.append("451 4.7.1 Greylisted, try again")
+    now = timezone.now()
+    kyiv = next(d for d in delivery.plan(petition, enqueue=False) if d.embassy.city == "Kyiv")
+    delivery.send(kyiv.pk, now=now)
+    kyiv.refresh_from_db()
+    assert kyiv.status == Delivery.Status.AWAITING_RETRY and kyiv.pdf
+    kyiv.pdf.storage.delete(kyiv.pdf.name)  # lost: a restored database, a moved PRIVATE_MEDIA_ROOT
+
+    delivery.send(kyiv.pk, now=now + timedelta(seconds=delivery.RETRY_DELAYS[0] + 1))
+    kyiv.refresh_from_db()
+    assert kyiv.status == Delivery.Status.SENT and kyiv.pdf.storage.exists(kyiv.pdf.name)
+    assert "Олена Петренко" in by_embassy_city(smtp)["Kyiv"][2]
+
+
 def test_each_plan_claims_only_what_is_not_yet_delivered_and_counts_it(petition, signatures):
     first = {d.embassy.city: d for d in delivery.plan(petition, enqueue=False)}
     assert {place: d.signature_count for place, d in first.items()} == {

@@ -80,6 +80,8 @@ def test_the_stored_letter_downloads_only_through_the_admin(admin_client, client
     assert "Олена Петренко" in pdf_text(b"".join(response.streaming_content))
     assert str(settings.MEDIA_ROOT) not in sent.pdf.path  # never under the public media URL
     assert sent.pdf.path.startswith(str(settings.PRIVATE_MEDIA_ROOT))  # where the setting says, when it is used
+    sent.pdf.storage.delete(sent.pdf.name)
+    assert admin_client.get(url).status_code == 404  # its file lost: not found, not an error
     admin_client.logout()
     assert client.get(url).status_code == 302  # to the login page
 

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -71,3 +72,16 @@ def test_running_it_again_changes_nothing(closed_petition):
     SignatureFactory(petition=closed_petition, confirmed=True)
     assert list(retention.purge().values()) == [1]
     assert list(retention.purge().values()) == [0]
+
+
+def test_the_stored_letters_go_and_the_delivery_records_stay(closed_petition):
+    SignatureFactory(petition=closed_petition, first_name="Олена", confirmed=True)
+    sent = Delivery.objects.create(petition=closed_petition, embassy=Embassy.objects.create(country="PL"),
+                                   status=Delivery.Status.SENT, signature_count=1, pdf_sha256="f" * 64)
+    sent.pdf.save("letter.pdf", ContentFile(b"%PDF-1.4 ... Olena ..."))
+    stored = sent.pdf.name
+
+    assert list(retention.purge().values()) == [1]
+    sent.refresh_from_db()
+    assert not sent.pdf and not sent.pdf.storage.exists(stored)
+    assert (sent.status, sent.signature_count, sent.pdf_sha256) == (Delivery.Status.SENT, 1, "f" * 64)
