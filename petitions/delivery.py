@@ -225,8 +225,10 @@ def _claim(delivery_id, now):
 
 
 def batch_signatures(delivery):
+    # Confirmed still: a signer may withdraw, or an organiser reject a signature as spam, after it
+    # was claimed for a letter and before the letter goes.
     return (
-        Signature.objects.filter(delivery_items__delivery=delivery)
+        Signature.objects.filter(delivery_items__delivery=delivery, status=Signature.Status.CONFIRMED)
         .only("pk", "first_name", "last_name", "name_in_letter", "city", "country", "organisation")
         .order_by("country", "last_name", "first_name", "pk")
     )
@@ -271,8 +273,12 @@ def _email(delivery, pdf, recipient):
 
 
 def _stored_letter(delivery):
-    """The letter rendered for an earlier attempt, or None (none yet, or its file is gone)."""
+    """The letter rendered for an earlier attempt, or None: none yet, its file is gone, or one of
+    its signatures was withdrawn or rejected since (the letter must not name them)."""
     if not delivery.pdf:
+        return None
+    if batch_signatures(delivery).count() != delivery.signature_count:
+        logger.info("Delivery %s: a signature in its letter was withdrawn; rendering it again", delivery.pk)
         return None
     try:
         with delivery.pdf.open("rb") as letter:
@@ -288,7 +294,12 @@ def send(delivery_id, now=None):
     delivery = _claim(delivery_id, now)
     if delivery is None:
         return None
-    pdf = _stored_letter(delivery) or render(delivery, now)
+    pdf = _stored_letter(delivery)
+    if pdf is None:
+        if not batch_signatures(delivery).exists():
+            fail(delivery, "nothing to send: every signature in it was withdrawn or rejected", now)
+            return None
+        pdf = render(delivery, now)
 
     if not delivery.is_test and delivery.channel == Delivery.Channel.HAND:
         _set(delivery, S.AWAITING_HANDOVER, now)

@@ -355,6 +355,36 @@ def test_a_retry_whose_stored_letter_is_gone_renders_it_again(smtp, petition, si
     assert "Олена Петренко" in by_embassy_city(smtp)["Kyiv"][2]
 
 
+def test_a_signer_who_withdraws_while_their_letter_waits_for_a_retry_is_not_in_it(smtp, petition, signatures):
+    from petitions import signing
+
+    smtp.handler.replies.append("451 4.7.1 Greylisted, try again")
+    now = timezone.now()
+    kyiv = next(d for d in delivery.plan(petition, enqueue=False) if d.embassy.city == "Kyiv")
+    delivery.send(kyiv.pk, now=now)
+    kyiv.refresh_from_db()
+    assert kyiv.status == Delivery.Status.AWAITING_RETRY and kyiv.signature_count == 2
+
+    signing.withdraw(Signature.objects.get(pk=signatures["olena"].pk))
+    delivery.send(kyiv.pk, now=now + timedelta(seconds=delivery.RETRY_DELAYS[0] + 1))
+    kyiv.refresh_from_db()
+    text = by_embassy_city(smtp)["Kyiv"][2]
+    assert kyiv.status == Delivery.Status.SENT and kyiv.signature_count == 1
+    assert "Петренко" not in text and "Total: 1 signatures" in " ".join(text.split())
+    assert kyiv.manifest_sha256 == manifest_sha256([signatures["hidden"].pk])
+
+
+def test_a_letter_whose_every_signer_withdrew_is_not_sent(smtp, petition, signatures):
+    from petitions import signing
+
+    kyiv = next(d for d in delivery.plan(petition, enqueue=False) if d.embassy.city == "Kyiv")
+    signing.erase(Signature.objects.filter(pk__in=[signatures["olena"].pk, signatures["hidden"].pk]))
+    delivery.send(kyiv.pk)
+    kyiv.refresh_from_db()
+    assert kyiv.status == Delivery.Status.FAILED and "withdrawn" in kyiv.last_error
+    assert smtp.messages == [] and not kyiv.pdf
+
+
 def test_each_plan_claims_only_what_is_not_yet_delivered_and_counts_it(petition, signatures):
     first = {d.embassy.city: d for d in delivery.plan(petition, enqueue=False)}
     assert {place: d.signature_count for place, d in first.items()} == {
