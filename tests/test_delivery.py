@@ -340,16 +340,22 @@ def test_a_temporary_refusal_is_retried_and_then_sent(smtp, petition, signatures
     assert set(Delivery.objects.values_list("status", "attempts")) == {(Delivery.Status.SENT, 2)}
 
 
-def test_a_retry_whose_stored_letter_is_gone_renders_it_again(smtp, petition, signatures):
+def kyiv_awaiting_retry(smtp, petition):
+    """The letter to Kyiv, rendered and stored, refused once (greylisted); and when to retry it."""
     smtp.handler.replies.append("451 4.7.1 Greylisted, try again")
     now = timezone.now()
     kyiv = next(d for d in delivery.plan(petition, enqueue=False) if d.embassy.city == "Kyiv")
     delivery.send(kyiv.pk, now=now)
     kyiv.refresh_from_db()
-    assert kyiv.status == Delivery.Status.AWAITING_RETRY and kyiv.pdf
+    assert kyiv.status == Delivery.Status.AWAITING_RETRY and kyiv.pdf and kyiv.signature_count == 2
+    return kyiv, now + timedelta(seconds=delivery.RETRY_DELAYS[0] + 1)
+
+
+def test_a_retry_whose_stored_letter_is_gone_renders_it_again(smtp, petition, signatures):
+    kyiv, later = kyiv_awaiting_retry(smtp, petition)
     kyiv.pdf.storage.delete(kyiv.pdf.name)  # lost: a restored database, a moved PRIVATE_MEDIA_ROOT
 
-    delivery.send(kyiv.pk, now=now + timedelta(seconds=delivery.RETRY_DELAYS[0] + 1))
+    delivery.send(kyiv.pk, now=later)
     kyiv.refresh_from_db()
     assert kyiv.status == Delivery.Status.SENT and kyiv.pdf.storage.exists(kyiv.pdf.name)
     assert "Олена Петренко" in by_embassy_city(smtp)["Kyiv"][2]
@@ -358,15 +364,9 @@ def test_a_retry_whose_stored_letter_is_gone_renders_it_again(smtp, petition, si
 def test_a_signer_who_withdraws_while_their_letter_waits_for_a_retry_is_not_in_it(smtp, petition, signatures):
     from petitions import signing
 
-    smtp.handler.replies.append("451 4.7.1 Greylisted, try again")
-    now = timezone.now()
-    kyiv = next(d for d in delivery.plan(petition, enqueue=False) if d.embassy.city == "Kyiv")
-    delivery.send(kyiv.pk, now=now)
-    kyiv.refresh_from_db()
-    assert kyiv.status == Delivery.Status.AWAITING_RETRY and kyiv.signature_count == 2
-
+    kyiv, later = kyiv_awaiting_retry(smtp, petition)
     signing.withdraw(Signature.objects.get(pk=signatures["olena"].pk))
-    delivery.send(kyiv.pk, now=now + timedelta(seconds=delivery.RETRY_DELAYS[0] + 1))
+    delivery.send(kyiv.pk, now=later)
     kyiv.refresh_from_db()
     text = by_embassy_city(smtp)["Kyiv"][2]
     assert kyiv.status == Delivery.Status.SENT and kyiv.signature_count == 1
