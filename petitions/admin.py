@@ -341,6 +341,8 @@ class DeliveryAdmin(CampaignScopedAdmin):
         found = self.get_queryset(request).filter(pk=pk).first()
         if found is None or not found.pdf or not self.has_view_permission(request, found):
             raise Http404
+        if found.status == Delivery.Status.AWAITING_HANDOVER and delivery.outdated(found):
+            delivery.render(found)  # to be printed: it must not name someone who has withdrawn since
         try:
             letter = found.pdf.open("rb")
         except FileNotFoundError:  # its storage lost it (a restored database, a moved PRIVATE_MEDIA_ROOT)

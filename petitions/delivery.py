@@ -272,13 +272,18 @@ def _email(delivery, pdf, recipient):
         raise TemporaryFailure(f"{type(error).__name__}: {error}") from error
 
 
+def outdated(delivery):
+    """Whether a signature in the stored letter was withdrawn or rejected since it was rendered."""
+    if batch_signatures(delivery).count() == delivery.signature_count:
+        return False
+    logger.info("Delivery %s: a signature in its letter was withdrawn; it is rendered again", delivery.pk)
+    return True
+
+
 def _stored_letter(delivery):
     """The letter rendered for an earlier attempt, or None: none yet, its file is gone, or one of
     its signatures was withdrawn or rejected since (the letter must not name them)."""
-    if not delivery.pdf:
-        return None
-    if batch_signatures(delivery).count() != delivery.signature_count:
-        logger.info("Delivery %s: a signature in its letter was withdrawn; rendering it again", delivery.pk)
+    if not delivery.pdf or outdated(delivery):
         return None
     try:
         with delivery.pdf.open("rb") as letter:

@@ -104,6 +104,25 @@ def test_recording_a_hand_delivery(admin_client, petition, settings):
     assert warsaw.handover_note.startswith("Handed to the duty officer")
 
 
+def test_a_letter_to_hand_over_leaves_out_a_signer_who_withdrew_after_it_was_made(admin_client, petition, settings):
+    from petitions import signing
+
+    settings.DELIVERY_LIVE = True
+    SignatureFactory(petition=petition, first_name="Jan", last_name="Kowalski", country="PL",
+                     name_in_letter=True, confirmed=True)
+    Petition.objects.filter(pk=petition.pk).update(live_delivery=True)
+    delivery.sweep(petition=Petition.objects.get(pk=petition.pk))
+    warsaw = Delivery.objects.get(embassy__city="Warsaw")
+    url = reverse("admin:petitions_delivery_letter", args=[warsaw.pk])
+    assert "Anna Nowak" in pdf_text(b"".join(admin_client.get(url).streaming_content))
+
+    signing.withdraw(Signature.objects.get(last_name="Nowak"))
+    text = pdf_text(b"".join(admin_client.get(url).streaming_content))
+    assert "Nowak" not in text and "Jan Kowalski" in text
+    warsaw.refresh_from_db()
+    assert warsaw.signature_count == 1 and warsaw.status == Delivery.Status.AWAITING_HANDOVER
+
+
 def test_a_letter_sent_by_email_cannot_be_recorded_as_handed_over(admin_client, petition):
     delivery.sweep(petition=petition)
     sent = Delivery.objects.get(embassy__city="Kyiv")
