@@ -309,8 +309,9 @@ def _render_letter(delivery, signatures, now):
             return [
                 Spacer(1, 4 * mm),
                 _para(
-                    f"Total: {total} signatures ({named_count} named, {total - named_count} name withheld). "
-                    f"Всего подписей: {total}.", "head",
+                    f"Total: {total:,} signature{'' if total == 1 else 's'} "
+                    f"({named_count:,} named, {total - named_count:,} name withheld). Всего подписей: {total}.",
+                    "head",
                 ),
                 _para(
                     f"Batch manifest (SHA-256 of the {total} signature ids, sorted, one per line): "

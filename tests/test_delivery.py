@@ -370,7 +370,7 @@ def test_a_signer_who_withdraws_while_their_letter_waits_for_a_retry_is_not_in_i
     kyiv.refresh_from_db()
     text = by_embassy_city(smtp)["Kyiv"][2]
     assert kyiv.status == Delivery.Status.SENT and kyiv.signature_count == 1
-    assert "Петренко" not in text and "Total: 1 signatures" in " ".join(text.split())
+    assert "Петренко" not in text and "Total: 1 signature (" in " ".join(text.split())
     assert kyiv.manifest_sha256 == manifest_sha256([signatures["hidden"].pk])
 
 

@@ -143,6 +143,23 @@ def test_campaign_page_shows_petitions_with_counter_and_goal_progress(demo, clie
     assert url("petitions:detail", "draft-one") not in html
 
 
+@pytest.mark.parametrize(
+    "lang, signed, goal, shown",
+    [
+        ("en", 12345, 100000, ["12,345 signatures", "Goal: 100,000 signatures"]),
+        ("en", 1, 1, ["1 signature<", "Goal: 1 signature<"]),
+        ("ru", 21, 1001, ["21 подпись", "Цель: 1\xa0001 подпись"]),
+        ("uk", 3, 5000, ["3 підписи", "Мета: 5\xa0000 підписів"]),
+    ],
+)
+def test_petition_counter_groups_digits_and_agrees_in_number(demo, client, lang, signed, goal, shown):
+    petition = demo.petitions.get()
+    Petition.objects.filter(pk=petition.pk).update(signature_count=signed, goal=goal)
+    html = get_ok(client, url("petitions:detail", petition.slug, lang=lang))
+    for text in shown:
+        assert text in html
+
+
 def test_campaign_page_shows_closed_petitions_without_a_sign_button(demo, client):
     Petition.objects.update(status=Petition.Status.CLOSED)
     html = get_ok(client, demo.get_absolute_url())

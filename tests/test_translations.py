@@ -247,5 +247,5 @@ def test_home_page_in_a_language_is_marked_and_translated(client, lang):
 def test_plural_forms_follow_the_language_rules(lang, counts):
     with translation.override(lang):
         for n, expected in counts.items():
-            text = translation.ngettext("%(counter)s signature", "%(counter)s signatures", n) % {"counter": n}
+            text = translation.ngettext("%(signed)s signature", "%(signed)s signatures", n) % {"signed": n}
             assert text == expected
