@@ -329,6 +329,11 @@ class DeliveryAdmin(CampaignScopedAdmin):
     def has_add_permission(self, request):
         return False  # deliveries are planned by the system, never typed in
 
+    def has_delete_permission(self, request, obj=None):
+        # A delivery is the record of what was sent. Deleting it would also free its signatures
+        # to be sent again, to the same embassy.
+        return False
+
     def get_urls(self):
         wrap = self.admin_site.admin_view
         return [

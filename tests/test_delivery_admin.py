@@ -59,6 +59,24 @@ def test_previewing_a_letter_renders_it_without_sending_or_claiming(admin_client
     assert Delivery.objects.count() == 0 and DeliveryItem.objects.count() == 0 and mailoutbox == []
 
 
+def test_no_one_can_delete_a_delivery_record_and_so_send_its_signatures_again(admin_client, petition, mailoutbox):
+    delivery.sweep(petition=petition)
+    kyiv = Delivery.objects.get(embassy__city="Kyiv")
+    sent = len(mailoutbox)
+    assert kyiv.status == Delivery.Status.SENT
+
+    assert admin_client.get(reverse("admin:petitions_delivery_delete", args=[kyiv.pk])).status_code == 403
+    assert admin_client.post(reverse("admin:petitions_delivery_delete", args=[kyiv.pk]), {"post": "yes"}).status_code == 403
+    response = admin_client.post(
+        reverse("admin:petitions_delivery_changelist"),
+        {"action": "delete_selected", "_selected_action": [kyiv.pk], "post": "yes"},
+    )
+    assert Delivery.objects.filter(pk=kyiv.pk).exists() and kyiv.items.count() == 1
+    assert "delete_selected" not in admin_client.get(reverse("admin:petitions_delivery_changelist")).text
+    delivery.sweep(petition=petition)
+    assert len(mailoutbox) == sent and response.status_code in (200, 302)
+
+
 def test_deliver_now_sends_the_selected_petitions_letters(admin_client, petition, mailoutbox):
     Petition.objects.filter(pk=petition.pk).update(delivery_cadence=Petition.Cadence.MANUAL)
     response = admin_client.post(
