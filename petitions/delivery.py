@@ -299,6 +299,11 @@ def send(delivery_id, now=None):
     delivery = _claim(delivery_id, now)
     if delivery is None:
         return None
+    if not delivery.is_test and not delivery.petition.delivers_live:
+        # Live delivery was switched off (for the petition or the deployment) while this letter waited,
+        # for a retry say: it must not reach the embassy now. Its signatures wait for live delivery again.
+        fail(delivery, "not sent: live delivery was switched off before it went", now)
+        return None
     pdf = _stored_letter(delivery)
     if pdf is None:
         if not batch_signatures(delivery).exists():

@@ -309,6 +309,27 @@ def test_live_deliveries_go_to_the_embassies_once_even_after_test_deliveries(smt
     assert not str(message["Subject"]).strip().startswith("[TEST]")
 
 
+def test_a_live_letter_waiting_for_a_retry_is_not_sent_once_live_delivery_is_switched_off(
+    smtp, petition, signatures, settings
+):
+    settings.DELIVERY_LIVE = True
+    Petition.objects.filter(pk=petition.pk).update(live_delivery=True)
+    kyiv, later = kyiv_awaiting_retry(smtp, Petition.objects.get(pk=petition.pk))
+    assert not kyiv.is_test
+    Petition.objects.filter(pk=petition.pk).update(live_delivery=False)  # the organisers pause it
+
+    delivery.send(kyiv.pk, now=later)
+
+    kyiv.refresh_from_db()
+    assert smtp.messages == [] and kyiv.status == Delivery.Status.FAILED
+    assert "live delivery was switched off" in kyiv.last_error
+    # Its signatures wait for live delivery again, and then go once.
+    assert not DeliveryItem.objects.filter(delivery=kyiv).exists()
+    Petition.objects.filter(pk=petition.pk).update(live_delivery=True)
+    call_command("deliver", petition="free-them", stdout=io.StringIO())
+    assert sorted(r[0] for r, _ in smtp.messages).count("embassy-ua@example.org") == 1
+
+
 def test_a_second_run_sends_nothing_new(smtp, petition, signatures):
     call_command("deliver", petition="free-them", stdout=io.StringIO())
     call_command("deliver", petition="free-them", stdout=io.StringIO())
