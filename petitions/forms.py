@@ -4,6 +4,8 @@ from functools import cached_property
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout
 from django import forms
+from django.core.validators import validate_email
+from django.utils.encoding import punycode
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
@@ -40,9 +42,32 @@ class CountryChoiceField(LazyTypedChoiceField):
         return str(value) in COUNTRY_CODES
 
 
+class SignerEmailField(forms.EmailField):
+    """An address with its domain in the ASCII form mail goes to (IDNA), so that one mailbox is one
+    signature however its domain is spelt -- bücher.de, BÜCHER.de, full-width letters, or
+    xn--bcher-kva.de -- and so that no address is accepted that mail cannot be sent to: Django's
+    validator lets through a domain with an over-long label, whose confirmation email could then
+    never be sent (the outbox sets such an address aside too, as refused for good)."""
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value or value.isascii():
+            return value
+        local, _at, domain = value.rpartition("@")
+        try:
+            value = f"{local}@{punycode(domain)}"
+        except UnicodeError:
+            raise forms.ValidationError(validate_email.message, code="invalid") from None
+        if self.max_length is not None and len(value) > self.max_length:
+            raise forms.ValidationError(validate_email.message, code="invalid")
+        return value
+
+
 def formfield_for(db_field, **kwargs):
     if db_field.name == "country":
         return db_field.formfield(choices_form_class=CountryChoiceField, **kwargs)
+    if db_field.name == "email":
+        return db_field.formfield(form_class=SignerEmailField, **kwargs)
     return db_field.formfield(**kwargs)
 
 

@@ -175,6 +175,14 @@ def test_signing_again_with_the_same_email_in_any_case_or_spacing_adds_nothing(c
     assert len(links(mailoutbox[1], "confirm")) == 1
 
 
+def test_one_mailbox_is_one_signature_however_its_domain_is_spelt(client, petition, mailoutbox):
+    for spelling in ("ivan@bücher.de", "ivan@BÜCHER.de", "ivan@ＢÜＣＨＥＲ.de", "ivan@xn--bcher-kva.de"):
+        sign(client, petition, email=spelling)
+
+    assert list(Signature.objects.values_list("email", flat=True)) == ["ivan@xn--bcher-kva.de"]
+    assert {tuple(m.to) for m in mailoutbox} == {("ivan@xn--bcher-kva.de",)}
+
+
 def test_signing_again_after_confirming_sends_already_signed_and_counts_once(client, petition, mailoutbox):
     sign(client, petition)
     client.post(links(mailoutbox[0], "confirm")[0])
@@ -285,6 +293,10 @@ BAD_INPUT = [
     ("email", "", "This field is required."),
     ("email", "not-an-email", "Enter a valid email address."),
     ("email", "a@b", "Enter a valid email address."),
+    # Valid to Django's validator, but no email can be sent to them: a label too long once in
+    # IDNA form, and an address too long once its domain is.
+    ("email", "a@" + "ü" * 60 + ".de", "Enter a valid email address."),
+    ("email", "x" * 64 + "@" + ".".join(["ü" * 20] * 8) + ".de", "Enter a valid email address."),
     ("first_name", "x" * 101, "Ensure this value has at most 100 characters"),
     ("city", "x" * 101, "Ensure this value has at most 100 characters"),
     ("organisation", "x" * 201, "Ensure this value has at most 200 characters"),
