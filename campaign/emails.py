@@ -285,6 +285,8 @@ class Pipeline:
             self.connection.send_messages([message])
         except (smtplib.SMTPException, OSError) as error:
             return [*outcomes, (key, error)]
+        except ValueError as error:  # an address mail cannot go to (a UnicodeError from its domain): before any command
+            return [*outcomes, (key, error)]
         return [*outcomes, (key, None)]
 
     def flush(self):

@@ -92,6 +92,11 @@ def send_pending(event_id):
         except (smtplib.SMTPException, OSError):
             Announcement.objects.filter(pk=announcement.pk).update(sent_at=None)  # to be retried
             raise
+        except ValueError as error:  # an address no email can go to: not counted, and the others still go
+            Announcement.objects.filter(pk=announcement.pk).delete()
+            logger.error("Announcement to signature %s not sent: the address cannot be used (%s)",
+                         announcement.signature_id, type(error).__name__)
+            continue
         sent += 1
     total = Announcement.objects.filter(event_id=event_id, sent_at__isnull=False).count()
     from prisoners.models import CaseEvent

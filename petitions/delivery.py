@@ -270,6 +270,8 @@ def _email(delivery, pdf, recipient):
         raise PermanentFailure(replies) from error
     except (smtplib.SMTPException, OSError) as error:
         raise TemporaryFailure(f"{type(error).__name__}: {error}") from error
+    except ValueError as error:  # an address no email can go to (a domain with no IDNA form)
+        raise PermanentFailure(f"the recipient's address cannot be used ({type(error).__name__})") from error
 
 
 def outdated(delivery):

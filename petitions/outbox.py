@@ -144,8 +144,9 @@ def drain(now=None, limit=BATCH):
             if error is None:
                 done.add(signature)
                 result["sent"] += 1
-            elif isinstance(error, (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException)) and (
-                    _is_permanent(error)):
+            elif isinstance(error, ValueError) or isinstance(
+                    error, (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException)) and _is_permanent(error):
+                # ValueError: an address no email can be sent to (a domain that has no IDNA form).
                 done.add(signature)
                 logger.error("Signature %s: %s email refused for good: %s",
                              signature.pk, signature.email_due, _reply(error))

@@ -62,6 +62,16 @@ def test_announcing_an_event_emails_each_opted_in_supporter_once_in_their_langua
     assert entry.user == world["alice"] and entry.data["recipients"] == 1
 
 
+def test_an_address_no_email_can_go_to_does_not_stop_the_others_being_told(client, world, mailoutbox):
+    bad = world["people"]["quiet"]  # signed before the form refused domains with no IDNA form
+    Signature.objects.filter(pk=bad.pk).update(email="a@" + "ü" * 60 + ".de", wants_updates=True)
+
+    assert add_event(client, world["case"]).status_code == 302
+
+    assert [m.to for m in mailoutbox] == [["Olena@example.org"]]
+    assert CaseEvent.objects.get().announced_to == 1
+
+
 def test_saving_the_event_again_tells_nobody_twice(client, world, mailoutbox):
     add_event(client, world["case"])
     event = CaseEvent.objects.get()

@@ -330,6 +330,18 @@ def test_a_live_letter_waiting_for_a_retry_is_not_sent_once_live_delivery_is_swi
     assert sorted(r[0] for r, _ in smtp.messages).count("embassy-ua@example.org") == 1
 
 
+def test_an_embassy_address_no_email_can_go_to_fails_that_letter_only(smtp, petition, signatures, settings):
+    settings.DELIVERY_LIVE = True
+    Petition.objects.filter(pk=petition.pk).update(live_delivery=True)
+    Embassy.objects.filter(city="Kyiv").update(email="embassy@" + "ü" * 60 + ".ua")  # valid to Django's validator
+
+    call_command("deliver", petition="free-them", stdout=io.StringIO())
+
+    kyiv = Delivery.objects.get(embassy__city="Kyiv")
+    assert kyiv.status == Delivery.Status.FAILED and "cannot be used" in kyiv.last_error
+    assert [r for r, _ in smtp.messages] == [["embassy-fr@example.org"]]
+
+
 def test_a_second_run_sends_nothing_new(smtp, petition, signatures):
     call_command("deliver", petition="free-them", stdout=io.StringIO())
     call_command("deliver", petition="free-them", stdout=io.StringIO())

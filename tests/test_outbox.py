@@ -143,6 +143,19 @@ def test_a_refused_envelope_is_a_refusal_like_any_other_and_the_next_email_still
     assert not Signature.objects.exclude(email_due=Due.NONE).exists()
 
 
+def test_an_address_no_email_can_go_to_is_set_aside_and_holds_up_no_one(petition, smtp, caplog):
+    # Signed before the form refused such domains (a label too long in IDNA form): Django's
+    # backend cannot even build the envelope. It used to stop every batch it was in, for good.
+    bad = owed(petition, 1, email="a@" + "ü" * 60 + ".de")[0]
+    others = owed(petition, 3)
+    with caplog.at_level(logging.ERROR):
+        assert outbox.drain() == {"sent": 3, "dropped": 0, "retrying": 0, "failed": 1}
+    assert recipients(smtp) == sorted(s.email for s in others)
+    assert not Signature.objects.exclude(email_due=Due.NONE).exists()
+    assert f"Signature {bad.pk}: confirm email refused for good: UnicodeError" in our_log(caplog)
+    assert "ü" not in our_log(caplog)
+
+
 def test_a_server_that_offers_pipelining_gets_an_email_in_one_round_trip(petition, settings, monkeypatch):
     import smtplib
 
