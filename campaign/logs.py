@@ -14,8 +14,9 @@ import logging
 import re
 from datetime import UTC, datetime
 
-# A domain ends in letters: "redis://:**@127.0.0.1:6379" (a URL with its password masked) is no email.
-EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)*\.[A-Za-z]{2,}\b")
+# A domain ends in letters, in any script (.рф), or in the IDNA form of them (.xn--p1ai, as the
+# sign form stores it): "redis://:**@127.0.0.1:6379" (a URL with its password masked) is no email.
+EMAIL = re.compile(r"[\w.!#$%&'*+/=?^`{|}~-]+@[\w-]+(?:\.[\w-]+)*\.(?:xn--[\w-]+|[^\W\d_]{2,})\b")
 # Candidates only; each is confirmed with the ipaddress module (so times like 06:49:32 stay).
 IP_CANDIDATE = re.compile(
     r"(?<![\w.:])(?:[0-9A-Fa-f]{0,4}:){2,7}[0-9A-Fa-f.]{0,15}(?![\w:])"  # IPv6

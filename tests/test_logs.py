@@ -17,6 +17,9 @@ def record(message, *args, exc_info=None):
     "text, kept, gone",
     [
         ("signer olena@example.org confirmed", "signer [email] confirmed", "olena@example.org"),
+        ("Key (petition_id, email_normalised)=(1, иван@почта.рф) already exists.", "=(1, [email])", "иван"),
+        ("Key (petition_id, email_normalised)=(1, ivan@xn--80a1acny.xn--p1ai) exists", "(1, [email])", "ivan@"),
+        ("to ivan@bücher.de", "to [email]", "ivan@"),
         ("from 203.0.113.7 and 2001:db8::42", "from [ip] and [ip]", "203.0.113.7"),
         ('"GET /en/petitions/free/confirm/eyJzIjo1fQ:1xY:abc/" 302', "/confirm/[token]/", "eyJzIjo1fQ"),
         ("/en/petitions/free/withdraw/abc:def:ghi/", "/withdraw/[token]/", "abc:def"),
