@@ -37,6 +37,13 @@ class MembershipForm(forms.ModelForm):
         self.instance.user = users.get()
         return email
 
+    def _get_validation_exclusions(self):
+        exclude = super()._get_validation_exclusions()
+        if self.instance.user_id is not None:
+            # Set from user_email above: once a member is once (checked here, not a database error).
+            exclude.discard("user")
+        return exclude
+
 
 @admin.register(Organisation)
 class OrganisationAdmin(CampaignScopedAdmin):
