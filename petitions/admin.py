@@ -17,6 +17,7 @@ from campaign.filters import CountryFilter
 from campaign.permissions import CampaignScopedAdmin, CampaignScopedInline, can_change_any, scoped
 
 from . import dashboard, delivery, export, moderation, signing
+from .forms import SignerEmailField
 from .models import Accreditation, Delivery, Embassy, Petition, Signature
 from .routing import Router
 from .tasks import send_delivery
@@ -203,8 +204,26 @@ class NeedsReviewFilter(admin.SimpleListFilter):
         return queryset
 
 
+class SignatureAdminForm(forms.ModelForm):
+    """A signature typed in (from a paper list, say) or corrected: its address is checked as the sign
+    form checks it, and against the petition's other signatures -- a form error, not a database one."""
+
+    email = SignerEmailField(label=_("email"), max_length=254)  # no Meta: the admin gives the model and fields
+
+    def clean(self):
+        cleaned = super().clean()
+        petition = cleaned.get("petition") or getattr(self.instance, "petition", None)
+        email = cleaned.get("email")
+        if petition and email:
+            others = Signature.objects.filter(petition=petition).exclude(pk=self.instance.pk)
+            if others.filter(email_normalised=Lower(Trim(Value(email)))).exists():
+                self.add_error("email", _("This address has already signed this petition."))
+        return cleaned
+
+
 @admin.register(Signature)
 class SignatureAdmin(CampaignScopedAdmin):
+    form = SignatureAdminForm
     list_display = [
         "__str__", "petition", "status", "country", "city", "public_name", "name_in_letter", "created_at",
         "flag_reasons",
@@ -223,6 +242,18 @@ class SignatureAdmin(CampaignScopedAdmin):
     ]
     # The petition's list can hold hundreds of thousands of rows: skip the second COUNT(*).
     show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return self.readonly_fields
+        # A signature's status changes through the moderation actions (and the signer's links), which
+        # keep the count, the deliveries and the audit log right; and it stays on the petition it signed.
+        return [*self.readonly_fields, "petition", "status"]
+
+    def save_model(self, request, obj, form, change):
+        if obj.status == Signature.Status.CONFIRMED and obj.confirmed_at is None:
+            obj.confirmed_at = timezone.now()  # typed in as confirmed: from a paper list, say
+        super().save_model(request, obj, form, change)
 
     def get_urls(self):
         return [

@@ -11,7 +11,7 @@ from django_celery_beat.models import CrontabSchedule
 
 from campaign import audit
 from campaign.models import Membership
-from petitions.models import Delivery, Embassy, Petition
+from petitions.models import Delivery, Embassy, Petition, Signature
 from prisoners.models import CriminalCase
 
 from .factories import SignatureFactory
@@ -181,3 +181,62 @@ def test_admin_notices_cross_the_redirect_and_public_pages_never_make_a_message_
         assert response.status_code == 200
         assert response.wsgi_request._messages._wrapped is empty  # never made
         assert "messages" not in response.cookies
+
+
+def resubmit(client, path, **changes):
+    """Post a change form back as the browser would, with `changes` typed in."""
+    form = client.get(path).context["adminform"].form
+    data = {}
+    for name in form.fields:
+        value = form[name].value()
+        if value not in (None, False):
+            data[name] = "on" if value is True else value
+    return client.post(path, data | changes)
+
+
+def test_adding_someone_already_organising_the_campaign_gets_the_form_back(demo, superuser_client):
+    alice = Membership.objects.get(user__username="alice")
+    alice.user.is_staff = True
+    alice.user.save()
+    response = superuser_client.post(admin_url(Membership, "add"), {
+        "user_email": "alice@example.org", "campaign": alice.campaign_id, "role": "viewer"})
+    assert response.status_code == 200 and response.context["adminform"].form.errors
+    assert Membership.objects.filter(user=alice.user).count() == 1
+
+
+def test_a_signatures_address_is_checked_as_the_sign_form_does_and_once_per_petition(demo, superuser_client):
+    petition = Petition.objects.first()
+    first = SignatureFactory(petition=petition, email="olena@example.org")
+    second = SignatureFactory(petition=petition, email="petro@example.org")
+    path = admin_url(Signature, "change", second.pk)
+
+    response = resubmit(superuser_client, path, email=" OLENA@example.org")
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["email"] == ["This address has already signed this petition."]
+    assert Signature.objects.get(pk=second.pk).email == "petro@example.org"
+
+    assert resubmit(superuser_client, path, email="petro@bücher.de").status_code == 302
+    assert Signature.objects.get(pk=second.pk).email == "petro@xn--bcher-kva.de"
+    assert Signature.objects.get(pk=first.pk).email == "olena@example.org"
+
+
+def test_a_signatures_status_changes_through_moderation_not_its_form(demo, superuser_client):
+    petition = Petition.objects.first()
+    pending = SignatureFactory(petition=petition, email="pending@example.org")
+    path = admin_url(Signature, "change", pending.pk)
+
+    response = resubmit(superuser_client, path, status="confirmed", petition=Petition.objects.last().pk)
+    assert response.status_code == 302
+    pending.refresh_from_db()
+    assert (pending.status, pending.petition) == (Signature.Status.PENDING, petition)
+
+
+def test_a_signature_typed_in_as_confirmed_is_confirmed_now(demo, superuser_client):
+    petition = Petition.objects.first()
+    response = superuser_client.post(admin_url(Signature, "add"), {
+        "petition": petition.pk, "first_name": "Anna", "last_name": "Nowak", "email": "anna@example.org",
+        "country": "PL", "public_name": "hidden", "language": "pl", "status": "confirmed",
+    })
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    signature = Signature.objects.get(email="anna@example.org")
+    assert signature.status == Signature.Status.CONFIRMED and signature.confirmed_at is not None
