@@ -160,8 +160,12 @@ def confirm(request, slug, token):
         signature = signing.signature_from_token(
             token, petition, signing.CONFIRM, max_age=signing.CONFIRM_LINK_MAX_AGE
         )
-    except signing.ExpiredLink:
-        return render(request, "petitions/link_expired.html", {"petition": petition, "token": token}, status=410)
+    except signing.ExpiredLink as expired:
+        # Only a pending signature needs a fresh link: a confirmed one is counted however old its
+        # link (and says so below), and a rejected one would get nothing from a fresh link.
+        if expired.signature.status == Signature.Status.PENDING:
+            return render(request, "petitions/link_expired.html", {"petition": petition, "token": token}, status=410)
+        signature = expired.signature
     except signing.BadLink:
         return _link_problem(request, petition)
 
@@ -186,8 +190,12 @@ def resend(request, slug, token):
         return _link_problem(request, petition)
     if _count_attempt(_network(request), petition).limited:
         return render(request, "petitions/rate_limited.html", {"petition": petition}, status=429)
-    if signature.status == Signature.Status.PENDING:
-        outbox.owe(signature.pk, Signature.EmailDue.CONFIRM)
+    # "Check your email" only when an email is on its way.
+    if signature.status == Signature.Status.CONFIRMED:
+        return render(request, "petitions/confirm.html", {"petition": petition, "already": True})
+    if signature.status != Signature.Status.PENDING:
+        return _link_problem(request, petition)
+    outbox.owe(signature.pk, Signature.EmailDue.CONFIRM)
     return HttpResponseRedirect(reverse("petitions:check-email", args=[petition.slug]))
 
 

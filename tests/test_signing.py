@@ -227,6 +227,39 @@ def test_a_confirmation_link_expires_after_seven_days_and_a_fresh_one_can_be_had
     assert Signature.objects.get().status == Signature.Status.CONFIRMED
 
 
+def old_confirm_token(signature):
+    with time_machine.travel(timezone.now() - timedelta(days=7, minutes=1)):
+        return signing.make_token(signature, signing.CONFIRM)
+
+
+def test_an_expired_link_of_a_confirmed_signature_says_it_is_already_confirmed(client, petition):
+    """The signer who confirmed long ago and clicks the link again must not be told to start over."""
+    signature = SignatureFactory(petition=petition, confirmed=True)
+    old_link = url(petition, "confirm", old_confirm_token(signature))
+
+    page = client.get(old_link)
+    assert page.status_code == 200
+    assert "already confirmed" in page.text
+    assert "expired" not in page.text
+    again = client.post(old_link)
+    assert again["Location"] == url(petition, "thanks")
+    assert Signature.objects.get().confirmed_at == signature.confirmed_at
+
+
+def test_a_fresh_link_is_promised_only_when_one_is_sent(client, petition, mailoutbox):
+    """Telling a signer to check their email for a link that is not coming sends them to wait for nothing."""
+    confirmed = SignatureFactory(petition=petition, confirmed=True)
+    rejected = SignatureFactory(petition=petition, status=Signature.Status.REJECTED)
+
+    already = client.post(url(petition, "resend", old_confirm_token(confirmed)))
+    assert already.status_code == 200
+    assert "already confirmed" in already.text
+    refused = client.post(url(petition, "resend", old_confirm_token(rejected)))
+    assert refused.status_code == 400
+    assert "does not work" in refused.text
+    assert mailoutbox == []
+
+
 def test_a_link_within_seven_days_still_works(client, petition, mailoutbox):
     sign(client, petition)
     with time_machine.travel(timezone.now() + timedelta(days=6, hours=23)):
