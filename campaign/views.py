@@ -26,7 +26,7 @@ def home(request):
             queryset=CampaignPrisoner.objects.filter(featured=True).select_related("prisoner"),
             to_attr="featured_links",
         ),
-        Prefetch("petitions", queryset=Petition.objects.filter(status=Petition.Status.OPEN), to_attr="open_petitions"),
+        Prefetch("petitions", queryset=Petition.objects.open_for_signing(), to_attr="open_petitions"),
     )
     return render(
         request,

@@ -2,6 +2,9 @@
 
 Outside the language prefixes, cacheable, and open to any origin (CORS) so campaign sites can show
 the count.
+
+"status" is what the petition page says: "open" while it takes signatures, "closed" otherwise --
+closed by an organiser, past its closing date, or not open yet (Petition.public_status()).
 """
 
 from django.core.cache import caches
@@ -14,7 +17,8 @@ from . import publication
 from .models import Petition
 
 # Kept in each process's memory (caches["local"]) this long, and as long by HTTP caches: the count
-# it shows is then at most a few seconds behind the database.
+# it shows is then at most a few seconds behind the database, and a petition reaching its closing
+# date says "closed" within twice this (once the process's copy, once an HTTP cache's).
 CACHE_SECONDS = 2
 cache = caches["local"]
 
@@ -25,7 +29,7 @@ def _petition_json(request, petition):
         "slug": petition.slug,
         "title": petition.title,
         "url": request.build_absolute_uri(petition.get_absolute_url()),
-        "status": petition.status,
+        "status": petition.public_status(),
         "signature_count": petition.signature_count,
         "goal": petition.goal,
         "counts_by_country": publication.counts_by_country(petition),

@@ -103,6 +103,14 @@ class PetitionQuerySet(models.QuerySet):
         """Petitions anyone may see: neither the petition nor its campaign is a draft."""
         return self.exclude(status=Petition.Status.DRAFT).exclude(campaign__status=Campaign.Status.DRAFT)
 
+    def open_for_signing(self, now=None):
+        """Petitions taking signatures now: Petition.is_open_for_signing() as a query. An open
+        petition closes by its dates alone, with no change to its status."""
+        now = now or timezone.now()
+        return self.filter(status=Petition.Status.OPEN, opens_at__lte=now).filter(
+            Q(closes_at__isnull=True) | Q(closes_at__gt=now)
+        )
+
 
 class Petition(models.Model):
     class Status(models.TextChoices):
@@ -192,6 +200,16 @@ class Petition(models.Model):
             and self.opens_at <= now
             and (self.closes_at is None or now < self.closes_at)
         )
+
+    def public_status(self, now=None):
+        """The status the public sees: open only while signatures are taken, closed otherwise
+        (before opens_at as well as after closes_at), draft as it is."""
+        if self.status == self.Status.DRAFT:
+            return self.Status.DRAFT
+        return self.Status.OPEN if self.is_open_for_signing(now) else self.Status.CLOSED
+
+    def get_public_status_display(self):
+        return self.Status(self.public_status()).label
 
     @property
     def delivers_live(self):

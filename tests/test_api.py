@@ -1,8 +1,10 @@
 """The public JSON: counts, goal, counts by country and delivery totals -- and no personal data."""
 
 import json
+from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from petitions import counting
@@ -49,6 +51,20 @@ def test_list_gives_every_public_petition(client, petition):
     PetitionFactory(slug="draft-one", status=Petition.Status.DRAFT)
     data = client.get("/api/petitions/").json()
     assert [p["slug"] for p in data["petitions"]] == ["free-them"]
+
+
+def test_status_is_open_only_while_the_petition_takes_signatures(client, petition):
+    """An open petition closes by its dates with no change to its stored status; the JSON says what
+    the petition page says."""
+    assert client.get("/api/petitions/free-them/").json()["status"] == "open"
+    now = timezone.now()
+    with time_machine.travel(now + timedelta(days=1)):  # past the caches' seconds
+        Petition.objects.filter(pk=petition.pk).update(opens_at=now - timedelta(days=10), closes_at=now)
+        assert client.get("/api/petitions/free-them/").json()["status"] == "closed"
+        assert client.get("/api/petitions/").json()["petitions"][0]["status"] == "closed"
+    Petition.objects.filter(pk=petition.pk).update(opens_at=now + timedelta(days=1), closes_at=None)
+    with time_machine.travel(now + timedelta(minutes=1)):
+        assert client.get("/api/petitions/free-them/").json()["status"] == "closed"  # not open yet
 
 
 def test_json_carries_no_personal_data(client, petition):

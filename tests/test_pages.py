@@ -112,6 +112,29 @@ def test_home_hides_draft_campaigns_and_petitions_that_are_not_open(demo, client
     assert escape(demo.title) not in html
 
 
+@pytest.mark.parametrize("opens, closes", [(-10, -1), (1, 10)], ids=["past its closing date", "not open yet"])
+def test_a_petition_open_but_outside_its_dates_is_shown_as_the_petition_page_shows_it(demo, client, opens, closes):
+    """Its status stays OPEN (closing by date changes nothing stored): every page must go by the dates
+    too, as the petition page does, or supporters are sent to sign where they cannot."""
+    petition = demo.petitions.get()
+    now = datetime.datetime.now(datetime.UTC)
+    Petition.objects.filter(pk=petition.pk).update(
+        status=Petition.Status.OPEN, opens_at=now + datetime.timedelta(days=opens),
+        closes_at=now + datetime.timedelta(days=closes),
+    )
+    assert "This petition is not open for signatures." in get_ok(client, petition.get_absolute_url())
+
+    assert petition.get_absolute_url() not in get_ok(client, url("campaign:home"))
+    campaign = get_ok(client, demo.get_absolute_url())
+    assert petition.get_absolute_url() in campaign
+    assert "Read and sign" not in campaign
+    assert "Open for signatures" not in campaign
+    assert "Closed" in campaign
+    widget = get_ok(client, url("petitions:widget", petition.slug))
+    assert "Sign the appeal" not in widget
+    assert "Go to the petition" in widget
+
+
 # --- Campaign ----------------------------------------------------------------------------------
 
 
