@@ -12,6 +12,7 @@ from django.contrib.messages import middleware as messages_middleware
 from django.contrib.messages.storage import default_storage
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.utils import translation
 from django.utils.functional import SimpleLazyObject, empty
 
 # Features this site never uses, switched off for every page (and anything framed in it).
@@ -52,8 +53,6 @@ class RequestLimitsMiddleware:
         self.admin_limit = settings.ADMIN_REQUEST_MAX_BYTES
 
     def __call__(self, request):
-        from django.shortcuts import render
-
         limit = self.admin_limit if request.path.startswith(self.admin_prefix) else self.public_limit
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -61,10 +60,20 @@ class RequestLimitsMiddleware:
             length = -1
         query = request.META.get("QUERY_STRING", "")
         if length < 0 or _has_controls(request.path) or _has_controls(query, decode=True):
-            return render(request, "400.html", status=400)
+            return _refuse(request, "400.html", status=400)
         if length > limit:
-            return render(request, "413.html", {"limit_kib": limit // 1024}, status=413)
+            return _refuse(request, "413.html", {"limit_kib": limit // 1024}, status=413)
         return self.get_response(request)
+
+
+def _refuse(request, template, context=None, *, status):
+    """The error page in the language of the address (else the default). This runs before
+    LocaleMiddleware, so the active language is still whatever this thread's last request left."""
+    from django.shortcuts import render
+
+    language = translation.get_language_from_path(request.path_info) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        return render(request, template, context, status=status)
 
 
 CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")

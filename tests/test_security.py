@@ -6,6 +6,7 @@ import sys
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from .factories import PetitionFactory
 
@@ -83,6 +84,24 @@ def test_control_characters_in_an_address_or_query_are_refused_with_a_clear_page
         assert response.status_code == 400, path
         assert "Request not understood" in response.text
     assert client.get("/en/?page=2").status_code == 200
+
+
+def test_refusals_before_the_page_are_in_the_language_of_its_address(client):
+    """The request limits answer before LocaleMiddleware has chosen a language: without choosing
+    one themselves they spoke whatever the previous request on this thread did."""
+    petition = PetitionFactory()
+    client.get("/fr/")  # leaves French active on this thread
+    refused = client.get(f"/uk/petitions/{petition.slug}/?q=%00")
+    assert refused.status_code == 400
+    assert '<html lang="uk">' in refused.text
+    with translation.override("uk"):
+        assert translation.gettext("Request not understood") in refused.text
+
+    client.get("/fr/")
+    too_much = client.post("/no-such-page/", {"comment": "x" * (settings.PUBLIC_REQUEST_MAX_BYTES + 1)})
+    assert too_much.status_code == 413
+    assert f'<html lang="{settings.LANGUAGE_CODE}">' in too_much.text
+    assert "Too much at once" in too_much.text
 
 
 def test_a_form_declaring_another_charset_gets_a_clear_page_wherever_it_is_sent(db):
