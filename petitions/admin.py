@@ -22,6 +22,11 @@ from .models import Accreditation, Delivery, Embassy, Petition, Signature
 from .routing import Router
 from .tasks import send_delivery
 
+NO_TEST_RECIPIENT = _(
+    "Nothing is delivered: the petition is not live and has no test recipient to send its letters to. "
+    "Give it a test recipient (an organiser's address)."
+)
+
 
 class AccreditationInline(CampaignScopedInline, admin.TabularInline):
     model = Accreditation
@@ -84,9 +89,12 @@ class PetitionAdmin(CampaignScopedAdmin, TranslationAdmin):
     def delivery_tools(self, obj):
         if not obj.pk:
             return "—"
-        mode = _("LIVE: letters go to the embassies") if obj.delivers_live else _(
-            "TEST: every letter goes to the test recipient"
-        )
+        if obj.delivers_live:
+            mode = _("LIVE: letters go to the embassies")
+        elif obj.test_recipient:
+            mode = _("TEST: every letter goes to the test recipient")
+        else:
+            mode = NO_TEST_RECIPIENT
         return format_html(
             '<strong>{}</strong><br><a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a>'
             ' · <a href="{}">{}</a>',
@@ -177,7 +185,9 @@ class PetitionAdmin(CampaignScopedAdmin, TranslationAdmin):
     def deliver_now(self, request, queryset):
         planned = 0
         for petition in queryset:
-            if self.has_change_permission(request, petition):
+            if not petition.delivers_live and not petition.test_recipient:
+                self.message_user(request, f"{petition}: {NO_TEST_RECIPIENT}", messages.WARNING)
+            elif self.has_change_permission(request, petition):
                 ids = delivery.sweep(petition=petition)
                 audit.record("delivery.deliver_now", user=request.user, campaign_id=petition.campaign_id,
                              obj=petition, deliveries=ids)

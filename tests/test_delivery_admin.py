@@ -59,6 +59,19 @@ def test_previewing_a_letter_renders_it_without_sending_or_claiming(admin_client
     assert Delivery.objects.count() == 0 and DeliveryItem.objects.count() == 0 and mailoutbox == []
 
 
+def test_deliver_now_says_why_a_petition_without_a_test_recipient_delivers_nothing(admin_client, petition):
+    Petition.objects.filter(pk=petition.pk).update(test_recipient="")
+    response = admin_client.post(
+        reverse("admin:petitions_petition_changelist"),
+        {"action": "deliver_now", "_selected_action": [petition.pk]}, follow=True,
+    )
+    notices = [str(m) for m in response.context["messages"]]
+    assert any("has no test recipient" in m for m in notices), notices
+    assert Delivery.objects.count() == 0
+    page = admin_client.get(reverse("admin:petitions_petition_change", args=[petition.pk])).text
+    assert "has no test recipient" in page and "every letter goes to the test recipient" not in page
+
+
 def test_no_one_can_delete_a_delivery_record_and_so_send_its_signatures_again(admin_client, petition, mailoutbox):
     delivery.sweep(petition=petition)
     kyiv = Delivery.objects.get(embassy__city="Kyiv")
