@@ -47,10 +47,15 @@ class SignerEmailField(forms.EmailField):
     signature however its domain is spelt -- bücher.de, BÜCHER.de, full-width letters, or
     xn--bcher-kva.de -- and so that no address is accepted that mail cannot be sent to: Django's
     validator lets through a domain with an over-long label, whose confirmation email could then
-    never be sent (the outbox sets such an address aside too, as refused for good)."""
+    never be sent (the outbox sets such an address aside too, as refused for good). Nor an IP
+    address in brackets in place of a domain."""
 
     def clean(self, value):
         value = super().clean(value)
+        if value.endswith("]"):
+            # A domain literal, a@[192.0.2.1]: no signer's address, but a way to have our relay send
+            # mail to any machine on the internet (or on our own network).
+            raise forms.ValidationError(validate_email.message, code="invalid")
         if not value or value.isascii():
             return value
         local, _at, domain = value.rpartition("@")

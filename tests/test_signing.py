@@ -330,6 +330,8 @@ BAD_INPUT = [
     # IDNA form, and an address too long once its domain is.
     ("email", "a@" + "ü" * 60 + ".de", "Enter a valid email address."),
     ("email", "x" * 64 + "@" + ".".join(["ü" * 20] * 8) + ".de", "Enter a valid email address."),
+    ("email", "a@[192.0.2.1]", "Enter a valid email address."),
+    ("email", "a@[IPv6:2001:db8::1]", "Enter a valid email address."),
     ("first_name", "x" * 101, "Ensure this value has at most 100 characters"),
     ("city", "x" * 101, "Ensure this value has at most 100 characters"),
     ("organisation", "x" * 201, "Ensure this value has at most 200 characters"),
