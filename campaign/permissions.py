@@ -7,6 +7,11 @@ reference data (code articles, detention facilities, organisations, the embassy 
 readable by every organiser; embassies are changed by superusers only, because an embassy's email
 decides where every campaign's letters go.
 
+Prisoners and cases can be shared between campaigns. Changing one needs editor rights on one of its
+campaigns, but deleting it needs them on every campaign it is linked to: it would disappear from
+the others too. Shared reference data is used by every campaign, so editors may add to it and
+change it but only superusers delete it; creating or deleting a whole campaign is for superusers.
+
 Objects of another campaign are not merely forbidden but invisible: querysets are filtered, and a
 request for one by id gets 404 (see CampaignScopedAdmin).
 """
@@ -85,6 +90,26 @@ def can_change(user, obj):
     return scoped(type(obj)._default_manager.filter(pk=obj.pk), user, editor=True).exists()
 
 
+def _linked_campaigns(obj, path):
+    ids = type(obj)._default_manager.filter(pk=obj.pk).values_list(path or "pk", flat=True)
+    return {pk for pk in ids if pk is not None}
+
+
+def can_delete(user, obj):
+    if user.is_active and user.is_superuser:
+        return True
+    path = CAMPAIGN_PATHS[obj._meta.label]
+    if not path:
+        return False  # shared reference data, or a campaign itself: superusers only
+    return can_change(user, obj) and _linked_campaigns(obj, path) <= campaign_ids(user, editor=True)
+
+
+def can_delete_any(user, model):
+    if user.is_active and user.is_superuser:
+        return True
+    return bool(CAMPAIGN_PATHS[model._meta.label]) and can_change_any(user, model)
+
+
 def can_change_any(user, model):
     if user.is_active and user.is_superuser:
         return True
@@ -126,7 +151,9 @@ class CampaignScopedAdmin(admin.ModelAdmin):
         return can_change_any(request.user, self.model)
 
     def has_delete_permission(self, request, obj=None):
-        return self.has_change_permission(request, obj)
+        if obj is None:
+            return can_delete_any(request.user, self.model)
+        return can_delete(request.user, obj)
 
     def get_object(self, request, object_id, from_field=None):
         # Another campaign's object must look exactly like one that does not exist: 404 -- not
