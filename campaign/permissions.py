@@ -18,6 +18,7 @@ request for one by id gets 404 (see CampaignScopedAdmin).
 
 from django.contrib import admin
 from django.db.models import Q
+from django.forms import BaseInlineFormSet, ModelChoiceField
 from django.http import Http404
 
 from .adminsite import AutocompleteGuard
@@ -47,6 +48,10 @@ CAMPAIGN_PATHS = {
     "prisoners.DetentionFacility": None,
     "prisoners.CodeArticle": None,
 }
+# Rows shown inline under a shared parent that belong to one side of the sharing: a campaign's
+# link to a prisoner is that campaign's, a defendant row is its prisoner's campaigns'. Changing or
+# deleting such a row needs editor rights on every campaign reached this way.
+ROW_PATHS = {"campaign.CampaignPrisoner": "campaign", "prisoners.Defendant": "prisoner__campaigns"}
 # Shared data that editors may add to and change (they need them to build a campaign).
 EDITABLE_SHARED = {"campaign.Organisation", "prisoners.DetentionFacility", "prisoners.CodeArticle"}
 
@@ -102,6 +107,20 @@ def can_delete(user, obj):
     if not path:
         return False  # shared reference data, or a campaign itself: superusers only
     return can_change(user, obj) and _linked_campaigns(obj, path) <= campaign_ids(user, editor=True)
+
+
+def can_change_row(user, row):
+    """Whether an inline row may be changed, the parent's rules allowing (the inline checks them)."""
+    if user.is_active and user.is_superuser:
+        return True
+    path = ROW_PATHS.get(row._meta.label)
+    return path is None or _linked_campaigns(row, path) <= campaign_ids(user, editor=True)
+
+
+def can_delete_row(user, row):
+    if row._meta.label in ROW_PATHS:
+        return can_change_row(user, row)
+    return can_delete(user, row)
 
 
 def can_delete_any(user, model):
@@ -182,8 +201,60 @@ def _limit_choices(field, db_field, request):
     return field
 
 
+class CampaignScopedFormSet(BaseInlineFormSet):
+    """The rows of a shared parent, each under its own rules.
+
+    A row the user may not change (another campaign's link to this prisoner, a co-defendant whose
+    prisoner another campaign also features) is shown read-only: its fields are disabled, so the
+    organiser sees at once what is not theirs, and Django ignores whatever a forged request sends
+    for them -- nothing to reject after the fact, and no message that could name anything. A row
+    that may be changed but not deleted (a case event of a case another campaign shares) keeps
+    its fields and loses its delete box the same way.
+
+    A row's current choices stay valid and shown even where the user could not pick them now (a
+    co-defendant in another campaign or in none): the choices offered for a change, or in a new row,
+    are still only what the user may change.
+    """
+
+    user = None  # set by CampaignScopedInline.get_formset for the request
+
+    def _construct_form(self, i, **kwargs):
+        form = super()._construct_form(i, **kwargs)
+        if form.instance.pk is None or self.user is None:
+            return form
+        _keep_current_choices(form)
+        if not can_change_row(self.user, form.instance):
+            # Not the row's id or its parent: a browser does not send a disabled field, and
+            # without them the row could not be told apart from a new one.
+            keys = {form.instance._meta.pk.name, self.fk.name}
+            for name, field in form.fields.items():
+                field.disabled = field.disabled or name not in keys
+        elif "DELETE" in form.fields and not can_delete_row(self.user, form.instance):
+            form.fields["DELETE"].disabled = True
+        return form
+
+
+def _keep_current_choices(form):
+    for name, field in form.fields.items():
+        if not isinstance(field, ModelChoiceField) or name not in form.initial or name == form.instance._meta.pk.name:
+            continue
+        value = form.initial[name]
+        current = [getattr(v, "pk", v) for v in (value if isinstance(value, (list, tuple)) else [value])]
+        current = [pk for pk in current if pk is not None]
+        if current:
+            field.queryset = field.queryset | field.queryset.model._default_manager.filter(pk__in=current)
+
+
 class CampaignScopedInline(AutocompleteGuard):
-    """Inline mixin: the parent object's rules apply to its rows."""
+    """Inline mixin: the parent object's rules apply to its rows, and each row's own on top
+    (CampaignScopedFormSet)."""
+
+    formset = CampaignScopedFormSet
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.user = request.user  # a class made for this request by inlineformset_factory
+        return formset
 
     def get_queryset(self, request):
         return scoped(super().get_queryset(request), request.user)

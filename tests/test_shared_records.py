@@ -4,6 +4,8 @@ Personas as in test_organiser_access: alice edits campaign A, bob views A, charl
 is a superuser. A record shared by A and B must not be taken away from B by A's organisers.
 """
 
+from html.parser import HTMLParser
+
 import pytest
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
@@ -69,3 +71,113 @@ def test_only_superusers_delete_campaigns(client, world):
     assert Campaign.objects.filter(pk=world["A"].pk).exists()
     as_user(client, world["root"])
     assert client.get(url(Campaign, "delete", world["A"].pk)).status_code == 200
+
+
+class _Form(HTMLParser):
+    """What a browser sends for the admin's form as shown: disabled fields are not sent."""
+
+    def __init__(self):
+        super().__init__()
+        self.data, self.in_form, self.select, self.textarea, self.text = [], False, None, None, ""
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form" and a.get("id", "").endswith("_form"):
+            self.in_form = True
+        name = a.get("name")
+        if not self.in_form or (tag in ("input", "select", "textarea") and ("disabled" in a or not name)):
+            return
+        if tag == "input" and a.get("type", "text") in ("checkbox", "radio"):
+            if "checked" in a:
+                self.data.append((name, a.get("value", "on")))
+        elif tag == "input" and a.get("type", "text") not in ("submit", "button", "file"):
+            self.data.append((name, a.get("value", "")))
+        elif tag == "select":
+            self.select = name
+        elif tag == "option" and self.select and "selected" in a:
+            self.data.append((self.select, a.get("value", "")))
+        elif tag == "textarea":
+            self.textarea, self.text = name, ""
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.in_form = False
+        elif tag == "select":
+            self.select = None
+        elif tag == "textarea" and self.textarea:
+            self.data.append((self.textarea, self.text.lstrip("\n")))
+            self.textarea = None
+
+    def handle_data(self, data):
+        if self.textarea:
+            self.text += data
+
+
+def form_data(page):
+    parser = _Form()
+    parser.feed(page.text)
+    data = {}
+    for name, value in parser.data:
+        if "__prefix__" not in name:
+            data.setdefault(name, []).append(value)
+    return data
+
+
+def row_prefix(data, formset, pk):
+    """The prefix ("defendant_links-1") of the row of `formset` showing the object `pk`."""
+    return next(name[:-3] for name, value in data.items()
+                if name.startswith(f"{formset}-") and name.endswith("-id") and value == [str(pk)])
+
+
+def test_an_editor_cannot_change_or_remove_another_campaigns_prisoner_in_a_shared_case(client, world):
+    case = shared_case(world)
+    theirs = Defendant.objects.get(case=case, prisoner__slug="prisoner-B")
+    as_user(client, world["alice"])
+    page = client.get(url(CriminalCase, "change", case.pk))
+    data = form_data(page)
+    row = row_prefix(data, "defendant_links", theirs.pk)
+    assert f"{row}-prisoner" not in data and f"{row}-DELETE" not in data  # shown, but disabled
+    assert "Prisoner B" in page.text
+    # A forged request: Django ignores what is sent for a disabled field.
+    data.update({f"{row}-DELETE": "on", f"{row}-notes": "changed by A"})
+    assert client.post(url(CriminalCase, "change", case.pk), data).status_code == 302
+    assert Defendant.objects.get(pk=theirs.pk).notes == ""
+
+
+def test_a_viewer_of_another_campaign_cannot_remove_its_link_on_a_prisoner_she_edits(client, world):
+    Membership.objects.create(user=world["alice"], campaign=world["B"], role=Membership.Role.VIEWER)
+    prisoner = Prisoner.objects.get(slug="prisoner-A")
+    link_b = CampaignPrisoner.objects.create(campaign=world["B"], prisoner=prisoner)
+    as_user(client, world["alice"])
+    data = form_data(client.get(url(Prisoner, "change", prisoner.pk)))
+    row = row_prefix(data, "campaign_links", link_b.pk)
+    assert f"{row}-campaign" not in data and f"{row}-DELETE" not in data
+    data[f"{row}-DELETE"] = "on"
+    assert client.post(url(Prisoner, "change", prisoner.pk), data).status_code == 302
+    assert CampaignPrisoner.objects.filter(pk=link_b.pk).exists()
+
+
+@pytest.mark.parametrize("campaign", ["B", None], ids=["in-another-campaign", "in-no-campaign"])
+def test_an_editor_saves_a_case_whose_co_defendant_is_not_in_their_campaign(client, world, campaign):
+    case = CriminalCase.objects.get(slug="case-A")
+    other = Prisoner.objects.create(name="Co-defendant X", slug="co-defendant-x")
+    if campaign:
+        CampaignPrisoner.objects.create(campaign=world[campaign], prisoner=other)
+    link = Defendant.objects.create(case=case, prisoner=other)
+    as_user(client, world["alice"])
+    page = client.get(url(CriminalCase, "change", case.pk))
+    assert "Co-defendant X" in page.text  # the current value is shown
+    data = form_data(page)
+    response = client.post(url(CriminalCase, "change", case.pk), data)
+    assert response.status_code == 302, response.context["inline_admin_formsets"][0].formset.errors
+    assert Defendant.objects.get(pk=link.pk).prisoner == other
+    # A new row is still offered only the editor's own prisoners.
+    data.update({"defendant_links-TOTAL_FORMS": str(int(data["defendant_links-TOTAL_FORMS"][0]) + 1)})
+    new = f"defendant_links-{int(data['defendant_links-TOTAL_FORMS']) - 1}"
+    outsider = Prisoner.objects.create(name="Prisoner Y", slug="prisoner-y")
+    data.update({f"{new}-prisoner": str(outsider.pk), f"{new}-role": "accused", f"{new}-position": "9"})
+    response = client.post(url(CriminalCase, "change", case.pk), data)
+    assert response.status_code == 200
+    errors = response.context["inline_admin_formsets"][0].formset.errors
+    assert errors[-1] == {"prisoner": ["Select a valid choice. That choice is not one of the available choices."]}
+    assert not Defendant.objects.filter(prisoner=outsider).exists()
