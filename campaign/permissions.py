@@ -250,10 +250,23 @@ class CampaignScopedInline(AutocompleteGuard):
     (CampaignScopedFormSet)."""
 
     formset = CampaignScopedFormSet
+    # On the inline whose rows make a new parent one of the organiser's (a prisoner's campaigns, a
+    # case's defendants): the message shown when an organiser adds the parent with no row filled.
+    # Without one, what they add would be invisible to them once saved (a 404 after "Save").
+    required_row_message = None
+
+    def get_min_num(self, request, obj=None, **kwargs):
+        if self.required_row_message and obj is None and not request.user.is_superuser:
+            return 1
+        return super().get_min_num(request, obj, **kwargs)
 
     def get_formset(self, request, obj=None, **kwargs):
+        if self.required_row_message:
+            kwargs.setdefault("validate_min", True)
         formset = super().get_formset(request, obj, **kwargs)
         formset.user = request.user  # a class made for this request by inlineformset_factory
+        if self.required_row_message:
+            formset.default_error_messages = {"too_few_forms": self.required_row_message}
         return formset
 
     def get_queryset(self, request):

@@ -37,6 +37,9 @@ class CodeArticleAdmin(CampaignScopedAdmin):
 class DefendantInline(CampaignScopedInline, admin.TabularInline):
     model = Defendant
     extra = 0
+    required_row_message = _(
+        "Add a defendant from your campaigns: without one, you could not see the case once saved."
+    )
     autocomplete_fields = ["prisoner", "charges"]
     fields = ["prisoner", "role", "charges", "notes", "position"]
 
@@ -75,6 +78,9 @@ class DefendantOfPrisonerInline(CampaignScopedInline, admin.TabularInline):
 
 class CampaignPrisonerOfPrisonerInline(CampaignPrisonerInline):
     autocomplete_fields = ["campaign"]
+    required_row_message = _(
+        "Link the prisoner to one of your campaigns: without one, you could not see it once saved."
+    )
     verbose_name_plural = "campaigns"
 
 

@@ -181,3 +181,24 @@ def test_an_editor_saves_a_case_whose_co_defendant_is_not_in_their_campaign(clie
     errors = response.context["inline_admin_formsets"][0].formset.errors
     assert errors[-1] == {"prisoner": ["Select a valid choice. That choice is not one of the available choices."]}
     assert not Defendant.objects.filter(prisoner=outsider).exists()
+
+
+@pytest.mark.parametrize("model, fields, formset, row, message", [
+    (Prisoner, {"name_en": "New Prisoner", "slug": "new-prisoner"}, "campaign_links", "campaign",
+     "Link the prisoner to one of your campaigns"),
+    (CriminalCase, {"title_en": "New case", "slug": "new-case"}, "defendant_links", "prisoner",
+     "Add a defendant from your campaigns"),
+], ids=["prisoner", "case"])
+def test_an_organiser_adds_a_prisoner_or_case_only_linked_to_one_of_their_campaigns(
+        client, world, model, fields, formset, row, message):
+    as_user(client, world["alice"])
+    data = {**form_data(client.get(url(model, "add"))), **fields, "_continue": "Save and continue editing"}
+    response = client.post(url(model, "add"), data)
+    assert response.status_code == 200
+    assert message in response.text
+    assert not model.objects.filter(slug=fields["slug"]).exists()
+
+    data[f"{formset}-0-{row}"] = str(world["A"].pk if model is Prisoner else Prisoner.objects.get(slug="prisoner-A").pk)
+    response = client.post(url(model, "add"), data)
+    assert response.status_code == 302
+    assert client.get(response["Location"]).status_code == 200  # not a 404: it is theirs to edit
