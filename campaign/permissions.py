@@ -13,10 +13,15 @@ the others too. Shared reference data is used by every campaign, so editors may 
 change it but only superusers delete it; creating or deleting a whole campaign is for superusers.
 
 Objects of another campaign are not merely forbidden but invisible: querysets are filtered, and a
-request for one by id gets 404 (see CampaignScopedAdmin).
+request for one by id gets 404 (see CampaignScopedAdmin). So are other campaigns' organisers: the
+history of a shared object shows an organiser only the changes made by themselves and by those who
+share a campaign with them -- a change message can name what its author could see (another
+campaign's draft, its prisoners), and its author's name says who works on which campaign. Changes
+made by a superuser who is not a member are left out for the same reason.
 """
 
 from django.contrib import admin
+from django.contrib.admin.models import LogEntry
 from django.db.models import Q
 from django.forms import BaseInlineFormSet, ModelChoiceField
 from django.http import Http404
@@ -80,6 +85,11 @@ def scoped(queryset, user, editor=False):
     lookup = Q(pk__in=ids) if path == "" else Q(**{f"{path}__in": ids})
     # A subquery rather than .distinct(): admin's delete action refuses distinct querysets.
     return queryset.filter(pk__in=queryset.model._default_manager.filter(lookup).values("pk"))
+
+
+def colleagues(user):
+    """The users who share a campaign with this organiser, themselves included."""
+    return Membership.objects.filter(campaign__in=list(roles(user))).values("user")
 
 
 def can_view(user, obj):
@@ -181,6 +191,12 @@ class CampaignScopedAdmin(admin.ModelAdmin):
         if obj is None:
             raise Http404
         return obj
+
+    def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
+        # The history view has no hook of its own for its entries, but pages them through here.
+        if queryset.model is LogEntry and not request.user.is_superuser:
+            queryset = queryset.filter(Q(user=request.user) | Q(user__in=colleagues(request.user)))
+        return super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         field = super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -202,3 +202,26 @@ def test_an_organiser_adds_a_prisoner_or_case_only_linked_to_one_of_their_campai
     response = client.post(url(model, "add"), data)
     assert response.status_code == 302
     assert client.get(response["Location"]).status_code == 200  # not a 404: it is theirs to edit
+
+
+def test_the_history_of_a_shared_prisoner_shows_only_changes_by_the_viewers_colleagues(client, world):
+    prisoner = Prisoner.objects.get(slug="prisoner-A")
+    CampaignPrisoner.objects.create(campaign=world["B"], prisoner=prisoner, featured=False)
+    as_user(client, world["charlie"])
+    data = form_data(client.get(url(Prisoner, "change", prisoner.pk)))
+    row = next(name[:-9] for name, value in data.items()
+               if name.startswith("campaign_links-") and name.endswith("-campaign") and value == [str(world["B"].pk)])
+    data[f"{row}-featured"] = "on"
+    assert client.post(url(Prisoner, "change", prisoner.pk), data).status_code == 302
+    as_user(client, world["root"])
+    client.post(url(Prisoner, "change", prisoner.pk), form_data(client.get(url(Prisoner, "change", prisoner.pk))))
+    as_user(client, world["alice"])
+    client.post(url(Prisoner, "change", prisoner.pk), form_data(client.get(url(Prisoner, "change", prisoner.pk))))
+
+    as_user(client, world["bob"])  # a colleague of alice's on campaign A
+    history = client.get(url(Prisoner, "history", prisoner.pk))
+    assert [entry.user.username for entry in history.context["action_list"]] == ["alice"]
+    assert "Campaign B secret title" not in history.text and "charlie" not in history.text
+    as_user(client, world["root"])
+    history = client.get(url(Prisoner, "history", prisoner.pk))
+    assert [entry.user.username for entry in history.context["action_list"]] == ["charlie", "root", "alice"]
