@@ -192,6 +192,21 @@ class CampaignScopedAdmin(admin.ModelAdmin):
             raise Http404
         return obj
 
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        if obj is None or request.user.is_superuser:
+            return form
+
+        class KeepsCurrentChoices(form):
+            # As an inline row does (CampaignScopedFormSet): a case event about a co-defendant of
+            # another campaign showed no prisoner, and saving it unchanged cleared the prisoner.
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                _keep_current_choices(self)
+
+        KeepsCurrentChoices.__name__ = form.__name__
+        return KeepsCurrentChoices
+
     def get_paginator(self, request, queryset, per_page, orphans=0, allow_empty_first_page=True):
         # The history view has no hook of its own for its entries, but pages them through here.
         if queryset.model is LogEntry and not request.user.is_superuser:

@@ -11,7 +11,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 
 from campaign.models import Campaign, CampaignPrisoner, Membership
 from campaign.permissions import EDITABLE_SHARED
-from prisoners.models import CriminalCase, Defendant, Prisoner
+from prisoners.models import CaseEvent, CriminalCase, Defendant, Prisoner
 
 from . import test_organiser_access
 from .test_organiser_access import SHARED, as_user, url
@@ -225,3 +225,19 @@ def test_the_history_of_a_shared_prisoner_shows_only_changes_by_the_viewers_coll
     as_user(client, world["root"])
     history = client.get(url(Prisoner, "history", prisoner.pk))
     assert [entry.user.username for entry in history.context["action_list"]] == ["charlie", "root", "alice"]
+
+
+def test_saving_a_case_event_about_another_campaigns_co_defendant_keeps_its_prisoner(client, world):
+    case = shared_case(world)
+    theirs = Prisoner.objects.get(slug="prisoner-B")
+    event = CaseEvent.objects.get(case=case)
+    CaseEvent.objects.filter(pk=event.pk).update(prisoner=theirs)
+    as_user(client, world["alice"])
+    page = client.get(url(CaseEvent, "change", event.pk))
+    assert "Prisoner B" in page.text
+    assert client.post(url(CaseEvent, "change", event.pk), form_data(page)).status_code == 302
+    assert CaseEvent.objects.get(pk=event.pk).prisoner == theirs
+    # Other choices are still only the editor's own prisoners.
+    outsider = Prisoner.objects.create(name="Prisoner Y", slug="prisoner-y")
+    response = client.post(url(CaseEvent, "change", event.pk), {**form_data(page), "prisoner": str(outsider.pk)})
+    assert response.status_code == 200 and "prisoner" in response.context["adminform"].form.errors
