@@ -24,6 +24,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 from django.core.mail import get_connection
+from django.core.mail.message import sanitize_address
 from django.core.signals import setting_changed
 from django.db import connection as db
 from django.db.models import F
@@ -144,9 +145,10 @@ def drain(now=None, limit=BATCH):
             if error is None:
                 done.add(signature)
                 result["sent"] += 1
-            elif isinstance(error, ValueError) or isinstance(
+            elif isinstance(error, ValueError) and _unusable(signature.email) or isinstance(
                     error, (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException)) and _is_permanent(error):
                 # ValueError: an address no email can be sent to (a domain that has no IDNA form).
+                # One raised for another reason (our own sender address, say) is not the signer's.
                 done.add(signature)
                 logger.error("Signature %s: %s email refused for good: %s",
                              signature.pk, signature.email_due, _reply(error))
@@ -299,6 +301,15 @@ def _back_off(signatures, now, error, result):
         retrying += 1
     logger.warning("Mail server unavailable (%s): %s signer emails wait for a retry", _reply(error), len(signatures))
     return {"retrying": retrying, "failed": failed}
+
+
+def _unusable(address):
+    """Whether no email can be sent to this address: Django cannot even put it in an envelope."""
+    try:
+        sanitize_address(address, "utf-8")
+    except ValueError:
+        return True
+    return False
 
 
 def _is_permanent(error):

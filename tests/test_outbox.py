@@ -156,6 +156,17 @@ def test_an_address_no_email_can_go_to_is_set_aside_and_holds_up_no_one(petition
     assert "ü" not in our_log(caplog)
 
 
+def test_our_own_unusable_sender_address_is_not_blamed_on_the_signers(petition, smtp, settings):
+    settings.DEFAULT_FROM_EMAIL = "Solidarity petitions <noreply@" + "ü" * 60 + ".org>"
+    signers = owed(petition, 2)
+    result = outbox.drain()
+    assert result["failed"] == 0 and result["retrying"] == 2 and recipients(smtp) == []
+
+    settings.DEFAULT_FROM_EMAIL = "Solidarity petitions <noreply@example.org>"  # put right
+    outbox.drain(timezone.now() + timedelta(hours=1))
+    assert recipients(smtp) == sorted(s.email for s in signers)
+
+
 def test_a_server_that_offers_pipelining_gets_an_email_in_one_round_trip(petition, settings, monkeypatch):
     import smtplib
 
