@@ -209,7 +209,11 @@ def thanks(request, slug):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def withdraw(request, slug, token):
-    petition = get_petition(slug)
+    # A signer may withdraw at any time: whatever became of the petition since (back to a draft,
+    # its campaign unpublished), the link in their email still works.
+    petition = Petition.objects.select_related("campaign").filter(slug=slug).first()
+    if petition is None:
+        raise Http404
     try:
         signature = signing.signature_from_token(token, petition, signing.WITHDRAW)
     except signing.BadLink:
@@ -217,7 +221,8 @@ def withdraw(request, slug, token):
         return _link_problem(request, petition)
     if request.method == "POST":
         signing.withdraw(signature)
-        return render(request, "petitions/withdrawn.html", {"petition": petition})
+        public = public_petition(slug) is not None
+        return render(request, "petitions/withdrawn.html", {"petition": petition, "public": public})
     return render(request, "petitions/withdraw.html", {"petition": petition})
 
 

@@ -318,6 +318,23 @@ def test_withdrawing_erases_the_person_and_drops_the_count_at_once(client, petit
     assert Signature.objects.filter(status=Signature.Status.PENDING).count() == 1
 
 
+@pytest.mark.parametrize("unpublished", ["petition", "campaign"])
+def test_a_signer_can_withdraw_after_the_petition_is_unpublished(client, petition, mailoutbox, unpublished):
+    sign(client, petition)
+    withdraw_path = links(mailoutbox[0], "withdraw")[0]
+    if unpublished == "petition":
+        Petition.objects.filter(pk=petition.pk).update(status=Petition.Status.DRAFT)
+    else:
+        type(petition.campaign).objects.filter(pk=petition.campaign_id).update(status="draft")
+    assert client.get(url(petition)).status_code == 404
+
+    assert client.get(withdraw_path).status_code == 200
+    response = client.post(withdraw_path)
+
+    assert response.status_code == 200 and Signature.objects.get().status == Signature.Status.WITHDRAWN
+    assert f'href="{petition.get_absolute_url()}"' not in response.text  # no link to a page not there
+
+
 # --- Bad input ----------------------------------------------------------------------------------
 
 BAD_INPUT = [
