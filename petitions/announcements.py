@@ -81,7 +81,7 @@ def send_pending(event_id):
     """Send every claimed, unsent announcement of the event. Safe to run twice."""
     sent = 0
     pending = Announcement.objects.filter(event_id=event_id, sent_at__isnull=True).select_related(
-        "signature", "event", "event__case"
+        "signature__petition", "event", "event__case"
     )
     for announcement in pending.iterator(chunk_size=500):
         # Claim it first: a second worker on the same event skips it (at most once per person).
@@ -113,9 +113,12 @@ def _send(announcement):
     with translation.override(language):
         token = signing.make_unsubscribe_token(signature)
         unsubscribe = emails.absolute(reverse("petitions:unsubscribe", args=[token]))
+        withdraw = reverse("petitions:withdraw", args=[signature.petition.slug, signing.make_token(
+            signature, signing.WITHDRAW)])
         context = {
             "signature": signature, "event": event, "case": event.case,
             "case_url": emails.absolute(event.case.get_absolute_url()), "unsubscribe_url": unsubscribe,
+            "withdraw_url": emails.absolute(withdraw),  # as every email we send a signer has
         }
     emails.send(
         "announcement", signature.email, context, language,

@@ -72,6 +72,19 @@ def test_an_address_no_email_can_go_to_does_not_stop_the_others_being_told(clien
     assert CaseEvent.objects.get().announced_to == 1
 
 
+def test_an_announcement_carries_a_withdraw_link_like_every_email_to_a_signer(client, world, mailoutbox):
+    add_event(client, world["case"])
+    message = mailoutbox[0]
+    html = message.alternatives[0][0]
+    link = re.search(r"https?://[^/\s]+(/uk/petitions/[^\s]+/withdraw/[^\s]+/)", message.body).group(1)
+    assert link in html
+
+    client.logout()
+    assert client.post(link).status_code == 200
+    olena = Signature.objects.filter(pk__in=[s.pk for s in world["people"]["olena"]])
+    assert Signature.Status.WITHDRAWN in set(olena.values_list("status", flat=True))
+
+
 def test_saving_the_event_again_tells_nobody_twice(client, world, mailoutbox):
     add_event(client, world["case"])
     event = CaseEvent.objects.get()
