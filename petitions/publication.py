@@ -3,16 +3,23 @@
 Never emails, IP hashes, or a name the signer chose to hide.
 """
 
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max, Q, Sum
 
 from .models import Delivery, Signature
 
 DELIVERED = [Delivery.Status.SENT, Delivery.Status.HANDED_OVER]
+# Flagged by moderation (a link or abusive words in it, a flood from one network) and not yet looked
+# at: counted like any other, but what it says is not published until an organiser has reviewed it.
+AWAITING_REVIEW = Q(reviewed=False) & ~Q(flags=[])
+
+
+def _published(petition):
+    return Signature.objects.filter(petition=petition, status=Signature.Status.CONFIRMED).exclude(AWAITING_REVIEW)
 
 
 def public_signatures(petition):
     return (
-        Signature.objects.filter(petition=petition, status=Signature.Status.CONFIRMED)
+        _published(petition)
         .exclude(public_name=Signature.PublicName.HIDDEN)
         .only("first_name", "last_name", "public_name", "country", "confirmed_at")
         .order_by("-confirmed_at", "-pk")
@@ -25,7 +32,8 @@ def public_comments(petition, limit=20):
     if mode == petition.CommentDisplay.OFF:
         return []
     comments = (
-        Signature.objects.filter(petition=petition, status=Signature.Status.CONFIRMED, comment_hidden=False)
+        _published(petition)
+        .filter(comment_hidden=False)
         .exclude(comment="")
         .only("first_name", "last_name", "public_name", "country", "comment", "confirmed_at")
         .order_by("-confirmed_at", "-pk")
@@ -37,7 +45,7 @@ def public_comments(petition, limit=20):
 
 def signing_organisations(petition, limit=50):
     return list(
-        Signature.objects.filter(petition=petition, status=Signature.Status.CONFIRMED)
+        _published(petition)
         .exclude(organisation="")
         .values_list("organisation", flat=True)
         .distinct()

@@ -96,6 +96,23 @@ def test_hiding_a_name_and_a_comment(client, alice, petition):
     assert AuditEntry.objects.filter(action__in=["signature.name_hidden", "signature.comment_hidden"]).count() == 2
 
 
+def test_what_a_flagged_signature_says_is_published_only_once_reviewed(client, alice, petition):
+    Petition.objects.filter(pk=petition.pk).update(comment_display=Petition.CommentDisplay.IMMEDIATE)
+    spam = SignatureFactory(petition=petition, first_name="Cheap", last_name="Pills", public_name="full",
+                            organisation="pills.example.com", comment="Visit www.pills.example.com",
+                            flags=["link"], confirmed=True)
+    counting.update_counts()
+    pages = ("/en/petitions/free-them/", "/en/petitions/free-them/signatories/")
+    for path in pages:
+        page = client.get(path).text
+        assert "Cheap Pills" not in page and "pills.example.com" not in page, path
+    assert Petition.objects.get(pk=petition.pk).signature_count == 1  # counted all the same
+
+    client.post(reverse("admin:petitions_signature_changelist"), {"action": "approve", "_selected_action": [spam.pk]})
+    page = client.get(pages[0]).text
+    assert "Cheap Pills" in page and "pills.example.com" in page
+
+
 def test_comments_show_as_the_petition_says(client, petition):
     later = [timezone.now()]
 
