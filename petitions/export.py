@@ -11,6 +11,7 @@ COLUMNS = [
     ("name_in_letter", "name_in_letter"), ("wants_updates", "wants_updates"), ("language", "language"),
     ("comment", "comment"), ("flags", "flags"),
 ]
+BOM = "\ufeff"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -30,7 +31,10 @@ class _Echo:
 def rows(petition):
     """Lines of CSV, header first, reading the signatures in chunks (bounded memory)."""
     writer = csv.writer(_Echo())
-    yield writer.writerow([name for name, _ in COLUMNS])
+    # The byte order mark tells Excel the file is UTF-8: without it, it reads it in the machine's
+    # legacy code page and shows Cyrillic names as mojibake. Part of the header's line, so that the
+    # lines are still the header and one per signature.
+    yield BOM + writer.writerow([name for name, _ in COLUMNS])
     signatures = (
         Signature.objects.filter(petition=petition).exclude(email="")
         .order_by("pk").values_list(*[field for _, field in COLUMNS])

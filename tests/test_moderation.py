@@ -146,13 +146,24 @@ def test_the_csv_export_is_streamed_and_neutralises_formulas(client, alice, peti
     SignatureFactory(petition=petition, first_name="Олена", last_name="O'Brien")
     response = client.get(reverse("admin:petitions_petition_export", args=[petition.pk]))
     assert response.streaming
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
     assert len(rows) == 2
     evil = next(r for r in rows if "HYPERLINK" in r["first_name"])
     assert evil["first_name"].startswith("'=") and evil["last_name"] == "'+1"
     assert evil["city"] == "'-2" and evil["organisation"] == "'@SUM(A1)"
     assert any(r["first_name"] == "Олена" for r in rows)
     assert AuditEntry.objects.filter(action="signatures.exported", user=alice).exists()
+
+
+def test_the_csv_export_starts_with_a_byte_order_mark_so_excel_reads_cyrillic(client, alice, petition):
+    SignatureFactory(petition=petition, first_name="Олена", last_name="Петренко", city="=1+1", confirmed=True)
+    response = client.get(reverse("admin:petitions_petition_export", args=[petition.pk]))
+    body = b"".join(response.streaming_content)
+    assert body.startswith(b"\xef\xbb\xbfsigned_at,")  # once, before the header
+    assert body.count(b"\xef\xbb\xbf") == 1
+    rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
+    assert list(rows[0])[0] == "signed_at"
+    assert (rows[0]["first_name"], rows[0]["city"]) == ("Олена", "'=1+1")  # formulas still neutralised
 
 
 def test_another_campaigns_organiser_cannot_export(client, django_user_model, petition):
