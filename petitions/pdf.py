@@ -1,7 +1,8 @@
 """The letter to one embassy: the appeal, the demands, and the table of its signatories (reportlab).
 
-Never contains an email address or an IP hash: only the name a signer allowed (or "name
-withheld"), city, country and organisation. The closing line carries the SHA-256 manifest of the
+Never contains an email address or an IP hash: a signer who allowed their name is listed with it,
+their city, country and organisation; one who asked only to be counted is "name withheld" and their
+country, nothing more. The closing line carries the SHA-256 manifest of the
 batch's signature ids, so a delivered batch can be verified against the database later.
 """
 
@@ -226,12 +227,16 @@ def _in_cjk_font(text):
 def _signatory_rows(signatures, withheld):
     widths = COLUMN_WIDTHS
     for number, signature in enumerate(signatures, start=1):
+        name = signature.letter_name
+        # "Only count my signature" is what people in Russia are advised to choose: their row must
+        # not identify them, and a city with an organisation can (a small town's only branch).
+        # Only the country stays, as it does in the public counts.
         yield [
             str(number),
-            _cell(signature.letter_name or withheld, widths[1]),
-            _cell(signature.city, widths[2]),
+            _cell(name or withheld, widths[1]),
+            _cell(signature.city if name else "", widths[2]),
             _cell(signature.country.name if signature.country else "", widths[3]),
-            _cell(signature.organisation, widths[4]),
+            _cell(signature.organisation if name else "", widths[4]),
         ]
 
 

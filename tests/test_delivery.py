@@ -99,6 +99,24 @@ def test_one_letter_per_embassy_with_exactly_the_right_names(smtp, petition, sig
         assert "TEST" in text
 
 
+def test_a_signer_who_asked_only_to_be_counted_is_listed_by_country_alone(petition):
+    """No name, city or organisation: people in Russia are advised to choose this."""
+    from petitions.pdf import render_letter
+
+    def signer(pk, first, last, named):
+        return Signature(pk=pk, petition=petition, first_name=first, last_name=last, country="RU", city=f"{last}sk",
+                         organisation=f"{last} Memorial Group", comment="private words", name_in_letter=named)
+
+    letter = Delivery(petition=petition, embassy=Embassy.objects.get(name="Ministry of Foreign Affairs"), pk=1)
+    pdf, _manifest, count = render_letter(letter, [signer(1, "Irina", "Secretova", False),
+                                                   signer(2, "Pavel", "Openov", True)])
+    text = " ".join("\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert count == 2 and "name withheld" in text and "Russia" in text
+    assert "Secretova" not in text and "Irina" not in text and "private words" not in text
+    assert "Pavel Openov" in text and "Openovsk" in text and "Openov Memorial Group" in text
+    assert "Total: 2 signatures (1 named, 1 name withheld)" in text
+
+
 def test_the_pdf_has_page_numbers_and_the_batch_manifest(smtp, petition, signatures):
     call_command("deliver", petition="free-them", stdout=io.StringIO())
     kyiv = Delivery.objects.get(embassy__city="Kyiv")
