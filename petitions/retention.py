@@ -1,7 +1,8 @@
 """Anonymising signers a fixed time after a petition closes and its letters are delivered.
 
 Names become initials or nothing, as the signer chose for the public list; emails, IP hashes,
-cities, organisations and comments are erased, and the stored copies of the letters deleted.
+cities, organisations and comments are erased, the admin's history of the signatures no longer
+names them, and the stored copies of the letters are deleted.
 Counts, countries and delivery records stay.
 """
 
@@ -9,13 +10,16 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from .models import Delivery, Petition, Signature
+from .signing import forget_in_admin_history
 
 logger = logging.getLogger(__name__)
 
+BATCH = 2000  # signatures anonymised per transaction
 UNFINISHED = [
     Delivery.Status.QUEUED, Delivery.Status.INFLIGHT, Delivery.Status.AWAITING_RETRY,
     Delivery.Status.AWAITING_HANDOVER,
@@ -56,16 +60,21 @@ def anonymise(petition):
     # An empty email marks a row already erased (anonymised or withdrawn).
     signatures = Signature.objects.filter(petition=petition).exclude(email="")
     changed = 0
-    for signature in signatures.only("pk", "first_name", "last_name", "public_name").iterator(chunk_size=2000):
-        if signature.public_name == Signature.PublicName.HIDDEN:
-            first, last = "", ""
-        else:
-            first = f"{signature.first_name.strip()[:1]}." if signature.first_name.strip() else ""
-            last = f"{signature.last_name.strip()[:1]}." if signature.last_name.strip() else ""
-        changed += Signature.objects.filter(pk=signature.pk).update(
-            first_name=first, last_name=last, email="", ip_hash="", city="", organisation="", comment="",
-            wants_updates=False, updated_at=timezone.now(),
-        )
+    for batch in _batches(signatures.only("pk", "first_name", "last_name", "public_name"), BATCH):
+        # A batch and the admin's history of it in one transaction: no name is left there once
+        # the signature itself no longer has it.
+        with transaction.atomic():
+            for signature in batch:
+                if signature.public_name == Signature.PublicName.HIDDEN:
+                    first, last = "", ""
+                else:
+                    first = f"{signature.first_name.strip()[:1]}." if signature.first_name.strip() else ""
+                    last = f"{signature.last_name.strip()[:1]}." if signature.last_name.strip() else ""
+                changed += Signature.objects.filter(pk=signature.pk).update(
+                    first_name=first, last_name=last, email="", ip_hash="", city="", organisation="", comment="",
+                    wants_updates=False, updated_at=timezone.now(),
+                )
+            forget_in_admin_history(Signature.objects.filter(pk__in=[signature.pk for signature in batch]))
     # The stored copies of its letters name people too; the delivery records, with the letters'
     # SHA-256 and their manifests, stay.
     letters = 0
@@ -74,6 +83,14 @@ def anonymise(petition):
         letters += Delivery.objects.filter(pk=stored.pk).update(pdf="")
     logger.info("Anonymised %s signatures and deleted %s stored letters of petition %s", changed, letters, petition.pk)
     return changed
+
+
+def _batches(queryset, size):
+    """Lists of up to `size` rows, by increasing id, each read when the previous one is done."""
+    last = 0
+    while batch := list(queryset.filter(pk__gt=last).order_by("pk")[:size]):
+        yield batch
+        last = batch[-1].pk
 
 
 def purge(now=None):

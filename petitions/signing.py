@@ -11,10 +11,12 @@ import logging
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core import signing
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Value
-from django.db.models.functions import Lower, Trim
+from django.db.models import CharField, F, Value
+from django.db.models.functions import Cast, Concat, Lower, Trim
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -256,6 +258,8 @@ def erase(signatures):
     """
     with transaction.atomic():
         petition_ids = set(signatures.values_list("petition_id", flat=True))
+        # Before the update: the queryset may select by what the update erases (an address).
+        forget_in_admin_history(signatures)
         erased = signatures.update(
             status=Signature.Status.WITHDRAWN,
             first_name="", last_name="", email="", city="", organisation="", comment="",
@@ -266,3 +270,17 @@ def erase(signatures):
     counting.update_counts(petition_ids)
     return erased
 
+
+
+def forget_in_admin_history(signatures):
+    """Take the signers' names out of the admin's history of these signatures; returns the entries changed.
+
+    Django's LogEntry keeps str(signature) ("Olena Petrenko (Confirmed)") as the entry's title and,
+    in its change message, the names of what was added or changed with it. Erased or anonymised,
+    the signature is "Signature #<id>" there, with no message. One UPDATE, the ids never leave
+    the database (LogEntry.object_id is text: the ids are compared as text).
+    """
+    ids = signatures.order_by().annotate(text_id=Cast("pk", output_field=CharField())).values("text_id")
+    return LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(Signature), object_id__in=ids,
+    ).update(object_repr=Concat(Value("Signature #"), F("object_id")), change_message="")

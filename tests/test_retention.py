@@ -7,7 +7,7 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 from django.utils import timezone
 
-from petitions import counting, retention
+from petitions import counting, retention, signing
 from petitions.models import Delivery, Embassy, Petition, Signature
 
 from .factories import PetitionFactory, SignatureFactory
@@ -85,3 +85,25 @@ def test_the_stored_letters_go_and_the_delivery_records_stay(closed_petition):
     sent.refresh_from_db()
     assert not sent.pdf and not sent.pdf.storage.exists(stored)
     assert (sent.status, sent.signature_count, sent.pdf_sha256) == (Delivery.Status.SENT, 1, "f" * 64)
+
+
+def test_the_admins_history_forgets_the_names_it_anonymises(closed_petition, django_user_model, monkeypatch):
+    from django.contrib.admin.models import CHANGE, LogEntry
+
+    organiser = django_user_model.objects.create_superuser("alice", "alice@example.org", "pw")
+    signatures = [SignatureFactory(petition=closed_petition, first_name="Olena", last_name=f"Petrenko{n}",
+                                   public_name="full", confirmed=True) for n in range(5)]
+    for signature in signatures:
+        LogEntry.objects.log_actions(organiser.pk, [signature], CHANGE, '[{"changed": {"fields": ["City"]}}]',
+                                     single_object=True)
+    updates = []
+    monkeypatch.setattr(retention, "forget_in_admin_history", lambda batch: updates.append(batch.count()) or
+                        signing.forget_in_admin_history(batch))
+    monkeypatch.setattr(retention, "BATCH", 2)
+
+    assert list(retention.purge().values()) == [5]
+
+    assert updates == [2, 2, 1]  # one UPDATE of the history per batch of signatures, not one per row
+    assert sorted(LogEntry.objects.values_list("object_repr", "change_message")) == sorted(
+        (f"Signature #{signature.pk}", "") for signature in signatures
+    )

@@ -335,6 +335,34 @@ def test_a_signer_can_withdraw_after_the_petition_is_unpublished(client, petitio
     assert f'href="{petition.get_absolute_url()}"' not in response.text  # no link to a page not there
 
 
+def test_erasing_takes_the_names_out_of_the_admins_history_in_one_update(petition, django_user_model):
+    from django.contrib.admin.models import CHANGE, LogEntry
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    organiser = django_user_model.objects.create_superuser("alice", "alice@example.org", "pw")
+    olena, ivan, kept = (
+        SignatureFactory(petition=petition, first_name=first, last_name=last, public_name="full", confirmed=True)
+        for first, last in [("Olena", "Petrenko"), ("Ivan", "Franko"), ("Lesya", "Ukrainka")]
+    )
+    # What the admin writes when an organiser changes a signature: its str() and a change message.
+    for signature in (olena, ivan, kept, petition):
+        LogEntry.objects.log_actions(organiser.pk, [signature], CHANGE, '[{"changed": {"fields": ["City"]}}]',
+                                     single_object=True)
+    assert LogEntry.objects.filter(object_repr="Olena Petrenko (Confirmed)").exists()
+
+    with CaptureQueriesContext(connection) as queries:
+        assert signing.erase(Signature.objects.filter(pk__in=[olena.pk, ivan.pk])) == 2
+    assert len([q for q in queries if "django_admin_log" in q["sql"]]) == 1
+
+    history = dict(LogEntry.objects.values_list("object_repr", "change_message"))
+    assert history == {
+        f"Signature #{olena.pk}": "", f"Signature #{ivan.pk}": "",
+        "Lesya Ukrainka (Confirmed)": '[{"changed": {"fields": ["City"]}}]',  # not erased: untouched
+        str(petition): '[{"changed": {"fields": ["City"]}}]',  # another model's entry with the same id too
+    }
+
+
 # --- Bad input ----------------------------------------------------------------------------------
 
 BAD_INPUT = [
