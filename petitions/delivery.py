@@ -18,6 +18,8 @@ letter goes to the petition's test recipient, marked TEST, and is recorded as a 
 
 import hashlib
 import logging
+import posixpath
+import re
 import smtplib
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -240,12 +242,67 @@ def render(delivery, now=None):
     from .pdf import render_letter
 
     pdf, manifest, count = render_letter(delivery, batch_signatures(delivery).iterator(chunk_size=2000), now=now)
-    delivery.pdf.save(f"letter-{delivery.pk}.pdf", ContentFile(pdf), save=False)
-    delivery.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
-    delivery.manifest_sha256 = manifest
-    delivery.signature_count = count
-    delivery.save(update_fields=["pdf", "pdf_sha256", "manifest_sha256", "signature_count"])
+    storage = delivery.pdf.storage
+    with transaction.atomic():
+        # Locked: two renders of one letter (two organisers downloading it to print) take turns,
+        # each replacing the file the other recorded. As files are stored only under this lock,
+        # any other file of this letter beside the new one is one to delete.
+        previous = Delivery.objects.select_for_update().filter(pk=delivery.pk).values_list("pdf", flat=True).get()
+        # The new file is stored under a new name (the storage never overwrites), then recorded,
+        # and only once that is committed does the previous one go: killed in between, the row
+        # still names a letter that exists. The previous letter must go: a signer withdrew since
+        # it was rendered, and it names them. What a killed worker leaves is a file no row names;
+        # the next render of this letter deletes it, and retention deletes every letter file of
+        # its petition anyway.
+        delivery.pdf.save(letter_name(delivery), ContentFile(pdf), save=False)
+        delivery.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
+        delivery.manifest_sha256 = manifest
+        delivery.signature_count = count
+        delivery.save(update_fields=["pdf", "pdf_sha256", "manifest_sha256", "signature_count"])
+        stale = [name for name in {previous, *_letter_files(delivery)} if name and name != delivery.pdf.name]
+        transaction.on_commit(lambda: [storage.delete(name) for name in stale])
     return pdf
+
+
+def letter_name(delivery):
+    return f"letter-{delivery.pk}.pdf"
+
+
+LETTER_FILE = re.compile(r"letter-(\d+)(?:_[A-Za-z0-9]+)?\.pdf")
+
+
+def letter_files_of(delivery_ids, storage=None):
+    """Every stored file of these deliveries' letters, whether a row names it or not (a render
+    killed between storing its file and recording it leaves one that none does)."""
+    storage = storage or Delivery._meta.get_field("pdf").storage
+    wanted = {str(pk) for pk in delivery_ids}
+
+    def walk(directory):
+        try:
+            directories, files = storage.listdir(directory)
+        except FileNotFoundError:
+            return
+        for name in files:
+            found = LETTER_FILE.fullmatch(name)
+            if found and found[1] in wanted:
+                yield f"{directory}/{name}"
+        for child in directories:
+            yield from walk(f"{directory}/{child}")
+
+    yield from walk(Delivery._meta.get_field("pdf").upload_to.split("/")[0])
+
+
+def _letter_files(delivery):
+    """This delivery's letter files beside its current one (the same month's folder)."""
+    directory = posixpath.dirname(delivery.pdf.name)
+    try:
+        _directories, files = delivery.pdf.storage.listdir(directory)
+    except FileNotFoundError:
+        return []
+    return [
+        posixpath.join(directory, name) for name in files
+        if (found := LETTER_FILE.fullmatch(name)) and found[1] == str(delivery.pk)
+    ]
 
 
 def _email(delivery, pdf, recipient):

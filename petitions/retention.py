@@ -14,6 +14,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from .delivery import letter_files_of
 from .models import Delivery, Petition, Signature
 from .signing import forget_in_admin_history
 
@@ -81,6 +82,11 @@ def anonymise(petition):
     for stored in Delivery.objects.filter(petition=petition).exclude(pdf=""):
         stored.pdf.delete(save=False)
         letters += Delivery.objects.filter(pk=stored.pk).update(pdf="")
+    # And any copy no row names any more (a render killed before it recorded its file).
+    storage = Delivery._meta.get_field("pdf").storage
+    for name in letter_files_of(Delivery.objects.filter(petition=petition).values_list("pk", flat=True), storage):
+        storage.delete(name)
+        letters += 1
     logger.info("Anonymised %s signatures and deleted %s stored letters of petition %s", changed, letters, petition.pk)
     return changed
 

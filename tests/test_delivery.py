@@ -425,6 +425,46 @@ def test_a_signer_who_withdraws_while_their_letter_waits_for_a_retry_is_not_in_i
     assert kyiv.manifest_sha256 == manifest_sha256([signatures["hidden"].pk])
 
 
+def letter_files():
+    """{name: text} of every letter file stored."""
+    root = django_settings.PRIVATE_MEDIA_ROOT
+    return {
+        path.relative_to(root).as_posix(): "\n".join(page.extract_text() for page in PdfReader(path).pages)
+        for path in root.rglob("*.pdf")
+    }
+
+
+def test_a_letter_rendered_again_replaces_its_old_file_which_named_the_withdrawn_signer(smtp, petition, signatures):
+    from petitions import signing
+
+    kyiv, later = kyiv_awaiting_retry(smtp, petition)
+    first = kyiv.pdf.name
+    assert "Петренко" in letter_files()[first]
+    signing.withdraw(Signature.objects.get(pk=signatures["olena"].pk))
+
+    delivery.send(kyiv.pk, now=later)
+    kyiv.refresh_from_db()
+    assert kyiv.status == Delivery.Status.SENT and kyiv.pdf.name != first
+    stored = letter_files()
+    assert first not in stored and kyiv.pdf.name in stored  # replaced, not kept beside it
+    assert not any("Петренко" in text for text in stored.values())
+
+
+def test_a_file_left_by_a_render_killed_before_recording_it_goes_with_the_next_render(smtp, petition, signatures):
+    from petitions import signing
+
+    kyiv, later = kyiv_awaiting_retry(smtp, petition)
+    # What a worker killed between storing a letter's file and recording it leaves: a file no row names.
+    with kyiv.pdf.open("rb") as letter:
+        orphan = kyiv.pdf.storage.save(kyiv.pdf.name, letter)
+    assert orphan != kyiv.pdf.name and "Петренко" in letter_files()[orphan]
+    signing.withdraw(Signature.objects.get(pk=signatures["olena"].pk))
+
+    delivery.send(kyiv.pk, now=later)
+    kyiv.refresh_from_db()
+    assert list(letter_files()) == [kyiv.pdf.name]
+
+
 def test_a_letter_whose_every_signer_withdrew_is_not_sent(smtp, petition, signatures):
     from petitions import signing
 

@@ -148,11 +148,15 @@ def test_a_letter_to_hand_over_leaves_out_a_signer_who_withdrew_after_it_was_mad
     url = reverse("admin:petitions_delivery_letter", args=[warsaw.pk])
     assert "Anna Nowak" in pdf_text(b"".join(admin_client.get(url).streaming_content))
 
+    warsaw.refresh_from_db()
+    printed = warsaw.pdf.name
+
     signing.withdraw(Signature.objects.get(last_name="Nowak"))
     text = pdf_text(b"".join(admin_client.get(url).streaming_content))
     assert "Nowak" not in text and "Jan Kowalski" in text
     warsaw.refresh_from_db()
     assert warsaw.signature_count == 1 and warsaw.status == Delivery.Status.AWAITING_HANDOVER
+    assert not warsaw.pdf.storage.exists(printed)  # the copy that named her is gone, not kept beside it
 
 
 def test_a_letter_sent_by_email_cannot_be_recorded_as_handed_over(admin_client, petition):

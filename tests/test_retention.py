@@ -87,6 +87,22 @@ def test_the_stored_letters_go_and_the_delivery_records_stay(closed_petition):
     assert (sent.status, sent.signature_count, sent.pdf_sha256) == (Delivery.Status.SENT, 1, "f" * 64)
 
 
+def test_a_letter_file_no_delivery_names_any_more_goes_too(closed_petition):
+    """A render killed between storing a letter and recording it leaves such a file."""
+    embassy = Embassy.objects.create(country="PL")
+    sent = Delivery.objects.create(petition=closed_petition, embassy=embassy, status=Delivery.Status.SENT)
+    other = Delivery.objects.create(petition=PetitionFactory(), embassy=embassy, status=Delivery.Status.SENT)
+    storage = sent.pdf.storage
+    orphans = [storage.save(f"deliveries/2024/01/letter-{sent.pk}.pdf", ContentFile(b"%PDF Olena")),
+               storage.save(f"deliveries/2024/02/letter-{sent.pk}.pdf", ContentFile(b"%PDF Olena"))]
+    kept = storage.save(f"deliveries/2024/01/letter-{other.pk}.pdf", ContentFile(b"%PDF another petition's"))
+    SignatureFactory(petition=closed_petition, confirmed=True)
+
+    retention.purge()
+
+    assert not any(storage.exists(name) for name in orphans) and storage.exists(kept)
+
+
 def test_the_admins_history_forgets_the_names_it_anonymises(closed_petition, django_user_model, monkeypatch):
     from django.contrib.admin.models import CHANGE, LogEntry
 
