@@ -377,6 +377,7 @@ def test_privacy_page_says_what_is_stored_shown_sent_and_for_how_long(db, client
         "never store the address itself", "first name and initial", "Your email address is never shown",
         "one PDF letter", "name withheld", "never sent", "anonymised 45 days after the petition closes",
         "withdraw your signature", "no analytics", "no CAPTCHA service", "Your comment, if you write one",
+        "only if your name is in the letter too",
     ):
         assert text in html, text
 
