@@ -1,9 +1,10 @@
 """
 Settings for the solidarity petitions project.
 
-Every value comes from the environment (django-environ) with a safe default, read through the
-typed helpers below, which refuse malformed values at start-up with a message naming the variable
-(a typo in DELIVERY_LIVE must not silently mean "false" -- or "true").
+Every value comes from the environment with a safe default, read through the typed helpers below,
+which refuse malformed values at start-up with a message naming the variable (a typo in
+DELIVERY_LIVE must not silently mean "false" -- or "true"). Values are read as they are: no
+django-environ "$OTHER_VARIABLE" references, so a generated key that starts with "$" is that key.
 
 With nothing set, the project runs with no services at all: SQLite under var/, a filesystem Celery
 broker under var/celery/ and a local-memory cache. Set DATABASE_URL and REDIS_URL for Postgres and
@@ -13,25 +14,44 @@ Redis.
 import os
 import re
 from datetime import timedelta
+from email.utils import parseaddr
 from pathlib import Path
 from urllib.parse import urlsplit
 
 import environ
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.mail.message import sanitize_address
+from django.core.validators import validate_email
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
+# Only for its URL parsers (db_url_config, email_url_config): values are read by env_str, because
+# django-environ's own readers take a value starting with "$" for the name of another variable
+# (SECRET_KEY=$k... was "not set"; IP_HASH_KEY=$k... silently became SECRET_KEY).
 env = environ.Env()
 
 _TRUE = {"true", "1", "yes", "on"}
 _FALSE = {"false", "0", "no", "off", ""}
 
 
+def env_str(name, default=None):
+    """The variable's value exactly as set ("$" included), or `default` when it is not set."""
+    return os.environ.get(name, default)
+
+
+def env_list(name, default):
+    """A comma-separated list; spaces around the commas are not part of the entries."""
+    raw = env_str(name)
+    if raw is None:
+        return default
+    return [entry.strip() for entry in raw.split(",") if entry.strip()]
+
+
 def env_bool(name, default):
     """A boolean that is exactly true/false (or 1/0, yes/no, on/off); anything else is an error."""
-    raw = env.str(name, default=None)
-    if raw is None:
+    raw = env_str(name)
+    if not raw:
         return default
     value = raw.strip().lower()
     if value in _TRUE:
@@ -42,8 +62,8 @@ def env_bool(name, default):
 
 
 def env_int(name, default, minimum=0):
-    raw = env.str(name, default=None)
-    if raw is None:
+    raw = env_str(name)
+    if not raw:
         return default
     try:
         value = int(raw)
@@ -55,20 +75,55 @@ def env_int(name, default, minimum=0):
 
 
 def env_url(name, default, schemes):
-    """A URL whose scheme is one of `schemes`; returned unchanged."""
-    value = env.str(name, default=default)
+    """A URL whose scheme is one of `schemes` and whose port, if any, is a port; returned unchanged."""
+    value = env_str(name, default)
     scheme = urlsplit(value).scheme
     if scheme not in schemes:
         raise ImproperlyConfigured(
             f"{name} must be a URL starting with one of {', '.join(s + '://' for s in schemes)}"
             f" (got scheme {scheme or 'none'!r})"
         )
+    check_port(name, value)
+    return value
+
+
+def check_port(name, url):
+    # urlsplit only parses the port when asked, and then raises a ValueError that the URL parsers
+    # of django-environ and Celery let through as a traceback. The message leaves out the URL: it
+    # may hold a password.
+    try:
+        return urlsplit(url).port
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} has a port that is not a number from 0 to 65535") from None
+
+
+def env_rate(name, default):
+    """A rate limit: a number of attempts per [multiple of a] second, minute, hour or day (10/m, 5/10m)."""
+    value = env_str(name, default)
+    match = re.fullmatch(r"(\d+)/(\d*)([smhd])", value)
+    # A zero period divided every sign POST by zero (petitions.limits); a zero count refused them all.
+    if not match or int(match[1]) == 0 or match[2] and int(match[2]) == 0:
+        raise ImproperlyConfigured(f"{name} must look like 10/m, 5/10m or 100/h (not zero), not {value!r}")
+    return value
+
+
+def env_from_email(name, default):
+    """An address that mail can be sent from: "Name <user@domain>" or "user@domain"."""
+    value = env_str(name, default)
+    try:
+        # What Django's mail does with it when sending (it raised for "noreply@" at every send).
+        sanitize_address(value, "utf-8")
+        validate_email(parseaddr(value)[1])
+    except (ValueError, TypeError, ValidationError):
+        raise ImproperlyConfigured(
+            f"{name} must be one address such as 'Solidarity petitions <noreply@example.org>', not {value!r}"
+        ) from None
     return value
 
 
 DEBUG = env_bool("DEBUG", False)
 
-SECRET_KEY = env.str("SECRET_KEY", default="")
+SECRET_KEY = env_str("SECRET_KEY", "")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
@@ -78,9 +133,17 @@ if not SECRET_KEY:
 
 SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000", ["http", "https"]).rstrip("/")
 _site = urlsplit(SITE_URL)
+if not _site.hostname:
+    raise ImproperlyConfigured(
+        "SITE_URL must name the site's host, as in https://petitions.example.org (it has none)"
+    )
 SITE_IS_HTTPS = _site.scheme == "https"
 
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[_site.hostname, "127.0.0.1", "localhost"])
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [_site.hostname, "127.0.0.1", "localhost"])
+# The site answers to the name every link it sends points to, whatever else ALLOWED_HOSTS lists
+# (compose sets its own list; overriding SITE_URL alone then left the site answering 400).
+if _site.hostname not in ALLOWED_HOSTS and "*" not in ALLOWED_HOSTS:
+    ALLOWED_HOSTS.append(_site.hostname)
 CSRF_TRUSTED_ORIGINS = [f"{_site.scheme}://{_site.netloc}"]
 
 # Deliveries go to real embassy addresses only when this is true *and* the petition is switched
@@ -178,7 +241,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Celery -----------------------------------------------------------------------
 
-REDIS_URL = env.str("REDIS_URL", default="")
+REDIS_URL = env_str("REDIS_URL", "")
 if REDIS_URL:
     env_url("REDIS_URL", REDIS_URL, ["redis", "rediss", "unix"])
     CACHES = {
@@ -206,7 +269,7 @@ CACHES["local"] = {
     "OPTIONS": {"MAX_ENTRIES": 5000},
 }
 
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="") or REDIS_URL or "filesystem://localhost/"
+CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "") or REDIS_URL or "filesystem://localhost/"
 env_url("CELERY_BROKER_URL", CELERY_BROKER_URL, ["redis", "rediss", "unix", "filesystem"])
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # The zero-setup broker: messages are files under var/celery/, shared by web, worker, beat.
@@ -222,7 +285,18 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
 else:
     # Publishing from a request must not hang on a Redis that does not answer (campaign/jobs.py).
     CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 2, "socket_timeout": 5}
-CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="") or None
+CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", "") or None
+if CELERY_RESULT_BACKEND:
+    from celery.app.backends import by_url
+
+    check_port("CELERY_RESULT_BACKEND", CELERY_RESULT_BACKEND)
+    try:
+        by_url(CELERY_RESULT_BACKEND)  # imports the backend's module; connects to nothing
+    except Exception:  # ImportError, Celery's ImproperlyConfigured, ...: all mean "not one we can use"
+        raise ImproperlyConfigured(
+            "CELERY_RESULT_BACKEND must be a result backend URL Celery can load here, such as"
+            f" redis://host:6379/1 (got scheme {urlsplit(CELERY_RESULT_BACKEND).scheme or 'none'!r})"
+        ) from None  # the URL itself is not repeated: it may hold a password
 CELERY_TASK_IGNORE_RESULT = CELERY_RESULT_BACKEND is None
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -241,6 +315,12 @@ CELERY_DB_REUSE_MAX = 100_000
 CELERY_WORKER_MAX_MEMORY_PER_CHILD = env_int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", 250_000, minimum=50_000)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300, minimum=1)
+if CELERY_TASK_SOFT_TIME_LIMIT >= CELERY_TASK_TIME_LIMIT:
+    # The soft limit lets a task give up cleanly; at or past the hard limit it never fires.
+    raise ImproperlyConfigured(
+        f"CELERY_TASK_SOFT_TIME_LIMIT ({CELERY_TASK_SOFT_TIME_LIMIT}) must be less than"
+        f" CELERY_TASK_TIME_LIMIT ({CELERY_TASK_TIME_LIMIT})"
+    )
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TIMEZONE = "UTC"
@@ -254,7 +334,7 @@ EMAIL_URL = env_url(
 )
 globals().update(env.email_url_config(EMAIL_URL))
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30, minimum=1)
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Solidarity petitions <noreply@localhost>")
+DEFAULT_FROM_EMAIL = env_from_email("DEFAULT_FROM_EMAIL", "Solidarity petitions <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --- Security -------------------------------------------------------------------------------
@@ -297,7 +377,7 @@ PUBLIC_REQUEST_MAX_BYTES = 64 * 1024
 ADMIN_REQUEST_MAX_BYTES = 12 * 1024 * 1024
 PHOTO_MAX_BYTES = 5 * 1024 * 1024
 # Keys the IP address before it is hashed; raw IP addresses are never stored.
-IP_HASH_KEY = env.str("IP_HASH_KEY", default=SECRET_KEY)
+IP_HASH_KEY = env_str("IP_HASH_KEY") or SECRET_KEY
 # How many reverse proxies in front of the app append to X-Forwarded-For (0: use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 
@@ -306,11 +386,8 @@ TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 PERSONAL_DATA_RETENTION_DAYS = env_int("PERSONAL_DATA_RETENTION_DAYS", 90, minimum=1)
 
 # Rate limits on the sign form, per network (hashed IP address) and petition: petitions.limits.
-SIGN_RATE_BURST = env.str("SIGN_RATE_BURST", default="10/m")
-SIGN_RATE_SUSTAINED = env.str("SIGN_RATE_SUSTAINED", default="100/h")
-for _name in ("SIGN_RATE_BURST", "SIGN_RATE_SUSTAINED"):
-    if not re.fullmatch(r"\d+/\d*[smhd]", globals()[_name]):
-        raise ImproperlyConfigured(f"{_name} must look like 10/m or 100/h, not {globals()[_name]!r}")
+SIGN_RATE_BURST = env_rate("SIGN_RATE_BURST", "10/m")
+SIGN_RATE_SUSTAINED = env_rate("SIGN_RATE_SUSTAINED", "100/h")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -338,12 +415,12 @@ USE_TZ = True
 # --- Static and media files -----------------------------------------------------------------
 
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
-MEDIA_ROOT = Path(env.str("MEDIA_ROOT", default=str(VAR_DIR / "media")))
+MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
 # Delivery letters (they name signatories): never under MEDIA_ROOT, served only via the admin.
-PRIVATE_MEDIA_ROOT = Path(env.str("PRIVATE_MEDIA_ROOT", default=str(VAR_DIR / "private")))
+PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(VAR_DIR / "private")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -362,7 +439,10 @@ FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
-ADMIN_URL = env.str("ADMIN_URL", default="admin/").strip("/") + "/"
+ADMIN_URL = env_str("ADMIN_URL", "admin/").strip("/") + "/"
+if ADMIN_URL == "/":
+    # path("/") matches no request: the admin would be unreachable.
+    raise ImproperlyConfigured("ADMIN_URL must be a path such as admin/ or staff/, not empty or /")
 CONTENT_SECURITY_POLICY["EXCLUDE_URL_PREFIXES"] = [f"/{ADMIN_URL}"]
 # Admin sessions end after a working day; a shared computer at a picket should not stay logged in.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)
@@ -379,12 +459,12 @@ AXES_VERBOSE = False  # its log lines carry usernames and addresses
 
 # --- Logging --------------------------------------------------------------------------------
 
-LOG_LEVEL = env.str("LOG_LEVEL", default="INFO").upper()
+LOG_LEVEL = env_str("LOG_LEVEL", "INFO").upper()
 if LOG_LEVEL not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
     raise ImproperlyConfigured(f"LOG_LEVEL must be DEBUG, INFO, WARNING, ERROR or CRITICAL, not {LOG_LEVEL!r}")
 # json (one object per line, for a log collector) or plain (for people). Both redact anything
 # that looks like an email or IP address (campaign/logs.py); the code logs only ids anyway.
-LOG_FORMAT = env.str("LOG_FORMAT", default="plain" if DEBUG else "json")
+LOG_FORMAT = env_str("LOG_FORMAT", "plain" if DEBUG else "json")
 if LOG_FORMAT not in {"json", "plain"}:
     raise ImproperlyConfigured(f"LOG_FORMAT must be json or plain, not {LOG_FORMAT!r}")
 LOGGING = {

@@ -20,7 +20,7 @@ INTERFACE_VARIABLES = {
 
 def variables_read_by_settings():
     source = (BASE / "campaign" / "settings.py").read_text()
-    return set(re.findall(r'env(?:_bool|_int|_url|\.str|\.list)\(\s*"([A-Z_]+)"', source))
+    return set(re.findall(r'env_(?:str|list|bool|int|url|rate|from_email)\(\s*"([A-Z_]+)"', source))
 
 
 def start_django(code="import django; django.setup()", **environ):
@@ -53,12 +53,59 @@ def test_settings_start_with_nothing_but_debug_set():
         ({"DEBUG": "true", "EMAIL_URL": "mailgun://key"}, "EMAIL_URL must be a URL"),
         ({"DEBUG": "true", "SITE_URL": "example.org"}, "SITE_URL must be a URL"),
         ({"DEBUG": "true", "CONN_MAX_AGE": "forever"}, "CONN_MAX_AGE must be a whole number"),
+        ({"DEBUG": "true", "SITE_URL": "https://"}, "SITE_URL must name the site's host"),
+        ({"DEBUG": "true", "SITE_URL": "https://example.org:99999"}, "SITE_URL has a port that is not a number"),
+        ({"DEBUG": "true", "EMAIL_URL": "smtp://mail:abc"}, "EMAIL_URL has a port that is not a number"),
+        ({"DEBUG": "true", "REDIS_URL": "redis://redis:xx/0"}, "REDIS_URL has a port that is not a number"),
+        # Every send raised ValueError, and each signer's confirmation was dropped as undeliverable.
+        ({"DEBUG": "true", "DEFAULT_FROM_EMAIL": "Solidarity petitions <noreply@>"}, "DEFAULT_FROM_EMAIL must be one"),
+        ({"DEBUG": "true", "DEFAULT_FROM_EMAIL": "not an address"}, "DEFAULT_FROM_EMAIL must be one address"),
+        ({"DEBUG": "true", "DEFAULT_FROM_EMAIL": "a@example.org, b@example.org"}, "DEFAULT_FROM_EMAIL must be one"),
+        # A zero period: every sign POST died dividing by it (petitions.limits).
+        ({"DEBUG": "true", "SIGN_RATE_BURST": "10/0m"}, "SIGN_RATE_BURST must look like 10/m"),
+        ({"DEBUG": "true", "SIGN_RATE_SUSTAINED": "0/h"}, "SIGN_RATE_SUSTAINED must look like 10/m"),
+        ({"DEBUG": "true", "SIGN_RATE_SUSTAINED": "100/hour"}, "SIGN_RATE_SUSTAINED must look like 10/m"),
+        ({"DEBUG": "true", "CELERY_TASK_SOFT_TIME_LIMIT": "600"}, "must be less than CELERY_TASK_TIME_LIMIT"),
+        ({"DEBUG": "true", "CELERY_TASK_SOFT_TIME_LIMIT": "300"}, "must be less than CELERY_TASK_TIME_LIMIT"),
+        ({"DEBUG": "true", "ADMIN_URL": "/"}, "ADMIN_URL must be a path"),
+        ({"DEBUG": "true", "ADMIN_URL": ""}, "ADMIN_URL must be a path"),
+        ({"DEBUG": "true", "CELERY_RESULT_BACKEND": "nonsense"}, "CELERY_RESULT_BACKEND must be a result backend"),
     ],
 )
 def test_malformed_settings_fail_at_start_up_with_a_clear_message(variables, message):
     result = start_django(**variables)
     assert result.returncode != 0
     assert message in result.stderr
+    assert "ImproperlyConfigured" in result.stderr.strip().splitlines()[-1]
+
+
+@pytest.mark.parametrize("name", ["DATABASE_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND"])
+def test_a_malformed_port_is_named_without_showing_the_password(name):
+    scheme = "postgres" if name == "DATABASE_URL" else "redis"
+    result = start_django(DEBUG="true", **{name: f"{scheme}://user:hunter2secret@host:notaport/0"})
+    assert result.returncode != 0
+    assert f"{name} has a port that is not a number from 0 to 65535" in result.stderr
+    assert "hunter2secret" not in result.stderr and "notaport" not in result.stderr
+
+
+def test_values_starting_with_a_dollar_sign_are_read_as_they_are():
+    """django-environ reads "$NAME" as the value of NAME: a generated SECRET_KEY starting with "$"
+    was reported as not set, and such an IP_HASH_KEY silently became SECRET_KEY."""
+    result = start_django(
+        "import django; django.setup(); from django.conf import settings as s; print(s.SECRET_KEY, s.IP_HASH_KEY)",
+        DEBUG="false", SECRET_KEY="$" + "k" * 59, IP_HASH_KEY="$separate-key",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["$" + "k" * 59, "$separate-key"]
+
+
+def test_allowed_hosts_are_trimmed_and_always_include_the_host_of_site_url():
+    code = "import django; django.setup(); from django.conf import settings as s; print(*s.ALLOWED_HOSTS)"
+    result = start_django(code, DEBUG="true", ALLOWED_HOSTS="localhost, example.org ,",
+                          SITE_URL="https://petitions.example.org")
+    assert result.returncode == 0, result.stderr
+    # Compose lists its own hosts; overriding SITE_URL alone left the site answering 400 to its own name.
+    assert result.stdout.split() == ["localhost", "example.org", "petitions.example.org"]
 
 
 def test_the_web_servers_application_leaves_what_it_loaded_out_of_the_garbage_collectors_passes():
