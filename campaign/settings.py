@@ -6,6 +6,9 @@ which refuse malformed values at start-up with a message naming the variable (a 
 DELIVERY_LIVE must not silently mean "false" -- or "true"). Values are read as they are: no
 django-environ "$OTHER_VARIABLE" references, so a generated key that starts with "$" is that key.
 
+Behind https:// (SITE_URL) with DEBUG off, the development defaults below are refused: DATABASE_URL,
+REDIS_URL and EMAIL_URL must be set (a forgotten EMAIL_URL would print signers' emails to the log).
+
 With nothing set, the project runs with no services at all: SQLite under var/, a filesystem Celery
 broker under var/celery/ and a local-memory cache. Set DATABASE_URL and REDIS_URL for Postgres and
 Redis.
@@ -149,6 +152,19 @@ CSRF_TRUSTED_ORIGINS = [f"{_site.scheme}://{_site.netloc}"]
 # Deliveries go to real embassy addresses only when this is true *and* the petition is switched
 # to live delivery; otherwise they go to the petition's test recipient, marked as a test.
 DELIVERY_LIVE = env_bool("DELIVERY_LIVE", False)
+
+if SITE_IS_HTTPS and not DEBUG:
+    # A public production site: the zero-setup defaults would keep signers' data in a file inside
+    # the container, queue mail on its disk and print every email (addresses included) to the log.
+    for _name, _without in (
+        ("DATABASE_URL", "SQLite under var/"),
+        ("REDIS_URL", "a filesystem broker and per-process rate limits"),
+        ("EMAIL_URL", "emails printed to the log"),
+    ):
+        if not env_str(_name):
+            raise ImproperlyConfigured(
+                f"{_name} must be set when SITE_URL is https:// and DEBUG is false (without it: {_without})"
+            )
 
 INSTALLED_APPS = [
     "modeltranslation",  # before admin, as its documentation requires

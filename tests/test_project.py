@@ -108,6 +108,28 @@ def test_allowed_hosts_are_trimmed_and_always_include_the_host_of_site_url():
     assert result.stdout.split() == ["localhost", "example.org", "petitions.example.org"]
 
 
+SERVICES = {"DATABASE_URL": "postgres://u:p@db:5432/x", "REDIS_URL": "redis://redis:6379/0",
+            "EMAIL_URL": "smtp://relay:25"}
+
+
+@pytest.mark.parametrize("missing", SERVICES)
+def test_production_behind_https_refuses_the_development_defaults(missing):
+    """Without EMAIL_URL signers' emails (and addresses) went to the log; without DATABASE_URL into a
+    SQLite file in the container; without REDIS_URL the broker was the container's disk."""
+    variables = {k: v for k, v in SERVICES.items() if k != missing}
+    result = start_django(DEBUG="false", SECRET_KEY="x" * 50, SITE_URL="https://petitions.example.org", **variables)
+    assert result.returncode != 0
+    assert f"{missing} must be set when SITE_URL is https:// and DEBUG is false" in result.stderr
+    assert start_django(DEBUG="false", SECRET_KEY="x" * 50, SITE_URL="https://petitions.example.org",
+                        **SERVICES).returncode == 0
+
+
+def test_production_settings_on_plain_http_need_no_services():
+    # Tests, benchmarks and .ci/run start DEBUG=false on http://127.0.0.1 with what they have.
+    result = start_django(DEBUG="false", SECRET_KEY="x" * 50, SITE_URL="http://127.0.0.1:8000")
+    assert result.returncode == 0, result.stderr
+
+
 def test_the_web_servers_application_leaves_what_it_loaded_out_of_the_garbage_collectors_passes():
     result = start_django("import gc, campaign.wsgi; print(gc.get_freeze_count(), len(gc.get_objects()))",
                           DEBUG="true")
@@ -153,7 +175,7 @@ def test_https_only_settings_follow_the_scheme_of_site_url():
         "print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS > 0)"
     )
     common = {k: v for k, v in os.environ.items() if k not in variables_read_by_settings()}
-    common.update(DEBUG="false", SECRET_KEY="x" * 50, DJANGO_SETTINGS_MODULE="campaign.settings")
+    common.update(DEBUG="false", SECRET_KEY="x" * 50, DJANGO_SETTINGS_MODULE="campaign.settings", **SERVICES)
     outputs = {}
     for url in ("http://127.0.0.1:8000", "https://petitions.example.org"):
         result = subprocess.run(

@@ -21,6 +21,10 @@ def test_check_deploy_is_clean_with_production_settings():
         DEBUG="false", SECRET_KEY="p" * 20 + "roduction-only-secret-key-with-enough-entropy-9f8e7d",
         SITE_URL="https://petitions.example.org", ALLOWED_HOSTS="petitions.example.org",
     )
+    # Required behind https:// (the checks connect to none of them).
+    env.setdefault("DATABASE_URL", "postgres://petitions@127.0.0.1:5432/petitions")
+    env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
+    env.setdefault("EMAIL_URL", "smtp://127.0.0.1:25")
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120,
@@ -165,3 +169,4 @@ def test_a_stale_form_gets_a_page_that_says_what_to_do(db):
     petition = PetitionFactory()
     response = Client(enforce_csrf_checks=True).post(f"/en/petitions/{petition.slug}/", {"first_name": "Olena"})
     assert response.status_code == 403 and "Please send the form again" in response.text
+
