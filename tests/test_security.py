@@ -170,3 +170,12 @@ def test_a_stale_form_gets_a_page_that_says_what_to_do(db):
     response = Client(enforce_csrf_checks=True).post(f"/en/petitions/{petition.slug}/", {"first_name": "Olena"})
     assert response.status_code == 403 and "Please send the form again" in response.text
 
+
+def test_health_checks_answer_plain_http_probes_when_the_site_is_https(client, settings):
+    """A load balancer or the compose healthcheck probes the container over plain http: a 301 to
+    https:// is not "healthy". Everything else still goes to https://."""
+    settings.SECURE_SSL_REDIRECT = True  # what SITE_URL=https://... sets
+    assert client.get("/healthz").status_code == 200
+    assert client.get("/readyz").status_code == 200
+    assert client.get("/en/").status_code == 301
+    assert client.get("/healthz-not").status_code == 301
