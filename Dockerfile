@@ -19,9 +19,11 @@ COPY . .
 # Bytecode compiled here, the dependencies' by uv above: PYTHONDONTWRITEBYTECODE (and a read-only
 # /app) would otherwise have every process compile every module it imports, each time it starts.
 # collectstatic needs settings to load; these values exist only for this build step.
+# The named volumes' mount points are made here, owned by app: Docker would otherwise create them
+# owned by root, and photo uploads and letters would fail with PermissionError.
 RUN python -m compileall -q campaign petitions prisoners \
     && SECRET_KEY=collectstatic-only DEBUG=false python manage.py collectstatic --noinput \
-    && mkdir -p /app/var && chown -R app:app /app/var
+    && mkdir -p /app/var/media /app/var/private && chown -R app:app /app/var
 
 USER app
 EXPOSE 8000

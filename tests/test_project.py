@@ -224,6 +224,78 @@ def test_compose_sets_exactly_variables_the_settings_read():
     assert web["DELIVERY_LIVE"] == "false"
 
 
+def interpolate(value, variables):
+    """Compose's ${NAME:-default} and ${NAME:?error}, with `variables` as the operator's shell."""
+    def one(match):
+        name, op, arg = match.groups()
+        if variables.get(name):
+            return variables[name]
+        if op == ":?":
+            raise LookupError(f"{name}: {arg}")
+        return arg
+    return re.sub(r"\$\{([A-Z_]+)(:-|:\?)([^}]*)\}", one, value)
+
+
+def test_compose_has_no_default_secret_key():
+    """A default written in the compose file is public: compose must refuse to start without one."""
+    for name in ("migrate", "web", "worker", "beat"):
+        key = compose()["services"][name]["environment"]["SECRET_KEY"]
+        with pytest.raises(LookupError, match="set SECRET_KEY"):
+            interpolate(key, {})
+        assert interpolate(key, {"SECRET_KEY": "k" * 50}) == "k" * 50
+    # The README keeps it in .env beside the compose file: never copied into the image.
+    assert ".env" in (BASE / ".dockerignore").read_text().split()
+
+
+def test_compose_answers_to_the_site_url_the_operator_sets():
+    """ALLOWED_HOSTS was written into the compose file while SITE_URL could be overridden: the
+    site then answered 400 to its own name. The web healthcheck asks under that name too."""
+    web = compose()["services"]["web"]
+    shell = {"SECRET_KEY": "x" * 50, "SITE_URL": "https://petitions.example.org"}
+    variables = {name: interpolate(value, shell) for name, value in web["environment"].items()}
+    assert interpolate(web["environment"]["ALLOWED_HOSTS"], {"ALLOWED_HOSTS": "a.example"}) == "a.example"
+    # The services it names do not run here; only the site's answer to its own host matters.
+    variables.update(DATABASE_URL="sqlite:///:memory:", DJANGO_SETTINGS_MODULE="campaign.settings")
+    healthcheck = web["healthcheck"]["test"]
+    assert healthcheck[:3] == ["CMD", "python", "-c"] and "/healthz" in healthcheck[3]
+    code = (
+        "import django; django.setup(); from django.test import Client;"
+        " print(Client().get('/healthz', HTTP_HOST='petitions.example.org').status_code)"
+    )
+    result = start_django(code, **variables)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["200"]  # not 400 (host not allowed), not 301 (to https)
+
+
+def test_compose_migrates_once_before_web_worker_and_beat_start():
+    """The web service migrated while the worker and beat (whose DatabaseScheduler reads its tables)
+    were already starting; a one-shot service now migrates and the others wait for it."""
+    services = compose()["services"]
+    migrate = services["migrate"]
+    assert migrate["command"] == ["python", "manage.py", "migrate", "--noinput"]
+    assert migrate["restart"] == "no"  # a finished one-shot must not be started again
+    assert migrate["depends_on"]["postgres"]["condition"] == "service_healthy"
+    for name in ("web", "worker", "beat"):
+        depends = services[name]["depends_on"]
+        assert depends["migrate"]["condition"] == "service_completed_successfully", name
+        assert depends["postgres"]["condition"] == depends["redis"]["condition"] == "service_healthy", name
+        assert "migrate" not in str(services[name]["command"]), name
+    for name in ("postgres", "redis", "web"):
+        assert services[name]["healthcheck"]["test"], name
+
+
+def test_the_image_makes_the_volumes_mount_points_for_the_user_it_runs_as():
+    """Docker creates a missing mount point owned by root, and the app runs as `app`: photo uploads
+    and letters failed with PermissionError."""
+    dockerfile = (BASE / "Dockerfile").read_text()
+    user = dockerfile.index("\nUSER app\n")
+    made = re.search(r"mkdir -p ([^&]+?) && chown -R app:app (\S+)", dockerfile[:user])
+    assert made, "the Dockerfile must make and chown the mount points before USER app"
+    for volume in compose()["x-django"]["volumes"]:
+        target = volume.split(":")[1]
+        assert target in made.group(1).split() and target.startswith(made.group(2)), target
+
+
 def test_the_process_memory_cache_hands_out_what_it_keeps_and_forgets_it_in_time():
     """caches["local"] (campaign.cache.ProcessMemoryCache): LocMemCache's behaviour, without pickling."""
     from datetime import timedelta
