@@ -7,8 +7,11 @@ PORT ?= 8000
 
 .PHONY: run test install lint audit deliver clean
 
+# uv, when it is not on PATH: .ci/install-uv puts it (or a link to it) at ~/.local/bin/uv whichever
+# way it could install it (pip --user; a virtualenv of its own where PEP 668 refuses that, as on
+# Debian 12; --break-system-packages as a last resort).
 $(UV):
-	python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
+	bash .ci/install-uv
 
 # --compile-bytecode: every process then starts from .pyc files instead of compiling ~1,100 modules
 # (this environment, like the image, sets PYTHONDONTWRITEBYTECODE): a worker or web process starts

@@ -296,6 +296,48 @@ def test_the_image_makes_the_volumes_mount_points_for_the_user_it_runs_as():
         assert target in made.group(1).split() and target.startswith(made.group(2)), target
 
 
+# A python3 as Debian 12 ships it: pip refuses to install outside a virtualenv (PEP 668, "externally
+# managed") unless told --break-system-packages. `pip install` here just writes a uv that prints its home.
+FAKE_PYTHON = r"""#!/bin/bash
+home="$(cd "$(dirname "$0")/.." && pwd)"
+case "$1 $2 $3" in
+  "-m pip install")
+    if [ ! -e "$home/pyvenv.cfg" ] && [ -n "$REFUSE" ] && [[ " $* " != *" --break-system-packages "* ]]; then
+      echo "error: externally-managed-environment" >&2; exit 1; fi
+    printf '#!/bin/sh\necho uv from %s\n' "$home" > "$home/bin/uv"; chmod +x "$home/bin/uv" ;;
+  "-m venv "*)
+    [ -n "$NO_VENV" ] && exit 1
+    mkdir -p "$3/bin" && touch "$3/pyvenv.cfg" && cp "$0" "$3/bin/python" ;;
+  "-c "*) echo "$home/bin/uv" ;;
+esac
+"""
+
+
+@pytest.mark.parametrize("system, installed_by", [
+    ({}, "pip --user"),
+    ({"REFUSE": "1"}, "a virtualenv of its own"),  # Debian 12: pip --user fails
+    ({"REFUSE": "1", "NO_VENV": "1"}, "--break-system-packages"),  # ... and no python3-venv
+])
+def test_uv_is_installed_where_the_makefile_looks_for_it(tmp_path, system, installed_by):
+    """make install and .ci/run bootstrapped uv with `pip install --user uv`, which a PEP 668 system
+    Python (Debian 12) refuses: the fallbacks must leave a working uv at ~/.local/bin/uv."""
+    python = tmp_path / "system" / "bin" / "python3"
+    python.parent.mkdir(parents=True)
+    python.write_text(FAKE_PYTHON)
+    python.chmod(0o755)
+    home = tmp_path / "home"
+    env = {"HOME": str(home), "PATH": f"{python.parent}:/usr/bin:/bin", **system}
+    result = subprocess.run(["bash", BASE / ".ci" / "install-uv"], env=env, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    uv = subprocess.run([home / ".local" / "bin" / "uv"], capture_output=True, text=True).stdout
+    bootstrap = home / ".local" / "share" / "uv-bootstrap"
+    expected = bootstrap if installed_by == "a virtualenv of its own" else tmp_path / "system"
+    assert uv.strip() == f"uv from {expected}"
+    makefile = (BASE / "Makefile").read_text()
+    assert '$(HOME)/.local/bin/uv' in makefile and re.search(r"^\$\(UV\):\n\tbash \.ci/install-uv$", makefile, re.M)
+    assert ".ci/install-uv" in (BASE / ".ci" / "run").read_text()
+
+
 def test_the_process_memory_cache_hands_out_what_it_keeps_and_forgets_it_in_time():
     """caches["local"] (campaign.cache.ProcessMemoryCache): LocMemCache's behaviour, without pickling."""
     from datetime import timedelta
