@@ -116,6 +116,10 @@ class PetitionAdmin(CampaignScopedAdmin, TranslationAdmin):
     def export_view(self, request, pk):
         """All signatures of the petition as CSV, streamed (100,000 rows never sit in memory)."""
         petition = self._petition_or_404(request, pk)
+        if not self.has_change_permission(request, petition):
+            # Every signer's name and address at once: for the campaign's editors, not its viewers.
+            self.message_user(request, _("Only the campaign's editors can export its signatures."), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:petitions_petition_change", args=[petition.pk]))
         audit.record("signatures.exported", user=request.user, campaign_id=petition.campaign_id, obj=petition)
         response = StreamingHttpResponse(export.rows(petition), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="signatures-{petition.slug}.csv"'

@@ -174,6 +174,17 @@ def test_another_campaigns_organiser_cannot_export(client, django_user_model, pe
     assert client.get(reverse("admin:petitions_petition_export", args=[petition.pk])).status_code == 404
 
 
+def test_a_viewer_cannot_export_every_signers_address(client, django_user_model, petition):
+    SignatureFactory(petition=petition, email="olena@example.org", confirmed=True)
+    viewer = django_user_model.objects.create_user("vera", "v@example.org", "pw", is_staff=True)
+    Membership.objects.create(user=viewer, campaign=petition.campaign, role=Membership.Role.VIEWER)
+    client.force_login(viewer)
+    response = client.get(reverse("admin:petitions_petition_export", args=[petition.pk]), follow=True)
+    assert "olena@example.org" not in response.text
+    assert "Only the campaign&#x27;s editors can export its signatures." in response.text
+    assert not AuditEntry.objects.filter(action="signatures.exported").exists()
+
+
 def test_organisers_read_only_their_campaigns_audit_log(client, alice, petition, django_user_model):
     from campaign import audit
 
