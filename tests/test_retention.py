@@ -123,3 +123,25 @@ def test_the_admins_history_forgets_the_names_it_anonymises(closed_petition, dja
     assert sorted(LogEntry.objects.values_list("object_repr", "change_message")) == sorted(
         (f"Signature #{signature.pk}", "") for signature in signatures
     )
+
+
+def test_the_migration_forgets_the_names_of_signers_erased_before_the_history_was_kept_in_step(django_user_model):
+    import importlib
+
+    from django.apps import apps
+    from django.contrib.admin.models import CHANGE, LogEntry
+
+    migration = importlib.import_module("petitions.migrations.0011_forget_erased_signers_in_admin_history")
+    organiser = django_user_model.objects.create_superuser("root", "root@example.org", "pw")
+    erased, kept = (
+        SignatureFactory(first_name=first, last_name="Petrenko", public_name="full") for first in ("Olena", "Ivan")
+    )
+    for signature in (erased, kept):
+        LogEntry.objects.log_actions(organiser.pk, [signature], CHANGE, "[]", single_object=True)
+    Signature.objects.filter(pk=erased.pk).update(first_name="", last_name="", email="")  # erased, as it was
+
+    migration.forget(apps, None)
+
+    reprs = set(LogEntry.objects.values_list("object_repr", flat=True))
+    assert f"Signature #{erased.pk}" in reprs and not any("Olena" in r for r in reprs)
+    assert any(r.startswith("Ivan") for r in reprs)
