@@ -392,6 +392,13 @@ class DeliveryAdmin(CampaignScopedAdmin):
         if found is None or not found.pdf or not self.has_view_permission(request, found):
             raise Http404
         if found.status == Delivery.Status.AWAITING_HANDOVER and delivery.outdated(found):
+            if not delivery.batch_signatures(found).exists():
+                # Nothing left to hand over: as a letter to be emailed would be, it is failed.
+                delivery.fail(found, "nothing to send: every signature in it was withdrawn or rejected")
+                self.message_user(request, _(
+                    "Every signature in this letter was withdrawn or rejected since it was printed: "
+                    "there is nothing to hand over."), messages.WARNING)
+                return HttpResponseRedirect(reverse("admin:petitions_delivery_change", args=[found.pk]))
             delivery.render(found)  # to be printed: it must not name someone who has withdrawn since
         try:
             letter = found.pdf.open("rb")

@@ -158,6 +158,13 @@ def test_a_letter_to_hand_over_leaves_out_a_signer_who_withdrew_after_it_was_mad
     assert warsaw.signature_count == 1 and warsaw.status == Delivery.Status.AWAITING_HANDOVER
     assert not warsaw.pdf.storage.exists(printed)  # the copy that named her is gone, not kept beside it
 
+    # And with nobody left in it, there is nothing to print: the letter is failed, not "Total: 0".
+    signing.withdraw(Signature.objects.get(last_name="Kowalski"))
+    response = admin_client.get(url, follow=True)
+    assert "there is nothing to hand over" in response.text
+    warsaw.refresh_from_db()
+    assert warsaw.status == Delivery.Status.FAILED and "withdrawn" in warsaw.last_error
+
 
 def test_a_letter_sent_by_email_cannot_be_recorded_as_handed_over(admin_client, petition):
     delivery.sweep(petition=petition)
