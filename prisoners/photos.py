@@ -3,11 +3,14 @@
 A photo is published to everyone, so it is checked (a real JPEG, PNG or WebP image that Pillow can
 read, within size limits) and then re-encoded: that drops EXIF and every other metadata block --
 a picture taken at a picket can carry the GPS position and the camera of whoever took it -- and
-anything smuggled after the image data.
+anything smuggled after the image data. It is stored under a random name.
+
+Photos are served by prisoners.views.photo: to everyone once the prisoner is public, before that
+only to organisers who may see them.
 """
 
 import io
-from pathlib import PurePath
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -58,7 +61,13 @@ def cleaned(upload):
             image = image.convert("RGB")
         out = io.BytesIO()
         options = {"quality": 88, "optimize": True} if image_format in {"JPEG", "WEBP"} else {"optimize": True}
+        # Pillow copies what the source's info holds into what it saves (a JPEG's comment, a colour
+        # profile, PNG text): a comment can name who took the picture, and where.
+        image.info.clear()
         image.save(out, format=image_format, **options)  # no exif=, no icc_profile=, no pnginfo=
     upload.seek(0)
-    stem = PurePath(upload.name).stem[:80] or "photo"
-    return SimpleUploadedFile(f"{stem}.{FORMATS[image_format]}", out.getvalue(), content_type=MIME[image_format])
+    # Not the uploaded file's name, which can name who is in the picture or who took it
+    # ("olena-at-the-kyiv-picket.jpg"), and which would make an unpublished prisoner's photo guessable.
+    return SimpleUploadedFile(
+        f"{secrets.token_hex(8)}.{FORMATS[image_format]}", out.getvalue(), content_type=MIME[image_format]
+    )

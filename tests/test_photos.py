@@ -98,3 +98,40 @@ def test_a_photo_over_the_size_limit_is_refused(admin_client, settings):
     response = add_prisoner(admin_client, SimpleUploadedFile("big.png", image_bytes("PNG", size=(400, 400))))
     assert response.status_code == 200
     assert "at most 1000 bytes, please" in response.text and not Prisoner.objects.exists()
+
+
+def test_a_jpegs_comment_and_the_files_own_name_are_not_published(admin_client):
+    out = io.BytesIO()
+    Image.new("RGB", (32, 32), "red").save(out, "JPEG", comment=b"Taken by Olena at the Kyiv picket, +380 44 000 0000")
+    response = add_prisoner(admin_client, SimpleUploadedFile("olena-at-the-kyiv-picket.jpg", out.getvalue()))
+    assert response.status_code == 302, response.text[-2000:]
+    prisoner = Prisoner.objects.get(slug="igor-kuznetsov")
+    raw = prisoner.photo.open("rb").read()
+    assert b"Olena" not in raw and b"+380" not in raw
+    assert "olena" not in prisoner.photo.name and "picket" not in prisoner.photo.name
+
+
+def test_a_photo_is_served_to_everyone_once_its_prisoner_is_public_and_before_only_to_organisers(
+    client, admin_client, settings
+):
+    from campaign.models import Campaign, CampaignPrisoner
+
+    from .factories import CampaignFactory
+
+    settings.DEBUG = False  # production: no static() route for MEDIA_ROOT
+    add_prisoner(admin_client, SimpleUploadedFile("p.jpg", jpeg_with_location()))
+    prisoner = Prisoner.objects.get(slug="igor-kuznetsov")
+    campaign = CampaignFactory(status=Campaign.Status.DRAFT)
+    CampaignPrisoner.objects.create(campaign=campaign, prisoner=prisoner)
+    path = prisoner.photo.url
+    assert path.startswith("/media/prisoners/")
+
+    assert client.get(path).status_code == 404  # a draft campaign's prisoner: not findable
+    organiser = admin_client.get(path)
+    assert organiser.status_code == 200 and organiser["Cache-Control"] == "private, no-store"
+
+    Campaign.objects.filter(pk=campaign.pk).update(status=Campaign.Status.LIVE)
+    response = client.get(path)
+    assert response.status_code == 200 and response["Content-Type"] == "image/jpeg"
+    assert b"".join(response.streaming_content).startswith(b"\xff\xd8")  # a JPEG
+    assert client.get("/media/prisoners/nothing.jpg").status_code == 404
