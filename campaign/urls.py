@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from petitions import api
+from prisoners import views as prisoner_views
 
 from . import health, views
 
@@ -30,6 +31,8 @@ urlpatterns = i18n_patterns(
 # Outside the language prefixes: the public JSON (read all through a surge), health checks, the
 # admin and the language switch.
 urlpatterns += [
+    # Uploaded photos, served by the view that knows who may see them (DEBUG or not).
+    path(f"{settings.MEDIA_URL.strip('/')}/prisoners/<str:name>", prisoner_views.photo, name="prisoner-photo"),
     path("api/petitions/", api.petition_list, name="api-petitions"),
     path("api/petitions/<slug:slug>/", api.petition_detail, name="api-petition"),
     path("healthz", health.live, name="health-live"),

@@ -1,8 +1,10 @@
 from django.db.models import Exists, OuterRef, Prefetch, Q
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
 from campaign.models import Campaign, CampaignPrisoner
+from campaign.permissions import can_view
 
 from .models import CaseEvent, CriminalCase, Defendant, Prisoner
 
@@ -91,3 +93,25 @@ def case_detail(request, slug):
             "page_url": request.build_absolute_uri(case.get_absolute_url()),
         },
     )
+
+
+PHOTO_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp"}
+
+
+def photo(request, name):
+    """A prisoner's photo (MEDIA_URL/prisoners/<name>): to everyone once the prisoner is public, and
+    before that only to the organisers who may see them -- a draft campaign's people must not be
+    findable. In production too: nothing else serves MEDIA_ROOT."""
+    prisoner = Prisoner.objects.filter(photo=f"prisoners/{name}").first()
+    if prisoner is None:
+        raise Http404
+    public = public_prisoners().filter(pk=prisoner.pk).exists()
+    if not public and not (request.user.is_staff and can_view(request.user, prisoner)):
+        raise Http404
+    try:
+        image = prisoner.photo.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    response = FileResponse(image, content_type=PHOTO_TYPES.get(name.rpartition(".")[2].lower(), "image/jpeg"))
+    response["Cache-Control"] = "public, max-age=3600" if public else "private, no-store"
+    return response
