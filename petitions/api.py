@@ -8,7 +8,7 @@ closed by an organiser, past its closing date, or not open yet (Petition.public_
 """
 
 from django.core.cache import caches
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
@@ -41,11 +41,13 @@ def _petition_json(request, petition):
     }
 
 
-def _respond(data):
-    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+def _respond(data, status=200):
+    response = JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
     response["Access-Control-Allow-Origin"] = "*"
     patch_cache_control(response, public=True, max_age=CACHE_SECONDS)
-    patch_vary_headers(response, ["Accept-Language"])
+    # The titles are in the language Django picks: from the language cookie if there is one, else
+    # from Accept-Language (these URLs have no language prefix).
+    patch_vary_headers(response, ["Accept-Language", "Cookie"])
     return response
 
 
@@ -70,7 +72,9 @@ def petition_detail(request, slug):
     if data is None:
         petition = _public_petitions().filter(slug=slug).first()
         if petition is None:
-            raise Http404("No such petition")
+            # JSON with the CORS header like any other answer here, so that a campaign's site can
+            # read it (a draft, or a mistyped slug), not the site's HTML 404 page.
+            return _respond({"detail": "No such petition"}, status=404)
         data = _petition_json(request, petition)
         cache.set(key, data, CACHE_SECONDS)
     return _respond(data)

@@ -82,10 +82,18 @@ def test_json_is_cacheable_and_open_to_other_origins(client, petition):
     assert response["Content-Type"] == "application/json"
 
 
-def test_unknown_and_draft_petitions_are_404(client, petition):
+def test_unknown_and_draft_petitions_are_404_in_json_that_other_sites_may_read(client, petition):
     PetitionFactory(slug="draft-one", status=Petition.Status.DRAFT)
-    assert client.get("/api/petitions/nope/").status_code == 404
-    assert client.get("/api/petitions/draft-one/").status_code == 404
+    for path in ("/api/petitions/nope/", "/api/petitions/draft-one/"):
+        response = client.get(path)
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/json" and response["Access-Control-Allow-Origin"] == "*"
+        assert response.json() == {"detail": "No such petition"}
+
+
+def test_the_json_says_its_language_follows_the_language_cookie_too(client, petition):
+    response = client.get("/api/petitions/free-them/")
+    assert {"Accept-Language", "Cookie"} <= {v.strip() for v in response["Vary"].split(",")}
 
 
 def test_json_refuses_writes(client, petition):
