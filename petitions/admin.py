@@ -265,6 +265,12 @@ class SignatureAdmin(CampaignScopedAdmin):
         return [*self.readonly_fields, "petition", "status"]
 
     def save_model(self, request, obj, form, change):
+        if change:
+            # Only what the organiser changed: the rest of the row, as read when the form was
+            # posted, may have changed since (the signer confirmed, or withdrew and was erased).
+            if form.changed_data:
+                obj.save(update_fields=[*form.changed_data, "updated_at"])
+            return
         if obj.status == Signature.Status.CONFIRMED and obj.confirmed_at is None:
             obj.confirmed_at = timezone.now()  # typed in as confirmed: from a paper list, say
         super().save_model(request, obj, form, change)
@@ -391,15 +397,17 @@ class DeliveryAdmin(CampaignScopedAdmin):
         found = self.get_queryset(request).filter(pk=pk).first()
         if found is None or not found.pdf or not self.has_view_permission(request, found):
             raise Http404
-        if found.status == Delivery.Status.AWAITING_HANDOVER and delivery.outdated(found):
-            if not delivery.batch_signatures(found).exists():
-                # Nothing left to hand over: as a letter to be emailed would be, it is failed.
-                delivery.fail(found, "nothing to send: every signature in it was withdrawn or rejected")
-                self.message_user(request, _(
-                    "Every signature in this letter was withdrawn or rejected since it was printed: "
-                    "there is nothing to hand over."), messages.WARNING)
-                return HttpResponseRedirect(reverse("admin:petitions_delivery_change", args=[found.pk]))
-            delivery.render(found)  # to be printed: it must not name someone who has withdrawn since
+        if found.status == Delivery.Status.AWAITING_HANDOVER:
+            with delivery.letter_lock(found):  # a withdrawal meanwhile waits, or is seen here
+                if delivery.outdated(found):
+                    if not delivery.batch_signatures(found).exists():
+                        # Nothing left to hand over: as a letter to be emailed would be, it is failed.
+                        delivery.fail(found, "nothing to send: every signature in it was withdrawn or rejected")
+                        self.message_user(request, _(
+                            "Every signature in this letter was withdrawn or rejected since it was printed: "
+                            "there is nothing to hand over."), messages.WARNING)
+                        return HttpResponseRedirect(reverse("admin:petitions_delivery_change", args=[found.pk]))
+                    delivery.render(found)  # to be printed: it must not name someone who has withdrawn since
         try:
             letter = found.pdf.open("rb")
         except FileNotFoundError:  # its storage lost it (a restored database, a moved PRIVATE_MEDIA_ROOT)
@@ -419,13 +427,18 @@ class DeliveryAdmin(CampaignScopedAdmin):
         return obj.items.count()
 
     def save_model(self, request, obj, form, change):
+        # Nothing else is saved from this form: the whole row, as read when it was posted, would put
+        # back a status a worker has changed since (a letter just sent, then taken for abandoned).
         if change and form.has_changed() and obj.status == Delivery.Status.AWAITING_HANDOVER:
-            delivery.record_handover(obj, obj.handover_note, obj.handed_over_at)
+            try:
+                delivery.record_handover(obj, obj.handover_note, obj.handed_over_at)
+            except ValueError:  # no longer waiting: failed meanwhile (everyone in it withdrew)
+                self.message_user(request, _(
+                    "Only a letter waiting to be handed over can be recorded as handed over."), messages.ERROR)
+                return
             audit.record("delivery.handed_over", user=request.user, campaign_id=obj.petition.campaign_id, obj=obj,
                          before=Delivery.Status.AWAITING_HANDOVER, after=Delivery.Status.HANDED_OVER,
                          note=obj.handover_note)
-        else:
-            super().save_model(request, obj, form, change)
 
     @admin.action(permissions=["change"], description=_("Retry now (waiting or failed deliveries)"))
     def retry(self, request, queryset):

@@ -16,6 +16,7 @@ Safety switch: unless the deployment sets DELIVERY_LIVE and the petition its liv
 letter goes to the petition's test recipient, marked TEST, and is recorded as a test delivery.
 """
 
+import contextlib
 import hashlib
 import logging
 import posixpath
@@ -88,7 +89,9 @@ def plan(petition, now=None, enqueue=True):
     with transaction.atomic():
         # One planner per petition at a time; the unique constraint on DeliveryItem would refuse
         # a double claim anyway, this just avoids creating deliveries that end up empty.
-        Petition.objects.select_for_update().filter(pk=petition.pk).first()
+        # FOR NO KEY UPDATE: a signature's INSERT takes FOR KEY SHARE on its petition (the foreign
+        # key), which FOR UPDATE would hold off: every sign POST waited for the planning.
+        Petition.objects.select_for_update(no_key=True).filter(pk=petition.pk).first()
         pending = undelivered(petition, is_test)
         router = Router(petition)
         by_embassy = {}
@@ -203,7 +206,9 @@ def _claim(delivery_id, now):
         # petition, campaign and embassy rows, and SKIP LOCKED would drop this delivery whenever
         # anything holds the petition row (a signature being inserted, the counting job).
         delivery = (
-            Delivery.objects.select_for_update(skip_locked=True, of=("self",))
+            # FOR NO KEY UPDATE: not held off by a withdrawal waiting for this letter (hold_letters_of,
+            # FOR KEY SHARE); still skipped while another worker sends it (letter_lock, FOR UPDATE).
+            Delivery.objects.select_for_update(skip_locked=True, of=("self",), no_key=True)
             .select_related("petition", "petition__campaign", "embassy")
             .filter(pk=delivery_id)
             .first()
@@ -241,13 +246,16 @@ def render(delivery, now=None):
     # reportlab (25 MB) is loaded by the processes that render letters, not by every web process.
     from .pdf import render_letter
 
-    pdf, manifest, count = render_letter(delivery, batch_signatures(delivery).iterator(chunk_size=2000), now=now)
     storage = delivery.pdf.storage
     with transaction.atomic():
-        # Locked: two renders of one letter (two organisers downloading it to print) take turns,
-        # each replacing the file the other recorded. As files are stored only under this lock,
-        # any other file of this letter beside the new one is one to delete.
+        # Locked before the signatures are read: two renders of one letter (two organisers
+        # downloading it to print) take turns, each reading what the other left, and a withdrawal
+        # (hold_letters_of) either waits for this render or is seen by it. As files are stored only
+        # under this lock, any other file of this letter beside the new one is one to delete.
         previous = Delivery.objects.select_for_update().filter(pk=delivery.pk).values_list("pdf", flat=True).get()
+        pdf, manifest, count = render_letter(
+            delivery, batch_signatures(delivery).iterator(chunk_size=2000), now=now
+        )
         # The new file is stored under a new name (the storage never overwrites), then recorded,
         # and only once that is committed does the previous one go: killed in between, the row
         # still names a letter that exists. The previous letter must go: a signer withdrew since
@@ -358,6 +366,47 @@ def send(delivery_id, now=None):
     delivery = _claim(delivery_id, now)
     if delivery is None:
         return None
+    with letter_lock(delivery):
+        return _deliver(delivery, now)
+
+
+UNFINISHED = [S.QUEUED, S.INFLIGHT, S.AWAITING_RETRY, S.AWAITING_HANDOVER]
+
+
+@contextlib.contextmanager
+def letter_lock(delivery):
+    """Hold the delivery's row while its letter is read, rendered and sent (or printed).
+
+    A withdrawal or a rejection as spam (hold_letters_of) then either goes first, and the letter
+    leaves the signer out, or waits until the letter has gone: no letter naming someone leaves
+    after their withdrawal. Postgres only: SQLite (development) serialises writes itself, and a
+    transaction held through SMTP there would stop every other write.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        Delivery.objects.select_for_update().filter(pk=delivery.pk).values_list("pk", flat=True).get()
+        yield
+
+
+def hold_letters_of(signatures):
+    """In the transaction that withdraws or rejects `signatures`, before it does: wait for any of
+    their letters being rendered or sent right now (letter_lock). FOR KEY SHARE, which only a
+    letter_lock holds off, in id order."""
+    if connection.vendor != "postgresql":
+        return
+    ids = list(
+        Delivery.objects.filter(status__in=UNFINISHED, items__signature__in=signatures.values("pk"))
+        .order_by("pk").values_list("pk", flat=True).distinct()
+    )
+    if ids:
+        with connection.cursor() as cursor:
+            table = connection.ops.quote_name(Delivery._meta.db_table)
+            cursor.execute(f"SELECT id FROM {table} WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE", [ids])  # noqa: S608
+
+
+def _deliver(delivery, now):
     if not delivery.is_test and not delivery.petition.delivers_live:
         # Live delivery was switched off (for the petition or the deployment) while this letter waited,
         # for a retry say: it must not reach the embassy now. Its signatures wait for live delivery again.
@@ -414,6 +463,11 @@ def _set(delivery, status, when, **fields):
 def record_handover(delivery, note, when=None):
     """An organiser handed the printed letter over (or posted it)."""
     when = when or timezone.now()
-    if delivery.status != S.AWAITING_HANDOVER:
+    # Only if it is still waiting to be handed over, as read now, not as the form read it.
+    updated = Delivery.objects.filter(pk=delivery.pk, status=S.AWAITING_HANDOVER).update(
+        status=S.HANDED_OVER, status_changed_at=when, handed_over_at=when, handover_note=note
+    )
+    if not updated:
         raise ValueError(f"delivery {delivery.pk} is not waiting to be handed over")
-    _set(delivery, S.HANDED_OVER, when, handed_over_at=when, handover_note=note)
+    delivery.status, delivery.status_changed_at = S.HANDED_OVER, when
+    delivery.handed_over_at, delivery.handover_note = when, note

@@ -69,9 +69,11 @@ def approve(queryset):
 def reject_as_spam(queryset):
     """Out of the count and of every future delivery; the count follows at once."""
     from . import counting
+    from .delivery import hold_letters_of
 
     with transaction.atomic():
         petitions = set(queryset.values_list("petition_id", flat=True))
+        hold_letters_of(queryset)  # a letter naming them being sent right now goes first
         changed = queryset.exclude(status=Signature.Status.REJECTED).update(
             status=Signature.Status.REJECTED, reviewed=True, updated_at=timezone.now()
         )

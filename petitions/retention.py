@@ -71,7 +71,8 @@ def anonymise(petition):
                 else:
                     first = f"{signature.first_name.strip()[:1]}." if signature.first_name.strip() else ""
                     last = f"{signature.last_name.strip()[:1]}." if signature.last_name.strip() else ""
-                changed += Signature.objects.filter(pk=signature.pk).update(
+                # Not a row erased since the batch was read (a withdrawal): no initials written back.
+                changed += Signature.objects.filter(pk=signature.pk).exclude(email="").update(
                     first_name=first, last_name=last, email="", ip_hash="", city="", organisation="", comment="",
                     wants_updates=False, updated_at=timezone.now(),
                 )

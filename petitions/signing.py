@@ -256,9 +256,12 @@ def erase(signatures):
     The rows stay (as anonymous, withdrawn signatures) so that delivery records that name them
     keep their totals; nothing in them identifies a person any more.
     """
+    from .delivery import hold_letters_of
+
     with transaction.atomic():
         petition_ids = set(signatures.values_list("petition_id", flat=True))
         # Before the update: the queryset may select by what the update erases (an address).
+        hold_letters_of(signatures)  # a letter naming them being sent right now goes first
         forget_in_admin_history(signatures)
         erased = signatures.update(
             status=Signature.Status.WITHDRAWN,

@@ -31,6 +31,8 @@ class Handler:
         self.holding = threading.Event()  # set once a DATA is being held
         self.lock = threading.Lock()
         self.delay = 0  # seconds each DATA takes before the reply (a slow server)
+        self.gate = None  # a threading.Event: DATA waits for it, then answers as usual (a letter on the wire)
+        self.at_gate = threading.Event()  # set once a DATA waits at the gate
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
         session.host_name = hostname
@@ -59,6 +61,10 @@ class Handler:
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
         if self.delay:
             await asyncio.sleep(self.delay)
+        if self.gate is not None:
+            self.at_gate.set()
+            while not self.gate.is_set():
+                await asyncio.sleep(0.02)
         if self.hold is not None:
             hold, self.hold = self.hold, None
             self.holding.set()
