@@ -207,8 +207,9 @@ KUZNETSOV = {
     "slug": "igor-kuznetsov",
     "name": "Igor Kuznetsov",
     "name_original": "Игорь Кузнецов",
-    # The appeal gives his age (57 in 2021), not his date of birth: 1964 may be a year out.
-    "birth_year": 1964,
+    # The appeal gives his age (57 in 2021), not his date of birth: 1963 or 1964, so no year is
+    # shown as fact (the biography says 57 in 2021).
+    "birth_year": None,
     "city": "Tomsk",
     "status": P.PRETRIAL_DETENTION,
     "facility": "sizo5-moscow",
@@ -569,11 +570,11 @@ LEFT_RESISTANCE_CODEFENDANT_TEXT = {
 }
 
 
-def _codefendant(slug, name, name_original, text):
+def _codefendant(slug, name, name_original, text, status):
     names = _names(slug, name, name_original)
     return {
         "slug": slug, "name": name, "name_original": name_original, "birth_year": None,
-        "city": "", "status": P.PRETRIAL_DETENTION, "facility": None,
+        "city": "", "status": status, "facility": None,
         "summary": text["en"]["summary"], "biography": text["en"]["biography"].format(name=name),
         "translations": {
             language: {
@@ -589,8 +590,10 @@ def _codefendant(slug, name, name_original, text):
 PRISONERS = [
     KUZNETSOV,
     POLYUDOVA,
-    *(_codefendant(*row, RIOT_CODEFENDANT_TEXT) for row in RIOT_CASE_CODEFENDANTS),
-    *(_codefendant(*row, LEFT_RESISTANCE_CODEFENDANT_TEXT) for row in LEFT_RESISTANCE_CODEFENDANTS),
+    # Arrested on 16 September 2021, the appeal says; of the Left Resistance case it says only that
+    # they "were also accused".
+    *(_codefendant(*row, RIOT_CODEFENDANT_TEXT, P.PRETRIAL_DETENTION) for row in RIOT_CASE_CODEFENDANTS),
+    *(_codefendant(*row, LEFT_RESISTANCE_CODEFENDANT_TEXT, P.ACCUSED) for row in LEFT_RESISTANCE_CODEFENDANTS),
 ]
 
 # --- Criminal cases (natural key: slug) ----------------------------------------------------------

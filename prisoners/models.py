@@ -70,6 +70,9 @@ class CodeArticle(models.Model):
 
 class Prisoner(models.Model):
     class Status(models.TextChoices):
+        # What a source says when it names someone as accused and says nothing of their custody:
+        # nothing more may be shown as fact.
+        ACCUSED = "accused", _("Accused (custody not known)")
         CHARGED_FREE = "charged_free", _("Charged, at liberty")
         HOUSE_ARREST = "house_arrest", _("Under house arrest")
         PRETRIAL_DETENTION = "pretrial_detention", _("In pre-trial detention")

@@ -100,7 +100,8 @@ def test_every_prisoner_named_in_the_appeal_exists_with_a_cyrillic_name_and_own_
 def test_kuznetsov_is_a_tomsk_trade_unionist_in_pretrial_detention_at_moscow_sizo5(demo):
     kuznetsov = Prisoner.objects.get(slug="igor-kuznetsov")
     assert kuznetsov.name_original == "Игорь Кузнецов"
-    assert kuznetsov.birth_year == 1964
+    assert kuznetsov.birth_year is None  # 57 in December 2021: 1963 or 1964
+    assert "57" in kuznetsov.biography
     assert kuznetsov.city == "Tomsk"
     assert kuznetsov.status == Prisoner.Status.PRETRIAL_DETENTION
     assert kuznetsov.facility.name_original == "ФКУ СИЗО-5 УФСИН России по г. Москве"
@@ -124,6 +125,14 @@ def test_codefendants_arrested_on_16_september_are_in_pretrial_detention_as_of_t
         case__slug=RIOT_CASE, kind=CaseEvent.Kind.ARREST, date="2021-09-16"
     ).values_list("prisoner__name", flat=True)
     assert sorted(arrested) == sorted(["Igor Kuznetsov", *RIOT_CODEFENDANTS])
+
+
+def test_the_left_resistance_codefendants_are_not_shown_as_detained_for_the_appeal_does_not_say(demo):
+    statuses = set(
+        Prisoner.objects.filter(slug__in=["sergey-kirsanov", "kirill-kotov", "alena-krylova", "andrey-romanov"])
+        .values_list("status", flat=True)
+    )
+    assert statuses == {Prisoner.Status.ACCUSED}
 
 
 def test_sizo5_has_its_postal_address_in_moscow(demo):
