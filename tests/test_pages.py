@@ -342,6 +342,13 @@ def test_case_page_lists_charges_every_defendant_and_the_timeline(demo, client):
         assert escape(event.source_title) in html
 
 
+def test_an_event_without_a_source_says_so_rather_than_pass_for_a_sourced_fact(demo, client):
+    case = CriminalCase.objects.get(slug="left-resistance-case")
+    case.events.create(kind="hearing", date="2022-01-10", description_en="A hearing was postponed.")
+    html = get_ok(client, case.get_absolute_url())
+    assert "A hearing was postponed." in html and html.count("No source given.") == 1
+
+
 def test_every_demo_case_page_names_all_its_defendants(demo, client):
     for case in CriminalCase.objects.all():
         html = get_ok(client, case.get_absolute_url())
