@@ -186,6 +186,16 @@ class Petition(models.Model):
     def __str__(self):
         return self.title
 
+    def save(self, *args, **kwargs):
+        # Closed by an organiser: when is recorded, so that the retention period runs from then
+        # (petitions.retention), not from the petition's last edit.
+        now = timezone.now()
+        if self.status == self.Status.CLOSED and (self.closes_at is None or self.closes_at > now):
+            self.closes_at = now
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "closes_at"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self):
         return reverse("petitions:detail", args=[self.slug])
 

@@ -145,3 +145,19 @@ def test_the_migration_forgets_the_names_of_signers_erased_before_the_history_wa
     reprs = set(LogEntry.objects.values_list("object_repr", flat=True))
     assert f"Signature #{erased.pk}" in reprs and not any("Olena" in r for r in reprs)
     assert any(r.startswith("Ivan") for r in reprs)
+
+
+def test_the_retention_period_runs_from_when_an_organiser_closed_the_petition_not_from_its_last_edit(settings):
+    import time_machine
+
+    settings.PERSONAL_DATA_RETENTION_DAYS = 30
+    petition = PetitionFactory(opens_at=timezone.now() - timedelta(days=200))
+    with time_machine.travel(timezone.now() - timedelta(days=40)):
+        petition.status = Petition.Status.CLOSED
+        petition.save()
+    with time_machine.travel(timezone.now() - timedelta(days=5)):
+        petition.title = "A typo put right"
+        petition.save()  # the last edit, long after it closed
+
+    assert petition in retention.due_for_anonymising()
+    assert Petition.objects.get(pk=petition.pk).closes_at < timezone.now() - timedelta(days=39)
