@@ -246,6 +246,9 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # a connection a Postgres res
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django's backend with a health check that asks the socket before it sends SELECT 1 (campaign/db).
     DATABASES["default"]["ENGINE"] = "campaign.db"
+    # A database host that does not answer (a dead network path) fails a request, and /readyz,
+    # within seconds rather than after the system's TCP timeout; ?connect_timeout= in the URL wins.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # SQLite is the zero-setup default for make run / make test; WAL lets the worker and the web
     # server use the same file without "database is locked" on every write.

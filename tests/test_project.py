@@ -99,6 +99,15 @@ def test_values_starting_with_a_dollar_sign_are_read_as_they_are():
     assert result.stdout.split() == ["$" + "k" * 59, "$separate-key"]
 
 
+def test_a_postgres_host_that_does_not_answer_fails_within_seconds_unless_the_url_says_otherwise():
+    code = "import django; django.setup(); from django.conf import settings as s; " \
+        "print(s.DATABASES['default']['OPTIONS'].get('connect_timeout'))"
+    for url, expected in [("postgres://u@db/x", "5"), ("postgres://u@db/x?connect_timeout=2", "2")]:
+        result = start_django(code, DEBUG="true", DATABASE_URL=url)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.split() == [expected]
+
+
 def test_allowed_hosts_are_trimmed_and_always_include_the_host_of_site_url():
     code = "import django; django.setup(); from django.conf import settings as s; print(*s.ALLOWED_HOSTS)"
     result = start_django(code, DEBUG="true", ALLOWED_HOSTS="localhost, example.org ,",
