@@ -148,8 +148,8 @@ def check_email(request, slug):
     return render(request, "petitions/check_email.html", {"petition": get_petition(slug)})
 
 
-def _link_problem(request, petition, status=400):
-    return render(request, "petitions/bad_link.html", {"petition": petition}, status=status)
+def _link_problem(request, petition, status=400, public=True):
+    return render(request, "petitions/bad_link.html", {"petition": petition, "public": public}, status=status)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -214,14 +214,14 @@ def withdraw(request, slug, token):
     petition = Petition.objects.select_related("campaign").filter(slug=slug).first()
     if petition is None:
         raise Http404
+    public = public_petition(slug) is not None  # else no link to its page, which is not there
     try:
         signature = signing.signature_from_token(token, petition, signing.WITHDRAW)
     except signing.BadLink:
         # Also what an already withdrawn (erased) signature's link gives.
-        return _link_problem(request, petition)
+        return _link_problem(request, petition, public=public)
     if request.method == "POST":
         signing.withdraw(signature)
-        public = public_petition(slug) is not None
         return render(request, "petitions/withdrawn.html", {"petition": petition, "public": public})
     return render(request, "petitions/withdraw.html", {"petition": petition})
 

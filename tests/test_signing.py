@@ -333,6 +333,8 @@ def test_a_signer_can_withdraw_after_the_petition_is_unpublished(client, petitio
 
     assert response.status_code == 200 and Signature.objects.get().status == Signature.Status.WITHDRAWN
     assert f'href="{petition.get_absolute_url()}"' not in response.text  # no link to a page not there
+    again = client.post(withdraw_path)  # the link of an erased signature no longer works
+    assert again.status_code == 400 and f'href="{petition.get_absolute_url()}"' not in again.text
 
 
 def test_erasing_takes_the_names_out_of_the_admins_history_in_one_update(petition, django_user_model):
