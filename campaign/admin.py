@@ -46,7 +46,7 @@ class MembershipForm(forms.ModelForm):
 
 
 @admin.register(Organisation)
-class OrganisationAdmin(CampaignScopedAdmin):
+class OrganisationAdmin(CampaignScopedAdmin, TranslationAdmin):
     list_display = ["name", "kind", "country", "website"]
     list_filter = ["kind", ("country", CountryFilter)]
     search_fields = ["name", "name_original", "description"]

@@ -44,6 +44,11 @@ from prisoners.models import (
 APPEAL_SOURCE = (
     "Appeal by a group of comrades from the Russian Federation and Ukraine, 9 December 2021"
 )
+APPEAL_SOURCE_TRANSLATIONS = {
+    "uk": "Звернення групи товаришів із Російської Федерації та України, 9 грудня 2021 року",
+    "ru": "Обращение группы товарищей из Российской Федерации и Украины, 9 декабря 2021 года",
+    "fr": "Appel d'un groupe de camarades de la Fédération de Russie et d'Ukraine, 9 décembre 2021",
+}
 APPEAL_DATE = datetime.date(2021, 12, 9)
 ARRESTS_DATE = datetime.date(2021, 9, 16)
 # CaseEvent.date is required, but the appeal dates only the arrests. Events it reports without a
@@ -84,6 +89,12 @@ FACILITIES = {
             Gulagu.net reports of unofficial torture cells in this remand prison, where detainees
             were made to beat others, extract testimony the investigators wanted and extort money.
         """),
+        # The name a visitor reads; `name_original` above is the official one, for envelopes.
+        "translations": {
+            "uk": {"name": "Слідчий ізолятор № 5 (СІЗО-5), Москва"},
+            "ru": {"name": "Следственный изолятор № 5 (СИЗО-5), Москва"},
+            "fr": {"name": "Centre de détention provisoire n° 5 (SIZO-5), Moscou"},
+        },
     },
     "sizo-tomsk": {
         "name": "Tomsk pre-trial detention centre",
@@ -95,6 +106,11 @@ FACILITIES = {
             Where Igor Kuznetsov was first held after his arrest in September 2021. The appeal does
             not give the centre's number or address.
         """),
+        "translations": {
+            "uk": {"name": "Слідчий ізолятор у Томську"},
+            "ru": {"name": "Следственный изолятор в Томске"},
+            "fr": {"name": "Centre de détention provisoire de Tomsk"},
+        },
     },
 }
 
@@ -104,6 +120,24 @@ ARTICLES = {
     "212-1.1": ("212", "1.1", "Inciting, recruiting or otherwise drawing others into mass riots"),
     "282.1-1": ("282.1", "1", "Creating or leading an extremist community"),
     "282.1-2": ("282.1", "2", "Taking part in an extremist community"),
+}
+# The Russian follows the wording of the Criminal Code itself.
+ARTICLE_TITLES = {
+    "212-1.1": {
+        "uk": "Схиляння, вербування чи інше залучення людей до масових заворушень",
+        "ru": "Склонение, вербовка или иное вовлечение лиц в массовые беспорядки",
+        "fr": "Inciter, recruter ou entraîner d'une autre manière autrui dans des troubles massifs",
+    },
+    "282.1-1": {
+        "uk": "Створення екстремістської спільноти або керівництво нею",
+        "ru": "Создание экстремистского сообщества или руководство им",
+        "fr": "Création ou direction d'une communauté extrémiste",
+    },
+    "282.1-2": {
+        "uk": "Участь в екстремістській спільноті",
+        "ru": "Участие в экстремистском сообществе",
+        "fr": "Participation à une communauté extrémiste",
+    },
 }
 
 # --- Organisations (natural key: name) -----------------------------------------------------------
@@ -201,6 +235,103 @@ ORGANISATIONS = {
     },
 }
 
+# The organisations' descriptions in the other languages; their names stay as they are (see
+# campaign/translation.py).
+ORGANISATION_DESCRIPTIONS = {
+    "social-movement": {
+        "uk": _prose("""
+            Українська соціалістична організація. Вона підтримала протест біля посольства Росії в
+            Києві 15 грудня 2021 року, заявивши, що росіяни, які протистоять імперським планам
+            свого уряду, заслуговують на підтримку.
+        """),
+        "ru": _prose("""
+            Украинская социалистическая организация. Она поддержала акцию протеста у посольства
+            России в Киеве 15 декабря 2021 года, заявив, что россияне, которые противостоят
+            имперским планам своего правительства, заслуживают поддержки.
+        """),
+        "fr": _prose("""
+            Organisation socialiste ukrainienne. Elle a soutenu la manifestation devant l'ambassade
+            de Russie à Kyiv le 15 décembre 2021, estimant que les Russes qui s'opposent aux projets
+            impériaux de leur gouvernement méritent d'être soutenus.
+        """),
+    },
+    "against-the-current": {
+        "uk": "Марксистська група, активісти якої взяли участь у протесті біля посольства Росії в "
+              "Києві 15 грудня 2021 року.",
+        "ru": "Марксистская группа, активисты которой приняли участие в акции протеста у посольства "
+              "России в Киеве 15 декабря 2021 года.",
+        "fr": "Groupe marxiste dont des militants ont pris part à la manifestation devant l'ambassade "
+              "de Russie à Kyiv le 15 décembre 2021.",
+    },
+    "nihilist": {
+        "uk": "Інтернет-журнал, активісти якого підтримали протест біля посольства Росії в Києві "
+              "15 грудня 2021 року.",
+        "ru": "Интернет-журнал, активисты которого поддержали акцию протеста у посольства России в "
+              "Киеве 15 декабря 2021 года.",
+        "fr": "Revue en ligne dont des militants ont soutenu la manifestation devant l'ambassade de "
+              "Russie à Kyiv le 15 décembre 2021.",
+    },
+    "international-union-of-workers": {
+        "uk": "Ліва організація, якій адресоване звернення від 9 грудня 2021 року з проханням "
+              "розгорнути міжнародну кампанію на підтримку Ігоря Кузнєцова та його товаришів.",
+        "ru": "Левая организация, которой адресовано обращение от 9 декабря 2021 года с просьбой "
+              "развернуть международную кампанию в поддержку Игоря Кузнецова и его товарищей.",
+        "fr": "Organisation de gauche à laquelle l'appel du 9 décembre 2021 était adressé, avec la "
+              "demande de lancer une campagne internationale pour Igor Kouznetsov et ses camarades.",
+    },
+    "independent-workers-party": {
+        "uk": "Французька ліва партія, якій адресоване звернення від 9 грудня 2021 року з проханням "
+              "розгорнути міжнародну кампанію на підтримку Ігоря Кузнєцова та його товаришів.",
+        "ru": "Французская левая партия, которой адресовано обращение от 9 декабря 2021 года с "
+              "просьбой развернуть международную кампанию в поддержку Игоря Кузнецова и его "
+              "товарищей.",
+        "fr": "Parti de gauche français auquel l'appel du 9 décembre 2021 était adressé, avec la "
+              "demande de lancer une campagne internationale pour Igor Kouznetsov et ses camarades.",
+    },
+    "siberian-confederation-of-labour": {
+        "uk": "Сибірська профспілкова конфедерація; у 1990-х роках Ігор Кузнєцов став її секретарем.",
+        "ru": "Сибирская профсоюзная конфедерация; в 1990-х годах Игорь Кузнецов стал её секретарём.",
+        "fr": "Confédération syndicale sibérienne ; Igor Kouznetsov en est devenu le secrétaire dans "
+              "les années 1990.",
+    },
+    "zashchita": {
+        "uk": "Незалежна робітнича профспілка. Ігор Кузнєцов створював її осередки в "
+              "Анжеро-Судженську, Сизрані та на шоколадній фабриці «Россия» в Самарі.",
+        "ru": "Независимый рабочий профсоюз. Игорь Кузнецов создавал его ячейки в "
+              "Анжеро-Судженске, в Сызрани и на шоколадной фабрике «Россия» в Самаре.",
+        "fr": "Syndicat ouvrier indépendant. Igor Kouznetsov en a organisé des sections à "
+              "Anjero-Soudjensk, à Syzran et à la chocolaterie Rossiya de Samara.",
+    },
+    "rusnews": {
+        "uk": "Видання, для якого Ігор Кузнєцов писав про соціальні конфлікти й робітничі протести. "
+              "За його словами, він стежив за чатом «Що робити!» за завданням RusNews.",
+        "ru": "Издание, для которого Игорь Кузнецов писал о социальных конфликтах и рабочих "
+              "протестах. По его словам, он следил за чатом «Что делать!» по заданию RusNews.",
+        "fr": "Média pour lequel Igor Kouznetsov couvrait les conflits sociaux et les mobilisations "
+              "ouvrières. Il dit avoir suivi le chat « Que faire ! » à la demande de RusNews.",
+    },
+    "left-resistance": {
+        "uk": _prose("""
+            Ліва група, яку 2017 року заснувала Дар'я Полюдова як альтернативу Комуністичній партії
+            Російської Федерації; її учасники називають своєю метою захист справжніх комуністичних
+            ідей. У 2021 році ФСБ порушила кримінальну справу, у якій групу розглядають як
+            екстремістську спільноту.
+        """),
+        "ru": _prose("""
+            Левая группа, основанная в 2017 году Дарьей Полюдовой как альтернатива Коммунистической
+            партии Российской Федерации; её участники называют своей целью защиту подлинных
+            коммунистических идей. В 2021 году ФСБ возбудила уголовное дело, в котором группа
+            рассматривается как экстремистское сообщество.
+        """),
+        "fr": _prose("""
+            Groupe de gauche fondé en 2017 par Daria Polioudova comme alternative au Parti
+            communiste de la Fédération de Russie ; ses membres disent avoir pour but de défendre les
+            véritables idées communistes. En 2021, le FSB a ouvert une affaire pénale qui le traite
+            comme une communauté extrémiste.
+        """),
+    },
+}
+
 # --- Prisoners (natural key: slug) ---------------------------------------------------------------
 
 KUZNETSOV = {
@@ -243,6 +374,7 @@ KUZNETSOV = {
     "translations": {
         "uk": {
             "name": "Ігор Кузнєцов",
+            "city": "Томськ",
             "summary": _prose("""
                 Профспілковий діяч і журналіст із Томська; утримується в московському СІЗО-5,
                 обвинувачений у двох кримінальних справах (станом на грудень 2021 року).
@@ -274,6 +406,7 @@ KUZNETSOV = {
         },
         "ru": {
             "name": "Игорь Кузнецов",
+            "city": "Томск",
             "summary": _prose("""
                 Профсоюзный деятель и журналист из Томска; содержится в московском СИЗО-5,
                 обвиняется по двум уголовным делам (по состоянию на декабрь 2021 года).
@@ -305,6 +438,7 @@ KUZNETSOV = {
         },
         "fr": {
             "name": "Igor Kouznetsov",
+            "city": "Tomsk",
             "summary": _prose("""
                 Syndicaliste et journaliste de Tomsk, détenu au SIZO-5 de Moscou et accusé dans deux
                 affaires pénales (en décembre 2021).
@@ -673,8 +807,8 @@ CASES = [
             },
         },
         "defendants": [
-            ("igor-kuznetsov", ["212-1.1"], ""),
-            *((slug, ["212-1.1"], "") for slug, _name, _original in RIOT_CASE_CODEFENDANTS),
+            ("igor-kuznetsov", ["212-1.1"], {}),
+            *((slug, ["212-1.1"], {}) for slug, _name, _original in RIOT_CASE_CODEFENDANTS),
         ],
         # (kind, date, prisoner's slug, description, its translations)
         "events": [
@@ -772,6 +906,7 @@ CASES = [
         "translations": {
             "uk": {
                 "title": "Справа «Лівого спротиву» (екстремістська спільнота)",
+                "investigating_body": "ФСБ (Федеральна служба безпеки)",
                 "summary": _prose("""
                     У другій справі, яку порушила ФСБ, ліву групу «Лівий спротив» розглядають як
                     екстремістську спільноту. Ігоря Кузнєцова, Сергія Кірсанова, Кирила Котова,
@@ -785,6 +920,7 @@ CASES = [
             },
             "ru": {
                 "title": "Дело «Левого сопротивления» (экстремистское сообщество)",
+                "investigating_body": "ФСБ (Федеральная служба безопасности)",
                 "summary": _prose("""
                     Во втором деле, возбуждённом ФСБ, левая группа «Левое сопротивление»
                     рассматривается как экстремистское сообщество. Игорю Кузнецову, Сергею
@@ -799,6 +935,7 @@ CASES = [
             },
             "fr": {
                 "title": "L'affaire « Résistance de gauche » (communauté extrémiste)",
+                "investigating_body": "FSB (Service fédéral de sécurité)",
                 "summary": _prose("""
                     Dans une seconde affaire, ouverte par le FSB, le groupe de gauche « Résistance
                     de gauche » est traité comme une communauté extrémiste. Igor Kouznetsov,
@@ -814,10 +951,18 @@ CASES = [
             },
         },
         "defendants": [
-            ("darya-polyudova", ["282.1-1"], "Accused of founding the group; already imprisoned "
-             "after a conviction in 2021 under a different article."),
-            ("igor-kuznetsov", ["282.1-2"], ""),
-            *((slug, ["282.1-2"], "") for slug, _name, _original in LEFT_RESISTANCE_CODEFENDANTS),
+            ("darya-polyudova", ["282.1-1"], {
+                "en": "Accused of founding the group; already imprisoned after a conviction in "
+                      "2021 under a different article.",
+                "uk": "Обвинувачена у створенні групи; уже перебуває в ув'язненні після вироку "
+                      "2021 року за іншою статтею.",
+                "ru": "Обвиняется в создании группы; уже находится в заключении после осуждения в "
+                      "2021 году по другой статье.",
+                "fr": "Accusée d'avoir fondé le groupe ; déjà emprisonnée après une condamnation en "
+                      "2021 au titre d'un autre article.",
+            }),
+            ("igor-kuznetsov", ["282.1-2"], {}),
+            *((slug, ["282.1-2"], {}) for slug, _name, _original in LEFT_RESISTANCE_CODEFENDANTS),
         ],
         "events": [
             (
@@ -1062,6 +1207,8 @@ ACTION = {
     "translations": {
         "uk": {
             "title": "Протест біля посольства Росії в Києві",
+            "place": "Посольство Російської Федерації",
+            "city": "Київ",
             "description": _prose("""
                 Учасники протесту біля посольства Росії в Києві вимагали свободи для Ігоря
                 Кузнєцова та Дар'ї Полюдової — двох соціалістів, які публічно засуджують війну
@@ -1072,6 +1219,8 @@ ACTION = {
         },
         "ru": {
             "title": "Акция протеста у посольства России в Киеве",
+            "place": "Посольство Российской Федерации",
+            "city": "Киев",
             "description": _prose("""
                 Участники акции у посольства России в Киеве требовали свободы для Игоря Кузнецова и
                 Дарьи Полюдовой — двух социалистов, открыто осуждающих войну Кремля против Украины.
@@ -1082,6 +1231,8 @@ ACTION = {
         },
         "fr": {
             "title": "Manifestation devant l'ambassade de Russie à Kyiv",
+            "place": "Ambassade de la Fédération de Russie",
+            "city": "Kyiv",
             "description": _prose("""
                 Devant l'ambassade de Russie à Kyiv, des manifestants ont réclamé la liberté pour
                 Igor Kouznetsov et Daria Polioudova, deux socialistes qui ont dénoncé la guerre du
@@ -1434,17 +1585,20 @@ def _load(summary):
 
     facilities = {
         key: _ensure(summary, DetentionFacility, {"name": data["name"], "city": data["city"]},
-                     _without(data, "name", "city"))
+                     _without(data, "name", "city", "translations"), data["translations"])
         for key, data in FACILITIES.items()
     }
     articles = {
         key: _ensure(summary, CodeArticle,
                      {"code": CodeArticle.Code.CRIMINAL, "article": article, "part": part},
-                     {"title": title})
+                     {"title": title},
+                     {language: {"title": text} for language, text in ARTICLE_TITLES[key].items()})
         for key, (article, part, title) in ARTICLES.items()
     }
     organisations = {
-        key: _ensure(summary, Organisation, {"name": data["name"]}, _without(data, "name"))
+        key: _ensure(summary, Organisation, {"name": data["name"]}, _without(data, "name"),
+                     {language: {"description": text}
+                      for language, text in ORGANISATION_DESCRIPTIONS[key].items()})
         for key, data in ORGANISATIONS.items()
     }
     prisoners = {}
@@ -1459,9 +1613,11 @@ def _load(summary):
                        _without(data, "slug", "defendants", "events", "translations"),
                        data["translations"])
         for position, (slug, charges, notes) in enumerate(data["defendants"]):
+            # notes: {} for none, else the note by language, English included.
             link = _ensure(
                 summary, Defendant, {"case": case, "prisoner": prisoners[slug]},
-                {"role": Defendant.Role.ACCUSED, "notes": notes, "position": position},
+                {"role": Defendant.Role.ACCUSED, "notes": notes.get("en", ""), "position": position},
+                {language: {"notes": notes[language]} for language in TRANSLATED_LANGUAGES if notes},
             )
             _ensure_linked(summary, "Defendant charges", link.charges,
                            [articles[key] for key in charges])
@@ -1471,7 +1627,8 @@ def _load(summary):
                 {"case": case, "kind": kind, "date": date,
                  "prisoner": prisoners[slug] if slug else None},
                 {"description": description, "source_title": APPEAL_SOURCE, "source_url": ""},
-                translations,
+                {language: {**fields, "source_title": APPEAL_SOURCE_TRANSLATIONS[language]}
+                 for language, fields in translations.items()},
             )
 
     campaign = _ensure(summary, Campaign, {"slug": CAMPAIGN["slug"]},

@@ -15,7 +15,7 @@ from .models import CaseEvent, CodeArticle, CriminalCase, Defendant, DetentionFa
 
 
 @admin.register(DetentionFacility)
-class DetentionFacilityAdmin(CampaignScopedAdmin):
+class DetentionFacilityAdmin(CampaignScopedAdmin, TranslationAdmin):
     list_display = ["name", "city", "region", "prisoner_count"]
     search_fields = ["name", "name_original", "city", "region"]
 
@@ -28,13 +28,13 @@ class DetentionFacilityAdmin(CampaignScopedAdmin):
 
 
 @admin.register(CodeArticle)
-class CodeArticleAdmin(CampaignScopedAdmin):
+class CodeArticleAdmin(CampaignScopedAdmin, TranslationAdmin):
     list_display = ["__str__", "title", "code", "max_sentence"]
     list_filter = ["code"]
     search_fields = ["article", "part", "title"]
 
 
-class DefendantInline(CampaignScopedInline, admin.TabularInline):
+class DefendantInline(CampaignScopedInline, TranslationTabularInline):
     model = Defendant
     extra = 0
     required_row_message = _(
@@ -68,7 +68,7 @@ class CriminalCaseAdmin(CampaignScopedAdmin, TranslationAdmin):
         return obj._defendants
 
 
-class DefendantOfPrisonerInline(CampaignScopedInline, admin.TabularInline):
+class DefendantOfPrisonerInline(CampaignScopedInline, TranslationTabularInline):
     model = Defendant
     extra = 0
     autocomplete_fields = ["case", "charges"]

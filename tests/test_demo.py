@@ -398,7 +398,10 @@ def test_import_embassies_after_load_demo_updates_nothing_and_duplicates_no_demo
 # --- Translations --------------------------------------------------------------------------------
 
 LANGUAGES = ["en", "uk", "ru", "fr"]
-TRANSLATED_MODELS = [Campaign, SolidarityAction, Petition, Prisoner, CriminalCase, CaseEvent]
+TRANSLATED_MODELS = [
+    Campaign, Organisation, SolidarityAction, Petition, Prisoner, DetentionFacility, CodeArticle,
+    CriminalCase, Defendant, CaseEvent,
+]
 CYRILLIC = re.compile(r"[А-Яа-яЁёІіЇїЄєҐґ]")
 ONLY_UKRAINIAN = re.compile(r"[ІіЇїЄєҐґ]")
 ONLY_RUSSIAN = re.compile(r"[ЫыЭэЁёЪъ]")
@@ -512,6 +515,8 @@ def test_every_translated_field_of_the_demo_is_filled_in_every_language(demo):
     for model in TRANSLATED_MODELS:
         for row in translated_rows(model):
             for name in translated_fields(model):
+                if not row[f"{name}_en"]:
+                    continue  # nothing to translate: no city, no note, no maximum sentence given
                 for language in LANGUAGES:
                     assert (row[f"{name}_{language}"] or "").strip(), (model.__name__, row["pk"], name, language)
                 for language in ("uk", "ru"):
@@ -525,7 +530,7 @@ def test_every_translation_fits_its_column_on_any_database(demo):
                 for language in LANGUAGES:
                     column = model._meta.get_field(f"{name}_{language}")
                     if column.max_length:
-                        assert len(row[column.name]) <= column.max_length, (model.__name__, column.name)
+                        assert len(row[column.name] or "") <= column.max_length, (model.__name__, column.name)
 
 
 def test_undated_events_say_so_in_every_language(demo):
@@ -605,7 +610,9 @@ def test_an_english_only_demo_from_an_older_run_gets_its_translations_filled(dem
             for column, value in row.items():
                 if label == "prisoners.Prisoner" and now["pk"] == kuznetsov.pk and column.startswith("summary"):
                     continue
-                assert now[column] == value, (label, column)
+                # None or "": both are an empty column (forget_translations writes both), and one
+                # whose English is empty (no note, no city) has nothing to fill.
+                assert (now[column] or "") == (value or ""), (label, column)
     assert Petition.objects.get().appeal_ru.startswith("Ваше Превосходительство!")
 
     with CaptureQueriesContext(connection) as queries:

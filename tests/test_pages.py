@@ -540,3 +540,54 @@ def test_prisoner_and_case_page_queries_do_not_grow_with_codefendants_and_events
                                  date=datetime.date(2022, 2, 1 + n), description=f"Extra {n} detained.")
     after = (queries_for(client, prisoner_path), queries_for(client, case.get_absolute_url()))
     assert after == before
+
+
+# --- Facts in the visitor's language -------------------------------------------------------------
+# A Ukrainian page once read "Рідне місто: Tomsk", "ч. 1.1 ст. 212 КК РФ: Inciting, recruiting…",
+# "Джерело: Appeal by a group of comrades…": these fields had no translation at all.
+
+
+def shown_in_ukrainian_not_english(html, *objects_and_fields):
+    """Each (object, field) with a Ukrainian value: the page has it, and not the English one."""
+    for obj, name in objects_and_fields:
+        english, ukrainian = getattr(obj, f"{name}_en"), getattr(obj, f"{name}_uk")
+        assert english and ukrainian, (obj, name)
+        assert escape(ukrainian) in html, (obj, name)
+        assert escape(english) not in html, (obj, name)
+
+
+def test_ukrainian_prisoner_page_shows_city_facility_charges_and_sources_in_ukrainian(demo, client):
+    kuznetsov = Prisoner.objects.get(slug="igor-kuznetsov")
+    html = get_ok(client, url("prisoners:prisoner", kuznetsov.slug, lang="uk"))
+
+    articles = CodeArticle.objects.filter(defendants__prisoner=kuznetsov).distinct()
+    events = CaseEvent.objects.filter(prisoner=kuznetsov)
+    assert articles.count() == 2 and events.exists()
+    shown_in_ukrainian_not_english(
+        html, (kuznetsov, "city"), (kuznetsov.facility, "name"),
+        *((article, "title") for article in articles), *((event, "source_title") for event in events),
+    )
+
+
+def test_ukrainian_case_page_shows_investigators_charges_notes_and_sources_in_ukrainian(demo, client):
+    case = CriminalCase.objects.get(slug="left-resistance-case")
+    html = get_ok(client, url("prisoners:case", case.slug, lang="uk"))
+
+    noted = Defendant.objects.filter(case=case).exclude(notes_en="")
+    assert noted.exists()
+    shown_in_ukrainian_not_english(
+        html, (case, "investigating_body"),
+        *((article, "title") for article in case.articles),
+        *((link, "notes") for link in noted),
+        *((event, "source_title") for event in case.events.all()),
+    )
+
+
+def test_ukrainian_campaign_page_shows_where_actions_were_held_and_who_supports_in_ukrainian(demo, client):
+    html = get_ok(client, url("campaign:detail", CAMPAIGN_SLUG, lang="uk"))
+
+    organisations = demo.organisations.all()
+    assert organisations.exists()
+    for action in demo.actions.all():
+        shown_in_ukrainian_not_english(html, (action, "place"), (action, "city"))
+    shown_in_ukrainian_not_english(html, *((organisation, "description") for organisation in organisations))
