@@ -211,6 +211,11 @@ class Petition(models.Model):
             and (self.closes_at is None or now < self.closes_at)
         )
 
+    @property
+    def opens_later(self):
+        """Open, but its signing starts at a time still to come."""
+        return self.status == self.Status.OPEN and self.opens_at > timezone.now()
+
     def public_status(self, now=None):
         """The status the public sees: open only while signatures are taken, closed otherwise
         (before opens_at as well as after closes_at), draft as it is."""

@@ -129,7 +129,7 @@ def test_a_petition_open_but_outside_its_dates_is_shown_as_the_petition_page_sho
     assert petition.get_absolute_url() in campaign
     assert "Read and sign" not in campaign
     assert "Open for signatures" not in campaign
-    assert "Closed" in campaign
+    assert ("Closed" if opens < 0 else "Opens on") in campaign
     widget = get_ok(client, url("petitions:widget", petition.slug))
     assert "Sign the appeal" not in widget
     assert "Go to the petition" in widget
@@ -189,6 +189,14 @@ def test_campaign_page_shows_closed_petitions_without_a_sign_button(demo, client
     assert demo.petitions.get().get_absolute_url() in html
     assert "Closed" in html
     assert "Read and sign" not in html
+
+
+def test_campaign_page_says_when_a_scheduled_petition_opens_rather_than_closed(demo, client):
+    Petition.objects.update(opens_at=datetime.datetime(2099, 3, 8, 9, 0, tzinfo=datetime.UTC))
+    html = get_ok(client, demo.get_absolute_url())
+    assert "Opens on March 8, 2099" in html
+    assert "Closed" not in html and "Read and sign" not in html
+    assert "8 березня 2099" in get_ok(client, url("campaign:detail", demo.slug, lang="uk"))
 
 
 def test_campaign_page_lists_solidarity_actions_in_full(demo, client):
