@@ -73,11 +73,12 @@ def is_due(petition, now=None):
     return last is None or last <= (now or timezone.now()) - period
 
 
-def plan(petition, now=None, enqueue=True):
+def plan(petition, now=None, enqueue=True, only_if_due=False):
     """Claim every undelivered confirmed signature into one queued Delivery per embassy.
 
     Returns the new deliveries; their send tasks are enqueued once this commits (unless
-    `enqueue` is false: the `deliver` command sends them itself).
+    `enqueue` is false: the `deliver` command sends them itself). With `only_if_due` (the
+    schedule), nothing is planned unless the petition is due, as seen under the planning lock.
     """
     from .tasks import send_delivery
 
@@ -91,7 +92,12 @@ def plan(petition, now=None, enqueue=True):
         # a double claim anyway, this just avoids creating deliveries that end up empty.
         # FOR NO KEY UPDATE: a signature's INSERT takes FOR KEY SHARE on its petition (the foreign
         # key), which FOR UPDATE would hold off: every sign POST waited for the planning.
-        Petition.objects.select_for_update(no_key=True).filter(pk=petition.pk).first()
+        locked = Petition.objects.select_for_update(no_key=True).filter(pk=petition.pk).first()
+        # Asked again under the lock: two sweeps at once (a slow beat tick and the next, or two
+        # beats) both saw the petition due; the second, let in once the first has committed,
+        # would otherwise send each embassy a second letter in the same period.
+        if only_if_due and (locked is None or not is_due(locked, now)):
+            return []
         pending = undelivered(petition, is_test)
         router = Router(petition)
         by_embassy = {}
@@ -176,7 +182,7 @@ def sweep(now=None, petition=None, enqueue=True):
     planned = []
     for candidate in petitions:
         if petition is not None or is_due(candidate, now):
-            planned += plan(candidate, now, enqueue=enqueue)
+            planned += plan(candidate, now, enqueue=enqueue, only_if_due=petition is None)
 
     stale = now - timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
     waiting = Delivery.objects.filter(

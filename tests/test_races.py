@@ -186,3 +186,32 @@ def test_signing_goes_on_while_the_petitions_letters_are_being_planned(petition,
     assert signed.wait(5), "a signature waited for the planning of the petition's letters"
     release.set()
     assert planned.wait(20) and not errors, errors
+
+
+def test_two_sweeps_at_once_give_each_embassy_one_letter_per_period(petition, signatures, monkeypatch):
+    errors, planning, release = [], threading.Event(), threading.Event()
+    claim = delivery._claim_items
+
+    def slow_claim(*args, **kwargs):  # the first sweep has claimed, and holds the planning lock a while
+        claimed = claim(*args, **kwargs)
+        if not planning.is_set():
+            planning.set()
+            release.wait(20)
+        return claimed
+
+    monkeypatch.setattr(delivery, "_claim_items", slow_claim)
+    first = in_thread(lambda: delivery.sweep(enqueue=False), errors)
+    assert planning.wait(10)
+    base = lock_waiters()
+    second = in_thread(lambda: delivery.sweep(enqueue=False), errors)  # it too found the petition due
+    assert wait_for(lambda: lock_waiters() > base)
+    # A signer confirms while the first sweep is planning: hers waits for the next period.
+    SignatureFactory(
+        petition=petition, country="UA", status=Signature.Status.CONFIRMED, confirmed_at=timezone.now()
+    )
+    release.set()
+    assert first.wait(20) and second.wait(20) and not errors, errors
+
+    kyiv = Delivery.objects.filter(petition=petition, embassy__city="Kyiv")
+    assert kyiv.count() == 1, "the embassy in Kyiv got two letters in one day"
+    assert delivery.undelivered(petition, is_test=True).filter(country="UA").count() == 1
