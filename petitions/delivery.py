@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
@@ -396,20 +396,37 @@ def letter_lock(delivery):
         yield
 
 
-def hold_letters_of(signatures):
+class LetterBeingSent(Exception):
+    """hold_letters_of() waited as long as it was told to, and a letter was still going."""
+
+
+def hold_letters_of(signatures, wait=None):
     """In the transaction that withdraws or rejects `signatures`, before it does: wait for any of
     their letters being rendered or sent right now (letter_lock). FOR KEY SHARE, which only a
-    letter_lock holds off, in id order."""
+    letter_lock holds off, in id order. With `wait` (seconds), raises LetterBeingSent past it;
+    the transaction must then be rolled back (erase()'s atomic block does)."""
     if connection.vendor != "postgresql":
         return
     ids = list(
         Delivery.objects.filter(status__in=UNFINISHED, items__signature__in=signatures.values("pk"))
         .order_by("pk").values_list("pk", flat=True).distinct()
     )
-    if ids:
-        with connection.cursor() as cursor:
-            table = connection.ops.quote_name(Delivery._meta.db_table)
+    if not ids:
+        return
+    table = connection.ops.quote_name(Delivery._meta.db_table)
+    with connection.cursor() as cursor:
+        if wait is not None:  # for this statement only: what follows may wait on other locks as it always did
+            cursor.execute("SELECT current_setting('lock_timeout'), set_config('lock_timeout', %s, true)",
+                           [f"{max(1, round(wait * 1000))}ms"])
+            previous = cursor.fetchone()[0]
+        try:
             cursor.execute(f"SELECT id FROM {table} WHERE id = ANY(%s) ORDER BY id FOR KEY SHARE", [ids])  # noqa: S608
+        except OperationalError as error:
+            if wait is not None and getattr(error.__cause__, "sqlstate", None) == "55P03":  # lock_not_available
+                raise LetterBeingSent from error
+            raise
+        if wait is not None:
+            cursor.execute("SELECT set_config('lock_timeout', %s, true)", [previous])
 
 
 def _deliver(delivery, now):

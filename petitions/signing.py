@@ -20,6 +20,8 @@ from django.db.models.functions import Cast, Concat, Lower, Trim
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from campaign import jobs
+
 from . import counting, moderation, outbox
 from .models import Signature
 from .sql import TABLE, column
@@ -244,24 +246,70 @@ def confirm(signature, now=None):
     return bool(confirmed)
 
 
+# How long a withdrawal waits for a letter naming the signer that is being rendered or sent right
+# now. A letter of 100,000 names takes about a minute: past this the page answers, and the worker
+# finishes the erasure once the letter has gone (finish_withdrawals).
+LETTER_WAIT = 3  # seconds
+
+
 def withdraw(signature):
-    """Withdraw a signature and erase the signer's personal data; the count drops at once."""
-    erase(Signature.objects.filter(pk=signature.pk))
+    """Withdraw a signature and erase the signer's personal data; the count drops at once.
+
+    Returns True when done; False when a letter naming the signer is being sent right now. Then
+    they are withdrawn at once (no longer counted, named in no later letter, their address and
+    comment erased), and the rest of their data -- what that letter is printing -- is erased by
+    the worker once it has gone.
+    """
+    from .delivery import LetterBeingSent
+
+    signatures = Signature.objects.filter(pk=signature.pk)
+    try:
+        erase(signatures, letter_wait=LETTER_WAIT)
+    except LetterBeingSent:
+        with transaction.atomic():
+            forget_in_admin_history(signatures)
+            signatures.update(
+                status=Signature.Status.WITHDRAWN, email="", comment="", ip_hash="",
+                public_name=Signature.PublicName.HIDDEN, wants_updates=False, updated_at=timezone.now(),
+            )
+        counting.update_counts({signature.petition_id})
+        from .tasks import finish_withdrawals
+
+        jobs.enqueue_on_commit(finish_withdrawals)  # and every minute, should this be lost
+        logger.info("Signature %s withdrawn; erased once the letter being sent has gone", signature.pk)
+        return False
     logger.info("Signature %s withdrawn and erased", signature.pk)
+    return True
 
 
-def erase(signatures):
+def finish_withdrawals():
+    """Erase the withdrawals that were waiting for a letter naming them (withdraw()); returns how many.
+
+    Their rows are withdrawn and still carry a name: erase() never leaves one, so this finds
+    exactly them. It waits for the letters, in the worker.
+    """
+    waiting = waiting_withdrawals().values_list("pk", flat=True)
+    return erase(Signature.objects.filter(pk__in=list(waiting[:1000])))
+
+
+def waiting_withdrawals():
+    return Signature.objects.filter(status=Signature.Status.WITHDRAWN).exclude(first_name="", last_name="")
+
+
+def erase(signatures, letter_wait=None):
     """Withdraw these signatures and erase their personal data; returns how many were erased.
 
     The rows stay (as anonymous, withdrawn signatures) so that delivery records that name them
-    keep their totals; nothing in them identifies a person any more.
+    keep their totals; nothing in them identifies a person any more. With `letter_wait`, raises
+    LetterBeingSent, having changed nothing, when a letter naming one of them is still being
+    rendered or sent after that many seconds.
     """
     from .delivery import hold_letters_of
 
     with transaction.atomic():
         petition_ids = set(signatures.values_list("petition_id", flat=True))
         # Before the update: the queryset may select by what the update erases (an address).
-        hold_letters_of(signatures)  # a letter naming them being sent right now goes first
+        hold_letters_of(signatures, wait=letter_wait)  # a letter naming them being sent right now goes first
         forget_in_admin_history(signatures)
         erased = signatures.update(
             status=Signature.Status.WITHDRAWN,
@@ -272,7 +320,6 @@ def erase(signatures):
     # Erasures are rare; folding them in now keeps the promise that they count at once.
     counting.update_counts(petition_ids)
     return erased
-
 
 
 def forget_in_admin_history(signatures):

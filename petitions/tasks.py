@@ -5,7 +5,7 @@ from celery import shared_task
 
 from campaign import jobs
 
-from . import counting, delivery, outbox
+from . import counting, delivery, outbox, signing
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,16 @@ def run_deliveries():
 
     Thin on purpose: it only claims and enqueues; each letter is its own send_delivery task.
     """
+    if signing.waiting_withdrawals().exists():  # their own task was lost (Redis restarted, say)
+        jobs.enqueue(finish_withdrawals)
     return delivery.sweep()
+
+
+@shared_task(acks_late=True)
+def finish_withdrawals():
+    """Soon after a withdrawal that found a letter naming the signer on its way (and every minute,
+    from run_deliveries): erase what that letter was printing, once it has gone."""
+    return signing.finish_withdrawals()
 
 
 @shared_task(acks_late=True)

@@ -221,8 +221,10 @@ def withdraw(request, slug, token):
         # Also what an already withdrawn (erased) signature's link gives.
         return _link_problem(request, petition, public=public)
     if request.method == "POST":
-        signing.withdraw(signature)
-        return render(request, "petitions/withdrawn.html", {"petition": petition, "public": public})
+        erased = signing.withdraw(signature)
+        return render(
+            request, "petitions/withdrawn.html", {"petition": petition, "public": public, "erased": erased}
+        )
     return render(request, "petitions/withdraw.html", {"petition": petition})
 
 

@@ -215,3 +215,51 @@ def test_two_sweeps_at_once_give_each_embassy_one_letter_per_period(petition, si
     kyiv = Delivery.objects.filter(petition=petition, embassy__city="Kyiv")
     assert kyiv.count() == 1, "the embassy in Kyiv got two letters in one day"
     assert delivery.undelivered(petition, is_test=True).filter(country="UA").count() == 1
+
+
+def test_a_withdrawal_does_not_wait_for_a_long_letter_and_the_worker_erases_the_rest_once_it_has_gone(
+    smtp, petition, signatures, client, monkeypatch
+):
+    from django.urls import reverse
+
+    from petitions import tasks
+
+    kyiv = next(d for d in delivery.plan(petition, enqueue=False) if d.embassy.city == "Kyiv")
+    smtp.handler.gate = threading.Event()
+    errors = []
+    sent = in_thread(lambda: delivery.send(kyiv.pk), errors)
+    assert smtp.handler.at_gate.wait(20)  # a letter naming her is being sent: it may take a minute
+    monkeypatch.setattr(signing, "LETTER_WAIT", 0.3)
+    queued = []  # not run in the request (tasks are eager in tests): in a thread below, as a worker would
+    monkeypatch.setattr(signing.jobs, "enqueue_on_commit", lambda task, *args: queued.append((task, args)))
+
+    olena = Signature.objects.filter(pk=signatures["olena"].pk)
+    token = signing.make_token(olena.get(), signing.WITHDRAW)
+    response = client.post(reverse("petitions:withdraw", args=[petition.slug, token]))
+    assert response.status_code == 200 and "may still go out with your name" in response.content.decode()
+
+    now = olena.get()  # withdrawn and uncounted at once; her address and comment are gone
+    assert (now.status, now.email, now.counted, now.public_name) == (
+        Signature.Status.WITHDRAWN, "", False, Signature.PublicName.HIDDEN
+    )
+    assert now.last_name == "Петренко"  # what the letter on its way prints: erased once it has gone
+    assert queued == [(tasks.finish_withdrawals, ())]
+    finished = in_thread(tasks.finish_withdrawals, errors)
+    assert not finished.wait(1), "the rest was erased while the letter naming her was still going"
+
+    smtp.handler.gate.set()
+    assert sent.wait(20) and finished.wait(20) and not errors, errors
+    assert "Петренко" in by_embassy_city(smtp)["Kyiv"][2]
+    assert (olena.get().first_name, olena.get().last_name, olena.get().city) == ("", "", "")
+    assert client.post(reverse("petitions:withdraw", args=[petition.slug, token])).status_code != 500
+
+
+def test_a_withdrawal_left_waiting_is_finished_by_the_minutely_sweep(petition, signatures):
+    from petitions import tasks
+
+    Signature.objects.filter(pk=signatures["jean"].pk).update(  # as withdraw() leaves it; its task was lost
+        status=Signature.Status.WITHDRAWN, email="", comment=""
+    )
+    tasks.run_deliveries.delay()
+    jean = Signature.objects.get(pk=signatures["jean"].pk)
+    assert (jean.first_name, jean.last_name, jean.organisation) == ("", "", "")
