@@ -6,10 +6,10 @@ requests only touch their own signature row. A periodic job folds the changes in
 each signature carries a `counted` flag, and the job flips the flags that disagree with the
 signature's status and moves the count by the same amount, in one transaction per petition.
 
-Because the flip is a conditional UPDATE (`... WHERE counted = false`), two jobs running at once
-cannot count the same signature twice: the second waits on the row locks of the first and then
-finds nothing left to flip. A nightly recount repairs any drift (a row edited by hand, a bug) and
-logs it.
+Because the flip is a conditional UPDATE (`... WHERE counted = false`) of rows the job has locked
+(skipping those someone else holds: `unlocked()`), two jobs running at once cannot count the same
+signature twice: the second skips the rows the first is flipping. A nightly recount repairs any
+drift (a row edited by hand, a bug) and logs it.
 """
 
 import logging
@@ -55,14 +55,36 @@ def update_counts(petition_ids=None):
     for petition_id in pending.values_list("petition_id", flat=True).distinct().order_by():
         with transaction.atomic():
             mine = Signature.objects.filter(petition_id=petition_id)
-            added = mine.filter(status=CONFIRMED, counted=False).update(counted=True)
-            removed = mine.filter(counted=True).exclude(status=CONFIRMED).update(counted=False)
+            to_add = mine.filter(status=CONFIRMED, counted=False)
+            added = to_add.filter(pk__in=unlocked(to_add)).update(counted=True)
+            to_remove = mine.filter(counted=True).exclude(status=CONFIRMED)
+            removed = to_remove.filter(pk__in=unlocked(to_remove)).update(counted=False)
             if added != removed:
                 Petition.objects.filter(pk=petition_id).update(
                     signature_count=F("signature_count") + added - removed
                 )
                 changes[petition_id] = added - removed
     return changes
+
+
+def in_id_order(signatures):
+    """For `.filter(pk__in=...)` before an update of several signatures: their rows locked in id order.
+
+    Every transaction that updates several signatures and waits for their locks takes them in
+    that order (a rejection as spam, an erasure), so two of them cannot deadlock.
+    """
+    return signatures.order_by("pk").select_for_update().values("pk")
+
+
+def unlocked(signatures):
+    """For the counting job's updates: the rows no one else holds right now.
+
+    The job never waits for a signature's row: a rejection as spam or an erasure holding some of
+    them takes theirs in id order, this job took its own in the order of the disk, and the two
+    deadlocked over freshly confirmed signatures (Postgres aborted one; tests/test_races.py). A
+    row skipped is counted by the next run (its flag still disagrees with its status).
+    """
+    return signatures.order_by().select_for_update(skip_locked=True).values("pk")
 
 
 def recount(petition_ids=None):

@@ -74,7 +74,8 @@ def reject_as_spam(queryset):
     with transaction.atomic():
         petitions = set(queryset.values_list("petition_id", flat=True))
         hold_letters_of(queryset)  # a letter naming them being sent right now goes first
-        changed = queryset.exclude(status=Signature.Status.REJECTED).update(
+        rejected = queryset.exclude(status=Signature.Status.REJECTED)
+        changed = Signature.objects.filter(pk__in=counting.in_id_order(rejected)).update(
             status=Signature.Status.REJECTED, reviewed=True, updated_at=timezone.now()
         )
     counting.update_counts(petitions)

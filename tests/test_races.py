@@ -263,3 +263,37 @@ def test_a_withdrawal_left_waiting_is_finished_by_the_minutely_sweep(petition, s
     tasks.run_deliveries.delay()
     jean = Signature.objects.get(pk=signatures["jean"].pk)
     assert (jean.first_name, jean.last_name, jean.organisation) == ("", "", "")
+
+
+def test_rejecting_spam_while_the_count_is_updated_does_not_deadlock(petition):
+    """The counting job and a rejection lock the same fresh signatures; in different orders they
+    deadlock and Postgres aborts one of them (the organiser's action, say)."""
+    first, second = (SignatureFactory(petition=petition, country="UA") for _ in range(2))
+    for signature in (second, first):  # confirmed in this order: on disk `second` now comes first
+        Signature.objects.filter(pk=signature.pk).update(status=Signature.Status.CONFIRMED, confirmed_at=timezone.now())
+    errors, holding, release = [], threading.Event(), threading.Event()
+
+    def hold_second():  # anything holding a row a moment (the outbox, an organiser's save)
+        with transaction.atomic():
+            Signature.objects.select_for_update().get(pk=second.pk)
+            holding.set()
+            release.wait(20)
+
+    def plain_index_scans():  # as on a table of real size: the pk index, not a scan of the heap
+        with connection.cursor() as cursor:
+            cursor.execute("SET enable_seqscan = off; SET enable_bitmapscan = off")
+
+    held = in_thread(hold_second, errors)
+    assert holding.wait(10)
+    base = lock_waiters()
+    counted = in_thread(lambda: counting.update_counts([petition.pk]), errors)
+    assert wait_for(lambda: counted.is_set() or lock_waiters() > base)  # it waits for `second`, or skips it
+    both = Signature.objects.filter(pk__in=[first.pk, second.pk])
+    rejected = in_thread(lambda: (plain_index_scans(), moderation.reject_as_spam(both)), errors)
+    assert wait_for(lambda: lock_waiters() > base + (not counted.is_set()))  # it has `first`, waits for `second`
+    release.set()
+    assert held.wait(20) and counted.wait(20) and rejected.wait(20)
+    assert not errors, errors
+    counting.update_counts([petition.pk])  # what a run skipped, the next one counts
+    assert Petition.objects.get(pk=petition.pk).signature_count == 0
+    assert set(Signature.objects.values_list("status", flat=True)) == {Signature.Status.REJECTED}
