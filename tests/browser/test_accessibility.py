@@ -59,6 +59,18 @@ def test_the_public_pages_pass_an_accessibility_audit(page, site, demo):  # noqa
     assert found == []
 
 
+def test_the_public_pages_pass_an_accessibility_audit_on_a_phone(new_page, site, demo):  # noqa: F811
+    """On a phone's screen as well: what is wider than the screen there (the delivery log's table)
+    scrolls inside a box, which a keyboard must be able to reach to scroll it."""
+    page = new_page(viewport={"width": 390, "height": 844})
+    found = []
+    for page_path in public_pages():
+        response = page.goto(f"{site.url}{page_path}")
+        assert response.status == 200, page_path
+        found += violations(page)
+    assert found == []
+
+
 def test_the_public_pages_fit_a_narrow_screen_without_scrolling_sideways(new_page, site, demo):  # noqa: F811
     """WCAG's reflow: 320 CSS pixels wide (a small phone, or 1280 px at 400% zoom)."""
     page = new_page(viewport={"width": 320, "height": 640})
