@@ -8,10 +8,15 @@ the browser's debugging protocol: nothing is fetched, and the page's Content-Sec
 forbids inline scripts, stays as it is).
 """
 
+import re
+
 import pytest
 from axe_playwright_python.sync_playwright import Axe
+from django.core.cache import caches
 from django.urls import reverse
 from playwright.sync_api import expect
+
+from petitions.models import Petition
 
 from .test_signing_journey import CAMPAIGN_SLUG, PETITION_SLUG, confirm_link, demo, fill_and_sign, path  # noqa: F401
 
@@ -81,6 +86,28 @@ def test_the_public_pages_fit_a_narrow_screen_without_scrolling_sideways(new_pag
         if width > visible:
             wider.append((page_path, width))
     assert wider == []
+
+
+def test_the_embedded_counter_shows_its_sign_link_inside_the_frame_the_embed_code_makes(new_page, site, demo):  # noqa: F811
+    """The counter on another site is an <iframe> of the size the petition page's embed code gives:
+    its link to sign must be in view there, in every language and whatever the title's length
+    (framed content is rarely scrolled: its scroll bar is easily missed)."""
+    longest = " ".join(["Freedom"] * 25)[:200]  # the longest title a petition can have
+    hidden = []
+    for lang, title in [("en", None), ("uk", None), ("ru", None), ("fr", None), ("en", longest)]:
+        if title:
+            Petition.objects.filter(pk=demo.pk).update(title_en=title)
+            caches["local"].clear()  # the public pages' few seconds of cache
+        page = new_page()
+        page.goto(f"{site.url}{path('petitions:detail', PETITION_SLUG, lang=lang)}")
+        code = page.locator("#embed-code").input_value()
+        width, height = (int(re.search(rf'{name}="(\d+)"', code).group(1)) for name in ("width", "height"))
+        framed = new_page(viewport={"width": width, "height": height})
+        framed.goto(re.search(r'src="([^"]+)"', code).group(1))
+        box = framed.locator("main a").bounding_box()
+        if box["y"] + box["height"] > height:
+            hidden.append((lang, title))
+    assert hidden == []
 
 
 def test_the_signing_journey_passes_an_accessibility_audit(new_page, site, smtp_server, demo):  # noqa: F811
