@@ -265,6 +265,18 @@ def test_prisoner_page_shows_status_and_where_to_write(demo, client):
     assert escape(prisoner.biography.split("\n\n")[0]) in html
 
 
+def test_postal_address_is_marked_as_russian_on_every_language_page(demo, client):
+    """The address is written in Russian, as on the envelope: a screen reader reading an English or
+    French page must switch to Russian for it, not spell out Cyrillic with an English voice."""
+    prisoner = Prisoner.objects.select_related("facility").get(slug="igor-kuznetsov")
+    for lang in ("en", "uk", "ru", "fr"):
+        html = get_ok(client, url("prisoners:prisoner", prisoner.slug, lang=lang))
+        address = re.search(r"<address\b([^>]*)>(.*?)</address>", html, re.S)
+        assert 'lang="ru"' in address.group(1), lang
+        assert escape(prisoner.facility.name_original) in address.group(2)
+        assert escape(prisoner.facility.postal_address.splitlines()[0]) in address.group(2)
+
+
 def test_prisoner_page_gives_no_address_when_not_held(demo, client):
     prisoner = Prisoner.objects.select_related("facility").get(slug="igor-kuznetsov")
     Prisoner.objects.filter(pk=prisoner.pk).update(status=Prisoner.Status.RELEASED)
