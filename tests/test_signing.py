@@ -665,6 +665,29 @@ def test_only_the_widget_may_be_framed(client, petition):
     assert '&lt;iframe src="http://testserver' + url(petition, "widget") + '"' in widget_code
 
 
+def test_the_embed_code_copied_from_the_page_keeps_a_quoted_title_inside_its_attribute(client):
+    """What a visitor copies from the embed box is the box's text: a quote in the title must
+    arrive there as &quot;, or it ends the iframe's title on the other site (its accessible name cut
+    short, and whatever follows the quote read as attributes of the other site's iframe)."""
+    from html import unescape
+    from html.parser import HTMLParser
+
+    title = 'Free the "Left Resistance" defendants & Darya" onload="alert(1)'
+    petition = PetitionFactory(title=title)
+    html = client.get(url(petition)).text
+    copied = unescape(re.search(r'<textarea id="embed-code"[^>]*>(.*?)</textarea>', html, re.S).group(1))
+
+    class Iframe(HTMLParser):
+        def handle_starttag(self, tag, attrs):
+            if tag == "iframe":
+                self.attrs = dict(attrs)
+
+    parser = Iframe()
+    parser.feed(copied)
+    assert parser.attrs["title"] == title
+    assert "onload" not in parser.attrs
+
+
 def test_signatories_are_paginated(client, petition):
     SignatureFactory.create_batch(55, petition=petition, public_name="full", confirmed=True)
     first = client.get(url(petition, "signatories"))
