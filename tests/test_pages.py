@@ -611,3 +611,33 @@ def test_ukrainian_campaign_page_shows_where_actions_were_held_and_who_supports_
     for action in demo.actions.all():
         shown_in_ukrainian_not_english(html, (action, "place"), (action, "city"))
     shown_in_ukrainian_not_english(html, *((organisation, "description") for organisation in organisations))
+
+
+def marked_as_english(html):
+    """The elements that say lang="en" inside a page (the language switcher's English option aside)."""
+    return re.findall(r'<(?!option\b|html\b)(\w+)\b[^>]*\slang="en"', html)
+
+
+def test_english_shown_for_a_missing_translation_is_marked_as_english(demo, client):
+    """A field not yet translated falls back to English: the element holding it says lang="en", so
+    that a screen reader on the Ukrainian page does not read the English with a Ukrainian voice."""
+    petition = Petition.objects.get(campaign=demo)
+    prisoner = Prisoner.objects.get(slug="igor-kuznetsov")
+    case = CriminalCase.objects.get(slug="left-resistance-case")
+    pages = [url("petitions:detail", petition.slug, lang="uk"), url("campaign:detail", CAMPAIGN_SLUG, lang="uk"),
+             url("prisoners:prisoner", prisoner.slug, lang="uk"), url("prisoners:case", case.slug, lang="uk")]
+    for path in pages:  # the demo, translated: nothing to mark
+        assert marked_as_english(get_ok(client, path)) == [], path
+
+    Petition.objects.filter(pk=petition.pk).update(title_uk="", appeal_uk="")
+    Campaign.objects.filter(pk=demo.pk).update(story_uk="")
+    Prisoner.objects.filter(pk=prisoner.pk).update(biography_uk="")
+    CriminalCase.objects.filter(pk=case.pk).update(title_uk="")
+    shown = [get_ok(client, f"{path}?fresh") for path in pages]
+    # The petition's title and appeal; its title on the campaign page, and the story; the biography;
+    # the case's title.
+    assert [marked_as_english(html) for html in shown] == [["h1", "div"], ["h3", "div"], ["div"], ["h1"]]
+    assert re.search(r'<h1 lang="en">([^<]*)</h1>', shown[0]).group(1) == escape(petition.title_en)
+    assert re.search(r'<div lang="en"><p>([^<]*)', shown[0]).group(1).strip() == escape(
+        petition.appeal_en.split("\n")[0].strip())
+    assert marked_as_english(get_ok(client, url("petitions:detail", petition.slug))) == []  # English page
