@@ -251,6 +251,21 @@ def test_archived_campaign_stays_readable(demo, client):
     assert client.get(url("prisoners:prisoner", "igor-kuznetsov")).status_code == 200
 
 
+def test_campaign_page_gives_a_prisoners_original_name_only_where_it_differs(demo, client):
+    """On the Russian page the name is already the original: once, as on the prisoner's page, not
+    twice in a row (read out twice by a screen reader)."""
+    kuznetsov = Prisoner.objects.get(slug="igor-kuznetsov")
+
+    def shown_as(html, name):  # elements whose whole text is the name
+        return re.findall(rf"<(\w+)[^>]*>{re.escape(escape(name))}</", html)
+
+    assert kuznetsov.name_ru == kuznetsov.name_original
+    assert shown_as(get_ok(client, url("campaign:detail", CAMPAIGN_SLUG, lang="ru")), kuznetsov.name_original) == ["a"]
+    english = get_ok(client, url("campaign:detail", CAMPAIGN_SLUG))
+    assert shown_as(english, kuznetsov.name_en) == ["a"]
+    assert shown_as(english, kuznetsov.name_original) == ["p"]
+
+
 # --- Prisoner ----------------------------------------------------------------------------------
 
 
