@@ -141,10 +141,10 @@ def parse_missions(data):
         raise EmbassyImportError("the file is empty; expected a header row and missions", line=1)
 
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=";")
-    header = _read_header(next(reader))
+    header = _read_header(_next_row(reader, line=1))
     missions, skipped, first_line_of_qid = [], [], {}
     line = reader.line_num + 1
-    for cells in reader:
+    while (cells := _next_row(reader, line)) is not None:
         start, line = line, reader.line_num + 1
         if not any(cell.strip() for cell in cells):
             continue  # a blank line
@@ -244,6 +244,17 @@ def _decode(data):
         line = data.count(b"\n", 0, error.start) + 1
         raise EmbassyImportError(
             f"not valid UTF-8 (byte 0x{data[error.start]:02x}); save the file as UTF-8", line=line
+        ) from None
+
+
+def _next_row(reader, line):
+    """The next row's cells, or None at the end; the csv module's refusal (a field past its size
+    limit, typically an unclosed quote) as an EmbassyImportError naming the row's first line."""
+    try:
+        return next(reader, None)
+    except csv.Error as error:
+        raise EmbassyImportError(
+            f"a field is too long or its quotes are unbalanced ({error})", line=line
         ) from None
 
 

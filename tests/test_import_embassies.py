@@ -354,6 +354,8 @@ MALFORMED = {
     "comma-separated": (
         [line.replace(";", ",") for line in shared_lines()[:3]], "line 1: missing required"
     ),
+    # Past the csv module's field size limit (128 KiB): a pasted document, a broken quote.
+    "huge field": (bad_row("address", "x" * 200_000), "line 3: a field is too long"),
 }
 
 
