@@ -239,12 +239,19 @@ def _decode(data):
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
     try:
-        return data.decode("utf-8")
+        text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         line = data.count(b"\n", 0, error.start) + 1
         raise EmbassyImportError(
             f"not valid UTF-8 (byte 0x{data[error.start]:02x}); save the file as UTF-8", line=line
         ) from None
+    # Valid UTF-8, but Postgres refuses it in text columns (a traceback halfway through saving);
+    # a UTF-16 file without a byte order mark is full of them.
+    if (nul := text.find("\x00")) != -1:
+        raise EmbassyImportError(
+            "a NUL byte (is the file UTF-16?); save the file as UTF-8", line=text.count("\n", 0, nul) + 1
+        )
+    return text
 
 
 def _next_row(reader, line):

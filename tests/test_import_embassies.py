@@ -356,6 +356,8 @@ MALFORMED = {
     ),
     # Past the csv module's field size limit (128 KiB): a pasted document, a broken quote.
     "huge field": (bad_row("address", "x" * 200_000), "line 3: a field is too long"),
+    # Postgres refuses NUL in text (a DataError mid-import); it is a sign of a UTF-16 file, too.
+    "NUL byte": (bad_row("city", "Lu\x00anda"), "line 3: a NUL byte"),
 }
 
 
