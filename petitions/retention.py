@@ -14,8 +14,9 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from .delivery import letter_files_of
+from .delivery import letter_files_of, undelivered
 from .models import Delivery, Petition, Signature
+from .routing import Router
 from .signing import forget_in_admin_history
 
 logger = logging.getLogger(__name__)
@@ -48,12 +49,19 @@ def due_for_anonymising(now=None):
             continue
         if petition.deliveries.filter(status__in=UNFINISHED).exists():
             continue
-        if petition.delivers_live and Signature.objects.filter(
-            petition=petition, status=Signature.Status.CONFIRMED
-        ).exclude(delivery_items__is_test=False).exists():
+        if petition.delivers_live and _letters_to_come(petition):
             continue  # live and not everything delivered yet
         due.append(petition)
     return due
+
+
+def _letters_to_come(petition):
+    """Whether confirmed signatures still wait for a live letter that some embassy (or the
+    fallback) will receive. A signer from a country nothing covers has no letter coming: waiting
+    for one would keep every signer's data for ever."""
+    router = Router(petition)
+    countries = undelivered(petition, is_test=False).values_list("country", flat=True).distinct().order_by()
+    return any(router.route(country) for country in countries)
 
 
 def anonymise(petition):

@@ -1,6 +1,7 @@
 """Personal data is anonymised a fixed time after a petition closes and its deliveries are done."""
 
 from datetime import timedelta
+from io import StringIO
 
 import pytest
 from django.core.files.base import ContentFile
@@ -66,6 +67,30 @@ def test_data_stays_while_a_letter_is_still_to_be_delivered(closed_petition):
     assert retention.purge() == {}
     signature.refresh_from_db()
     assert signature.email
+
+
+def test_a_signer_no_embassy_covers_does_not_keep_a_live_petitions_data_forever(closed_petition, smtp, settings):
+    """No embassy, no accreditation and no fallback for Hong Kong: that signature has no letter to
+    wait for, and the others' data must not wait for it either."""
+    settings.DELIVERY_LIVE = True
+    Petition.objects.filter(pk=closed_petition.pk).update(live_delivery=True)
+    Embassy.objects.create(country="PL", email="embassy-pl@example.org")
+    SignatureFactory(petition=closed_petition, confirmed=True)
+    SignatureFactory(petition=closed_petition, country="HK", confirmed=True)
+    call_command("deliver", petition=closed_petition.slug, stdout=StringIO())
+    assert Delivery.objects.get().status == Delivery.Status.SENT
+
+    assert retention.purge() == {closed_petition.pk: 2}
+    assert not Signature.objects.exclude(email="").exists()
+
+
+def test_data_stays_while_a_live_letter_is_still_to_be_planned(closed_petition, settings):
+    settings.DELIVERY_LIVE = True
+    Petition.objects.filter(pk=closed_petition.pk).update(live_delivery=True)
+    Embassy.objects.create(country="PL", email="embassy-pl@example.org")
+    SignatureFactory(petition=closed_petition, confirmed=True)
+
+    assert retention.purge() == {}
 
 
 def test_running_it_again_changes_nothing(closed_petition):
