@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 from pypdf import PdfReader
@@ -358,6 +358,13 @@ def test_an_embassy_address_no_email_can_go_to_fails_that_letter_only(smtp, peti
     kyiv = Delivery.objects.get(embassy__city="Kyiv")
     assert kyiv.status == Delivery.Status.FAILED and "cannot be used" in kyiv.last_error
     assert [r for r, _ in smtp.messages] == [["embassy-fr@example.org"]]
+
+
+def test_an_empty_petition_slug_is_refused_and_delivers_nothing(smtp, petition, signatures):
+    """`deliver --petition "$SLUG"` with the variable unset must not deliver every petition due."""
+    with pytest.raises(CommandError, match="No petition with the slug ''"):
+        call_command("deliver", petition="", stdout=io.StringIO())
+    assert smtp.messages == [] and not Delivery.objects.exists()
 
 
 def test_a_second_run_sends_nothing_new(smtp, petition, signatures):

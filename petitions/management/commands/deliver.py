@@ -17,7 +17,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, petition=None, **options):
         target = None
-        if petition:
+        if petition is not None:  # an empty slug (an unset "$SLUG") is a mistake, not "every petition"
             target = Petition.objects.exclude(status=Petition.Status.DRAFT).filter(slug=petition).first()
             if target is None:
                 raise CommandError(f"No petition with the slug {petition!r}.")
