@@ -220,6 +220,25 @@ def test_new_row_in_a_second_file_is_created_and_existing_ones_are_kept(tmp_path
     assert Embassy.objects.count() == 174
 
 
+def test_missions_no_longer_in_the_file_are_kept_and_those_receiving_letters_are_named(tmp_path):
+    """A mission that closed, or whose Wikidata item was merged into another, is not deleted (its
+    deliveries refer to it), but the organiser is told it would still receive letters."""
+    run_import(SHARED_FILE)
+    lines = shared_lines()
+    albania = lines[line_of("Q16687405", lines)]
+    consulate = next(line for line in lines if line.split(";")[14] == "consulate general")
+    newer = [line for line in lines if line not in (albania, consulate)]
+
+    output = run_import(write(tmp_path, newer))
+
+    assert output.splitlines()[0] == (
+        "Embassies: 0 created, 0 updated, 172 unchanged, 2 not in the file (kept as they were)"
+    )
+    assert "  Embassy of the Russian Federation in Albania (Q16687405)" in output.splitlines()
+    assert "onsulate" not in output  # not a target: counted, not listed
+    assert Embassy.objects.count() == 174
+
+
 def test_reimport_keeps_an_organisers_delivery_target_choice(tmp_path):
     run_import(SHARED_FILE)
     consulate = Embassy.objects.filter(mission_type=Embassy.MissionType.CONSULATE_GENERAL).first()

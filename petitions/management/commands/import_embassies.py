@@ -31,7 +31,16 @@ class Command(BaseCommand):
         )
         if result.skipped:
             summary += f", {len(result.skipped)} skipped"
+        if result.missing:
+            summary += f", {len(result.missing)} not in the file (kept as they were)"
         self.stdout.write(summary)
+        if targets := [embassy for embassy in result.missing if embassy.is_delivery_target]:
+            self.stdout.write(self.style.WARNING(
+                "Not in the file but still receiving letters (untick \"receives letters\" for a mission "
+                "that has closed or moved to a new Wikidata item):"
+            ))
+            for embassy in targets:
+                self.stdout.write(f"  {embassy} ({embassy.wikidata_id})")
         if result.skipped and options["verbosity"] < 2:
             self.stdout.write("Run with -v 2 to list the skipped rows.")
         elif result.skipped:
