@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from petitions import api
 from prisoners import views as prisoner_views
@@ -35,6 +35,12 @@ urlpatterns += [
     path(f"{settings.MEDIA_URL.strip('/')}/prisoners/<str:name>", prisoner_views.photo, name="prisoner-photo"),
     path("api/petitions/", api.petition_list, name="api-petitions"),
     path("api/petitions/<slug:slug>/", api.petition_detail, name="api-petition"),
+    # The same without the trailing slash, and anything else where the slug goes, answered by the
+    # JSON views (a 404 "No such petition" with the CORS header): neither the slash redirect nor the
+    # site's HTML 404 carries that header, and a campaign site's fetch() of them fails with nothing
+    # but a CORS error.
+    re_path(r"^api/petitions$", api.petition_list),
+    re_path(r"^api/petitions/(?P<slug>[^/]+)/?$", api.petition_detail),
     path("healthz", health.live, name="health-live"),
     path("readyz", health.ready, name="health-ready"),
     path(settings.ADMIN_URL, admin.site.urls),

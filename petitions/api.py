@@ -8,6 +8,7 @@ closed by an organiser, past its closing date, or not open yet (Petition.public_
 """
 
 from django.core.cache import caches
+from django.core.validators import slug_re
 from django.http import JsonResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
@@ -21,6 +22,7 @@ from .models import Petition
 # date says "closed" within twice this (once the process's copy, once an HTTP cache's).
 CACHE_SECONDS = 2
 cache = caches["local"]
+NO_SUCH_PETITION = {"detail": "No such petition"}
 
 
 def _petition_json(request, petition):
@@ -67,6 +69,8 @@ def petition_list(request):
 
 @require_safe
 def petition_detail(request, slug):
+    if not slug_re.match(slug):  # no petition's (campaign/urls.py sends any text here), nor a cache key
+        return _respond(NO_SUCH_PETITION, status=404)
     key = f"api:petition:{slug}:{get_language()}:{request.get_host()}"
     data = cache.get(key)
     if data is None:
@@ -74,7 +78,7 @@ def petition_detail(request, slug):
         if petition is None:
             # JSON with the CORS header like any other answer here, so that a campaign's site can
             # read it (a draft, or a mistyped slug), not the site's HTML 404 page.
-            return _respond({"detail": "No such petition"}, status=404)
+            return _respond(NO_SUCH_PETITION, status=404)
         data = _petition_json(request, petition)
         cache.set(key, data, CACHE_SECONDS)
     return _respond(data)

@@ -91,6 +91,21 @@ def test_unknown_and_draft_petitions_are_404_in_json_that_other_sites_may_read(c
         assert response.json() == {"detail": "No such petition"}
 
 
+def test_a_url_without_its_slash_or_with_a_mistyped_slug_still_answers_json_that_other_sites_may_read(
+    client, petition
+):
+    """Not the slash redirect nor the site's HTML 404: neither carries the CORS header, so a campaign
+    site's fetch() of them fails with nothing but a CORS error."""
+    for path, status in [
+        ("/api/petitions", 200), ("/api/petitions/free-them", 200),
+        ("/api/petitions/free.them/", 404), ("/api/petitions/free%20them", 404), ("/api/petitions/%D1%81/", 404),
+    ]:
+        response = client.get(path)
+        assert response.status_code == status, path
+        assert response["Content-Type"] == "application/json" and response["Access-Control-Allow-Origin"] == "*"
+    assert client.get("/api/petitions/free-them").json()["slug"] == "free-them"
+
+
 def test_the_json_says_its_language_follows_the_language_cookie_too(client, petition):
     response = client.get("/api/petitions/free-them/")
     assert {"Accept-Language", "Cookie"} <= {v.strip() for v in response["Vary"].split(",")}
