@@ -367,6 +367,13 @@ def test_an_empty_petition_slug_is_refused_and_delivers_nothing(smtp, petition, 
     assert smtp.messages == [] and not Delivery.objects.exists()
 
 
+def test_deliver_names_a_draft_petition_as_a_draft_not_as_unknown(smtp, petition, signatures):
+    Petition.objects.filter(pk=petition.pk).update(status=Petition.Status.DRAFT)
+    with pytest.raises(CommandError, match="'free-them' is a draft"):
+        call_command("deliver", petition="free-them", stdout=io.StringIO())
+    assert smtp.messages == [] and not Delivery.objects.exists()
+
+
 def test_a_second_run_sends_nothing_new(smtp, petition, signatures):
     call_command("deliver", petition="free-them", stdout=io.StringIO())
     call_command("deliver", petition="free-them", stdout=io.StringIO())

@@ -18,9 +18,11 @@ class Command(BaseCommand):
     def handle(self, *args, petition=None, **options):
         target = None
         if petition is not None:  # an empty slug (an unset "$SLUG") is a mistake, not "every petition"
-            target = Petition.objects.exclude(status=Petition.Status.DRAFT).filter(slug=petition).first()
+            target = Petition.objects.filter(slug=petition).first()
             if target is None:
                 raise CommandError(f"No petition with the slug {petition!r}.")
+            if target.status == Petition.Status.DRAFT:
+                raise CommandError(f"Petition {petition!r} is a draft: drafts are not delivered. Open it first.")
         ids = delivery.sweep(petition=target, enqueue=False)
         for pk in ids:
             delivery.send(pk)
