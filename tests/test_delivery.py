@@ -572,9 +572,12 @@ def test_cadence_and_pause_decide_what_is_due(smtp, petition, signatures):
     assert not delivery.is_due(Petition.objects.get(pk=petition.pk), now + timedelta(days=30))
 
 
-def test_without_a_test_recipient_nothing_leaves(smtp, petition, signatures):
+def test_without_a_test_recipient_nothing_leaves_and_deliver_says_why(smtp, petition, signatures):
+    """Not "0 deliveries processed." in green, as if there were nothing new to deliver."""
     Petition.objects.filter(pk=petition.pk).update(test_recipient="")
-    call_command("deliver", petition="free-them", stdout=io.StringIO())
+    with pytest.raises(CommandError, match="no test recipient"):
+        call_command("deliver", petition="free-them", stdout=io.StringIO())
+    call_command("deliver", stdout=io.StringIO())  # the scheduled sweep skips it, as before
     assert smtp.messages == [] and Delivery.objects.count() == 0
 
 

@@ -23,6 +23,11 @@ class Command(BaseCommand):
                 raise CommandError(f"No petition with the slug {petition!r}.")
             if target.status == Petition.Status.DRAFT:
                 raise CommandError(f"Petition {petition!r} is a draft: drafts are not delivered. Open it first.")
+            if not target.delivers_live and not target.test_recipient:
+                raise CommandError(
+                    f"Petition {petition!r} delivers nothing: it is not live and has no test recipient to "
+                    "send its letters to. Give it a test recipient (an organiser's address)."
+                )
         ids = delivery.sweep(petition=target, enqueue=False)
         for pk in ids:
             delivery.send(pk)
