@@ -3,6 +3,7 @@
 import os
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower, Trim
@@ -198,6 +199,15 @@ class Petition(models.Model):
 
     def get_absolute_url(self):
         return reverse("petitions:detail", args=[self.slug])
+
+    def clean(self):
+        super().clean()
+        # save() records the moment it is closed as closes_at, which must come after opens_at (a
+        # constraint): closing one still to open was a database error, a 500 in the admin.
+        if self.status == self.Status.CLOSED and self.opens_at and self.opens_at > timezone.now():
+            raise ValidationError({"status": _(
+                "It has not opened yet, so it cannot be closed. To keep it from opening, set it back to Draft."
+            )})
 
     @property
     def demand_list(self):

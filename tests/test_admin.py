@@ -1,11 +1,13 @@
 """Every admin screen answers for a superuser: lists, add forms and change forms, on demo data."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.contrib import admin
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.functional import empty
 from django_celery_beat.models import CrontabSchedule
 
@@ -191,6 +193,10 @@ def resubmit(client, path, **changes):
         value = form[name].value()
         if value not in (None, False):
             data[name] = "on" if value is True else value
+        widget = form.fields[name].widget
+        if hasattr(widget, "decompress"):  # a date and a time: one input each
+            for i, part in enumerate(widget.decompress(data.pop(name, None))):
+                data[f"{name}_{i}"] = "" if part is None else part
     return client.post(path, data | changes)
 
 
@@ -240,3 +246,16 @@ def test_a_signature_typed_in_as_confirmed_is_confirmed_now(demo, superuser_clie
     assert response.status_code == 302, response.context["adminform"].form.errors
     signature = Signature.objects.get(email="anna@example.org")
     assert signature.status == Signature.Status.CONFIRMED and signature.confirmed_at is not None
+
+
+def test_closing_a_petition_still_to_open_gets_the_form_back_not_a_500(demo, superuser_client):
+    petition = Petition.objects.first()
+    Petition.objects.filter(pk=petition.pk).update(opens_at=timezone.now() + timedelta(days=5))
+    path = admin_url(Petition, "change", petition.pk)
+
+    response = resubmit(superuser_client, path, status="closed")
+
+    assert response.status_code == 200
+    assert "Draft" in response.context["adminform"].form.errors["status"][0]
+    assert Petition.objects.get(pk=petition.pk).status == Petition.Status.OPEN
+    assert resubmit(superuser_client, path, status="draft").status_code == 302
