@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
+from django_countries.fields import Country
 
 from .models import Delivery, Signature
 
@@ -38,9 +39,13 @@ def bars(series, width=CHART_WIDTH, height=CHART_HEIGHT):
 
 
 def facts(petition, now=None):
-    by_status = dict(
-        Signature.objects.filter(petition=petition).values("status").annotate(n=Count("pk")).values_list("status", "n")
-    )
+    # Statuses and countries as their members, so the page shows their names in the organiser's
+    # language ("Pending confirmation", "Poland"), not the codes stored ("pending", "PL").
+    by_status = {
+        Signature.Status(status): n
+        for status, n in Signature.objects.filter(petition=petition).values("status").annotate(n=Count("pk"))
+        .values_list("status", "n")
+    }
     confirmed = by_status.get(Signature.Status.CONFIRMED, 0)
     asked = confirmed + by_status.get(Signature.Status.PENDING, 0)
     series = signatures_per_day(petition, now=now)
@@ -52,12 +57,14 @@ def facts(petition, now=None):
         "peak": max((n for _, n in series), default=0),
         "chart_width": CHART_WIDTH,
         "chart_height": CHART_HEIGHT,
-        "by_country": list(
-            Signature.objects.filter(petition=petition, status=Signature.Status.CONFIRMED)
+        "by_country": [
+            {**row, "country": Country(row["country"])}
+            for row in Signature.objects.filter(petition=petition, status=Signature.Status.CONFIRMED)
             .values("country").annotate(n=Count("pk")).order_by("-n", "country")[:50]
-        ),
-        "deliveries": list(
-            Delivery.objects.filter(petition=petition).values("is_test", "status")
+        ],
+        "deliveries": [
+            {**row, "status": Delivery.Status(row["status"])}
+            for row in Delivery.objects.filter(petition=petition).values("is_test", "status")
             .annotate(n=Count("pk")).order_by("is_test", "status")
-        ),
+        ],
     }

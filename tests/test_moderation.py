@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 from datetime import timedelta
 
 import pytest
@@ -210,6 +211,18 @@ def test_the_dashboard_draws_signatures_per_day_as_svg_and_counts(client, alice,
     assert page.context["confirmation_rate"] == 80
     assert page.context["by_country"] == [{"country": "PL", "n": 4}]
 
+
+def test_the_dashboard_names_statuses_and_countries_in_the_organisers_language(client, alice, petition):
+    from petitions.models import Delivery
+
+    SignatureFactory(petition=petition, confirmed=True, country="PL")
+    SignatureFactory(petition=petition)  # pending
+    Delivery.objects.create(petition=petition, embassy=Embassy.objects.create(country="PL"),
+                            status=Delivery.Status.SENT)
+    page = client.get(reverse("admin:petitions_petition_dashboard", args=[petition.pk]), HTTP_ACCEPT_LANGUAGE="uk")
+    cells = re.findall(r"<td>([^<]*)</td>", page.text)
+    assert {"Очікує підтвердження", "Підтверджений", "Польща", "Надіслано електронною поштою"} <= set(cells)
+    assert not {"pending", "confirmed", "PL", "sent"} & set(cells)  # not the codes stored
 
 def test_an_organiser_erases_a_person_on_request_across_their_petitions(client, alice, petition):
     from petitions.models import Petition as P
