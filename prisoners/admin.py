@@ -22,7 +22,7 @@ class DetentionFacilityAdmin(CampaignScopedAdmin, TranslationAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_prisoners=Count("prisoners"))
 
-    @admin.display(description="prisoners held", ordering="_prisoners")
+    @admin.display(description=_("prisoners"), ordering="_prisoners")
     def prisoner_count(self, obj):
         return obj._prisoners
 
@@ -63,7 +63,7 @@ class CriminalCaseAdmin(CampaignScopedAdmin, TranslationAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_defendants=Count("defendant_links"))
 
-    @admin.display(description="defendants", ordering="_defendants")
+    @admin.display(description=_("defendants"), ordering="_defendants")
     def defendant_count(self, obj):
         return obj._defendants
 
@@ -73,7 +73,7 @@ class DefendantOfPrisonerInline(CampaignScopedInline, TranslationTabularInline):
     extra = 0
     autocomplete_fields = ["case", "charges"]
     fields = ["case", "role", "charges", "notes"]
-    verbose_name_plural = "cases"
+    verbose_name_plural = _("criminal cases")
 
 
 class CampaignPrisonerOfPrisonerInline(CampaignPrisonerInline):
@@ -81,7 +81,7 @@ class CampaignPrisonerOfPrisonerInline(CampaignPrisonerInline):
     required_row_message = _(
         "Link the prisoner to one of your campaigns: without one, you could not see it once saved."
     )
-    verbose_name_plural = "campaigns"
+    verbose_name_plural = _("campaigns")
 
 
 class PrisonerForm(forms.ModelForm):

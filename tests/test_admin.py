@@ -259,3 +259,15 @@ def test_closing_a_petition_still_to_open_gets_the_form_back_not_a_500(demo, sup
     assert "Draft" in response.context["adminform"].form.errors["status"][0]
     assert Petition.objects.get(pk=petition.pk).status == Petition.Status.OPEN
     assert resubmit(superuser_client, path, status="draft").status_code == 302
+
+
+def test_the_prisoner_and_case_screens_headings_are_in_the_organisers_language(demo, superuser_client):
+    from prisoners.models import DetentionFacility, Prisoner
+
+    pages = [admin_url(DetentionFacility, "changelist"), admin_url(CriminalCase, "changelist"),
+             admin_url(Prisoner, "change", Prisoner.objects.first().pk)]
+    text = " ".join(superuser_client.get(page, HTTP_ACCEPT_LANGUAGE="uk").text for page in pages)
+    assert {"В&#x27;язні", "Фігуранти справи", "Кампанії", "Кримінальні справи"} <= set(re.findall(
+        r">\s*([^<>]*?)\s*<", text))
+    for english in ("Prisoners held", "Defendants", "Campaigns", "Cases"):
+        assert f">{english}<" not in re.sub(r">\s+|\s+<", lambda m: m.group().strip(), text)
