@@ -26,6 +26,10 @@ NO_TEST_RECIPIENT = _(
     "Nothing is delivered: the petition is not live and has no test recipient to send its letters to. "
     "Give it a test recipient (an organiser's address)."
 )
+DRAFT_DELIVERS_NOTHING = _(
+    "Nothing is delivered: the petition is a draft. Open it for signatures first; meanwhile its routing "
+    "table previews its letters."
+)
 
 
 class AccreditationInline(CampaignScopedInline, admin.TabularInline):
@@ -95,6 +99,8 @@ class PetitionAdmin(CampaignScopedAdmin, TranslationAdmin):
             mode = _("TEST: every letter goes to the test recipient")
         else:
             mode = NO_TEST_RECIPIENT
+        if obj.status == Petition.Status.DRAFT:  # what opening it will do, too: live, say
+            mode = format_html("{} {}", _("While it is a draft, nothing is delivered. Once it is open:"), mode)
         return format_html(
             '<strong>{}</strong><br><a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a>'
             ' · <a href="{}">{}</a>',
@@ -189,7 +195,9 @@ class PetitionAdmin(CampaignScopedAdmin, TranslationAdmin):
     def deliver_now(self, request, queryset):
         planned = 0
         for petition in queryset:
-            if not petition.delivers_live and not petition.test_recipient:
+            if petition.status == Petition.Status.DRAFT:  # delivery.sweep() leaves drafts out
+                self.message_user(request, f"{petition}: {DRAFT_DELIVERS_NOTHING}", messages.WARNING)
+            elif not petition.delivers_live and not petition.test_recipient:
                 self.message_user(request, f"{petition}: {NO_TEST_RECIPIENT}", messages.WARNING)
             elif self.has_change_permission(request, petition):
                 ids = delivery.sweep(petition=petition)

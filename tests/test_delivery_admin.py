@@ -72,6 +72,19 @@ def test_deliver_now_says_why_a_petition_without_a_test_recipient_delivers_nothi
     assert "has no test recipient" in page and "every letter goes to the test recipient" not in page
 
 
+
+def test_deliver_now_says_why_a_draft_petition_delivers_nothing(admin_client, petition, mailoutbox):
+    Petition.objects.filter(pk=petition.pk).update(status=Petition.Status.DRAFT)
+    response = admin_client.post(
+        reverse("admin:petitions_petition_changelist"),
+        {"action": "deliver_now", "_selected_action": [petition.pk]}, follow=True,
+    )
+    notices = [str(m) for m in response.context["messages"]]
+    assert any("the petition is a draft" in m for m in notices), notices
+    assert Delivery.objects.count() == 0 and mailoutbox == []
+    page = admin_client.get(reverse("admin:petitions_petition_change", args=[petition.pk])).text
+    assert "While it is a draft, nothing is delivered. Once it is open: TEST: every letter goes" in page
+
 def test_no_one_can_delete_a_delivery_record_and_so_send_its_signatures_again(admin_client, petition, mailoutbox):
     delivery.sweep(petition=petition)
     kyiv = Delivery.objects.get(embassy__city="Kyiv")
