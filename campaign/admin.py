@@ -45,6 +45,15 @@ class MembershipForm(forms.ModelForm):
         return exclude
 
 
+class ShowsOrganiserEmail:
+    """For a viewer, whose read-only page shows each field by name: `user_email` is the form's, not
+    the model's, and without this it read "User email: None"."""
+
+    @admin.display(description=_("organiser's email"))
+    def user_email(self, obj):
+        return obj.user.email
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(CampaignScopedAdmin, TranslationAdmin):
     list_display = ["name", "kind", "country", "website"]
@@ -58,7 +67,7 @@ class CampaignPrisonerInline(CampaignScopedInline, admin.TabularInline):
     autocomplete_fields = ["prisoner"]
 
 
-class MembershipInline(CampaignScopedInline, admin.TabularInline):
+class MembershipInline(ShowsOrganiserEmail, CampaignScopedInline, admin.TabularInline):
     model = Membership
     form = MembershipForm
     fields = ["user_email", "role"]
@@ -86,7 +95,7 @@ class SolidarityActionAdmin(CampaignScopedAdmin, TranslationAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(CampaignScopedAdmin):
+class MembershipAdmin(ShowsOrganiserEmail, CampaignScopedAdmin):
     form = MembershipForm
     list_display = ["user", "campaign", "role", "created_at"]
     list_filter = ["role", ("campaign", admin.RelatedOnlyFieldListFilter)]

@@ -266,3 +266,13 @@ def test_organisers_preview_drafts_on_the_site_and_nobody_else_does(client, worl
     page = client.get(petition_url)
     assert page.status_code == 200 and "Draft preview" in page.text and 'name="first_name"' not in page.text
     assert client.post(petition_url, {"first_name": "x"}).status_code == 404  # no signing a draft
+
+
+def test_a_viewer_reads_who_organises_their_campaign(client, world):
+    client = as_user(client, world["bob"])
+    alice = Membership.objects.get(user=world["alice"])
+    for path in (reverse("admin:campaign_membership_change", args=[alice.pk]),
+                 reverse("admin:campaign_campaign_change", args=[world["A"].pk])):
+        page = client.get(path).text
+        assert "alice@example.org" in page and "organiser&#x27;s email" in page.lower(), path
+        assert "None" not in page, path
