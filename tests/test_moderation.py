@@ -254,6 +254,16 @@ def test_a_viewer_cannot_erase(client, django_user_model, petition):
     assert Signature.objects.get().email == "olena@example.org"
 
 
+
+def test_the_erase_tool_is_offered_to_editors_only(client, alice, django_user_model, petition):
+    erase = reverse("admin:petitions_signature_erase")
+    assert erase in client.get(reverse("admin:petitions_signature_changelist")).text
+    bob = django_user_model.objects.create_user("bob", "bob@example.org", "pw", is_staff=True)
+    Membership.objects.create(user=bob, campaign=petition.campaign, role=Membership.Role.VIEWER)
+    client.force_login(bob)
+    page = client.get(reverse("admin:petitions_signature_changelist"))
+    assert page.status_code == 200 and erase not in page.text  # it would lead a viewer to a 403
+
 def test_right_to_left_names_and_comments_keep_to_themselves_on_the_page(client, petition):
     """A name or comment in Hebrew or Arabic is isolated, so it cannot reorder the text around it
     ("· Israel", the list's punctuation), whatever the page's language."""
