@@ -14,6 +14,7 @@ from modeltranslation.admin import TranslationAdmin
 
 from campaign import audit, jobs
 from campaign.filters import CountryFilter
+from campaign.models import Campaign
 from campaign.permissions import CampaignScopedAdmin, CampaignScopedInline, can_change_any, scoped
 
 from . import dashboard, delivery, export, moderation, signing
@@ -78,6 +79,15 @@ class PetitionAdmin(CampaignScopedAdmin, TranslationAdmin):
         (_("Signers' comments"), {"fields": ["comment_display"]}),
         (_("Count"), {"fields": ["signature_count"]}),
     ]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if obj.status != Petition.Status.DRAFT and obj.campaign.status == Campaign.Status.DRAFT:
+            # Petition.objects.public() leaves it out: opened here, it would take no signature.
+            self.message_user(request, _(
+                "No one else can see or sign this petition yet: its campaign “%(campaign)s” is a draft. "
+                "Set the campaign to Live to publish it."
+            ) % {"campaign": obj.campaign}, messages.WARNING)
 
     def get_urls(self):
         wrap = self.admin_site.admin_view

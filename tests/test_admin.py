@@ -271,3 +271,18 @@ def test_the_prisoner_and_case_screens_headings_are_in_the_organisers_language(d
         r">\s*([^<>]*?)\s*<", text))
     for english in ("Prisoners held", "Defendants", "Campaigns", "Cases"):
         assert f">{english}<" not in re.sub(r">\s+|\s+<", lambda m: m.group().strip(), text)
+
+
+def test_opening_a_petition_of_a_draft_campaign_says_no_one_else_can_see_it_yet(demo, superuser_client):
+    from campaign.models import Campaign
+
+    petition = Petition.objects.first()
+    path = admin_url(Petition, "change", petition.pk)
+    notices = [str(m) for m in resubmit(superuser_client, path, status="open").wsgi_request._messages]
+    assert not any("is a draft" in m for m in notices), notices  # a live campaign: it is public
+
+    Campaign.objects.filter(pk=petition.campaign_id).update(status=Campaign.Status.DRAFT)
+    response = resubmit(superuser_client, path, status="open")
+    assert response.status_code == 302
+    notices = [str(m) for m in response.wsgi_request._messages]
+    assert any("No one else can see or sign this petition yet" in m for m in notices), notices
