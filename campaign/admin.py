@@ -34,7 +34,10 @@ class MembershipForm(forms.ModelForm):
             raise forms.ValidationError(
                 _("No single active staff account has this email. Ask an administrator to create it first.")
             )
-        self.instance.user = users.get()
+        self.instance.user = self.cleaned_data["user"] = users.get()
+        # In cleaned_data too: the inline's check that no organiser is listed twice compares the
+        # rows' cleaned `user`. Without it every row looked the same, and a campaign with two
+        # organisers could not be saved ("Please correct the duplicate data for user").
         return email
 
     def _get_validation_exclusions(self):

@@ -186,17 +186,23 @@ def test_admin_notices_cross_the_redirect_and_public_pages_never_make_a_message_
 
 
 def resubmit(client, path, **changes):
-    """Post a change form back as the browser would, with `changes` typed in."""
-    form = client.get(path).context["adminform"].form
+    """Post a change form back as the browser would, its inlines' rows included, with `changes` typed in."""
+    context = client.get(path).context
     data = {}
-    for name in form.fields:
-        value = form[name].value()
-        if value not in (None, False):
-            data[name] = "on" if value is True else value
-        widget = form.fields[name].widget
-        if hasattr(widget, "decompress"):  # a date and a time: one input each
-            for i, part in enumerate(widget.decompress(data.pop(name, None))):
-                data[f"{name}_{i}"] = "" if part is None else part
+    forms = [context["adminform"].form]
+    for inline in context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data |= {management.add_prefix(name): management[name].value() for name in management.fields}
+        forms += inline.formset.forms
+    for form in forms:
+        for name in form.fields:
+            key, value = form.add_prefix(name), form[name].value()
+            if value is not None and value is not False:  # 0 is a value
+                data[key] = "on" if value is True else value
+            widget = form.fields[name].widget
+            if hasattr(widget, "decompress"):  # a date and a time: one input each
+                for i, part in enumerate(widget.decompress(data.pop(key, None))):
+                    data[f"{key}_{i}"] = "" if part is None else part
     return client.post(path, data | changes)
 
 
@@ -286,3 +292,22 @@ def test_opening_a_petition_of_a_draft_campaign_says_no_one_else_can_see_it_yet(
     assert response.status_code == 302
     notices = [str(m) for m in response.wsgi_request._messages]
     assert any("No one else can see or sign this petition yet" in m for m in notices), notices
+
+
+def test_a_campaign_with_several_organisers_can_be_saved(demo, superuser_client, django_user_model):
+    from campaign.models import Campaign
+
+    campaign = Campaign.objects.get()
+    bob = django_user_model.objects.create_user("bob", "bob@example.org", "pw", is_staff=True)
+    Membership.objects.create(user=bob, campaign=campaign, role=Membership.Role.VIEWER)
+    path = admin_url(Campaign, "change", campaign.pk)
+
+    django_user_model.objects.filter(username="alice").update(is_staff=True)
+    response = resubmit(superuser_client, path, title_en="A new title")
+    assert response.status_code == 302, [f.formset.errors for f in response.context["inline_admin_formsets"]]
+    assert Campaign.objects.get().title_en == "A new title"
+
+    # The same organiser twice is still refused.
+    response = resubmit(superuser_client, path, **{"memberships-1-user_email": "alice@example.org"})
+    assert response.status_code == 200
+    assert Membership.objects.filter(campaign=campaign).count() == 2
