@@ -464,6 +464,14 @@ class DeliveryAdmin(CampaignScopedAdmin):
         for item in queryset.filter(status__in=[Delivery.Status.AWAITING_RETRY, Delivery.Status.FAILED]):
             if not self.has_change_permission(request, item):
                 continue
+            if item.status == Delivery.Status.FAILED and item.petition.delivery_paused:
+                # Planning afresh would plan every new letter of the petition (live ones too, if it
+                # has gone live since), which its organisers paused.
+                self.message_user(request, _(
+                    "%(delivery)s: not retried, the petition's deliveries are paused. Its signatures wait "
+                    "until they resume (or until Deliver now)."
+                ) % {"delivery": item}, messages.WARNING)
+                continue
             audit.record("delivery.retried", user=request.user, campaign_id=item.petition.campaign_id, obj=item,
                          status=item.status)
             if item.status == Delivery.Status.FAILED:
