@@ -1,13 +1,13 @@
 from django import forms
 from django.contrib import admin, messages
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from campaign import audit
 from campaign.admin import CampaignPrisonerInline
 from campaign.filters import AllValuesFilter
-from campaign.permissions import CampaignScopedAdmin, CampaignScopedInline, campaign_ids
+from campaign.permissions import CampaignScopedAdmin, CampaignScopedInline, campaign_ids, scoped
 from petitions import announcements
 
 from . import photos
@@ -20,7 +20,10 @@ class DetentionFacilityAdmin(CampaignScopedAdmin, TranslationAdmin):
     search_fields = ["name", "name_original", "city", "region"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(_prisoners=Count("prisoners"))
+        # Only the prisoners this organiser may see: another campaign's (a draft's, say) are not
+        # theirs to count either.
+        visible = scoped(Prisoner.objects.all(), request.user).values("pk")
+        return super().get_queryset(request).annotate(_prisoners=Count("prisoners", filter=Q(prisoners__in=visible)))
 
     @admin.display(description=_("prisoners"), ordering="_prisoners")
     def prisoner_count(self, obj):

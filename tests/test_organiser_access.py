@@ -276,3 +276,11 @@ def test_a_viewer_reads_who_organises_their_campaign(client, world):
         page = client.get(path).text
         assert "alice@example.org" in page and "organiser&#x27;s email" in page.lower(), path
         assert "None" not in page, path
+
+
+def test_a_facilitys_prisoner_count_leaves_out_another_campaigns_prisoners(client, world):
+    facility = DetentionFacility.objects.get()
+    Prisoner.objects.filter(name="Prisoner A").update(facility=facility)
+    for name, expected in (("charlie", 0), ("alice", 1), ("root", 1)):
+        page = as_user(client, world[name]).get(reverse("admin:prisoners_detentionfacility_changelist"))
+        assert [obj._prisoners for obj in page.context["cl"].result_list] == [expected], name
