@@ -208,6 +208,13 @@ class Petition(models.Model):
             raise ValidationError({"status": _(
                 "It has not opened yet, so it cannot be closed. To keep it from opening, set it back to Draft."
             )})
+        # Closing recorded the moment as closes_at: reopened with it, the petition would say "open"
+        # here and stay closed to everyone, its retention clock still running.
+        if self.status == self.Status.OPEN and self.closes_at and self.closes_at <= timezone.now():
+            raise ValidationError({"closes_at": _(
+                "This closing date has passed, so the petition would stay closed. To reopen it, clear the "
+                "date or set a later one."
+            )})
 
     @property
     def demand_list(self):

@@ -267,6 +267,21 @@ def test_closing_a_petition_still_to_open_gets_the_form_back_not_a_500(demo, sup
     assert resubmit(superuser_client, path, status="draft").status_code == 302
 
 
+def test_reopening_a_closed_petition_asks_for_a_closing_date_that_has_not_passed(demo, superuser_client):
+    petition = Petition.objects.first()
+    path = admin_url(Petition, "change", petition.pk)
+    assert resubmit(superuser_client, path, status="closed").status_code == 302
+    assert Petition.objects.get(pk=petition.pk).closes_at <= timezone.now()  # when it was closed
+
+    response = resubmit(superuser_client, path, status="open")  # the date closing recorded, sent back
+
+    assert response.status_code == 200
+    assert "clear the date" in response.context["adminform"].form.errors["closes_at"][0]
+    assert Petition.objects.get(pk=petition.pk).status == Petition.Status.CLOSED
+    assert resubmit(superuser_client, path, status="open", closes_at_0="", closes_at_1="").status_code == 302
+    assert Petition.objects.get(pk=petition.pk).is_open_for_signing()
+
+
 def test_the_prisoner_and_case_screens_headings_are_in_the_organisers_language(demo, superuser_client):
     from prisoners.models import DetentionFacility, Prisoner
 
