@@ -9,6 +9,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_countries.fields import Country
 from modeltranslation.admin import TranslationAdmin
 
@@ -337,11 +338,17 @@ class SignatureAdmin(CampaignScopedAdmin):
         changed = action(chosen)
         for campaign_id, ids in by_campaign.items():
             audit.record(f"signature.{label}", user=request.user, campaign_id=campaign_id, signature_ids=ids)
-        self.message_user(request, _("%(n)s signatures changed.") % {"n": changed}, messages.SUCCESS)
+        self.message_user(request, ngettext(
+            "%(n)s signature changed.", "%(n)s signatures changed.", changed
+        ) % {"n": changed}, messages.SUCCESS)
 
     @admin.action(permissions=["change"], description=_("Approve (and show the comment where comments need approval)"))
     def approve(self, request, queryset):
         self._moderate(request, queryset, moderation.approve, "approved")
+        if queryset.filter(status=Signature.Status.REJECTED).exists():
+            self.message_user(request, _(
+                "Signatures rejected as spam stay rejected: approving them does not bring them back."
+            ), messages.WARNING)
 
     @admin.action(permissions=["change"], description=_("Reject as spam (out of the count and of deliveries)"))
     def reject_as_spam(self, request, queryset):

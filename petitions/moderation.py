@@ -63,7 +63,11 @@ def describe(flags):
 # --- Moderation actions (each returns the number of signatures changed) --------------------------
 
 def approve(queryset):
-    return queryset.update(reviewed=True, comment_approved=True, updated_at=timezone.now())
+    """Reviewed, and the comment shown where comments need approval. A signature rejected as spam
+    (or withdrawn) stays as it is: approving it does not bring it back."""
+    return queryset.exclude(status__in=[Signature.Status.REJECTED, Signature.Status.WITHDRAWN]).update(
+        reviewed=True, comment_approved=True, updated_at=timezone.now()
+    )
 
 
 def reject_as_spam(queryset):

@@ -114,6 +114,19 @@ def test_what_a_flagged_signature_says_is_published_only_once_reviewed(client, a
     assert "Cheap Pills" in page and "pills.example.com" in page
 
 
+def test_approving_a_signature_rejected_as_spam_says_it_stays_rejected(client, alice, petition):
+    spam = SignatureFactory(petition=petition, comment="Visit www.pills.example.com", confirmed=True)
+    moderation.reject_as_spam(Signature.objects.filter(pk=spam.pk))
+
+    response = client.post(reverse("admin:petitions_signature_changelist"),
+                           {"action": "approve", "_selected_action": [spam.pk]}, follow=True)
+
+    text = [str(message) for message in response.context["messages"]]
+    assert "0 signatures changed." in text and any("stay rejected" in message for message in text)
+    spam.refresh_from_db()
+    assert (spam.status, spam.comment_approved) == (Signature.Status.REJECTED, False)
+
+
 def test_comments_show_as_the_petition_says(client, petition):
     later = [timezone.now()]
 
