@@ -37,6 +37,8 @@ DRAFT_DELIVERS_NOTHING = _(
 class AccreditationInline(CampaignScopedInline, admin.TabularInline):
     model = Accreditation
     extra = 0
+    fields = ["country", "from_import"]
+    readonly_fields = ["from_import"]  # an organiser's own are kept by the next import
 
 
 @admin.register(Embassy)

@@ -8,7 +8,8 @@ reported, so that an organiser can stop letters to one that has closed.
 
 What organisers decide by hand is never overwritten: `is_delivery_target` is only set when a
 mission is first created, and `address`, `email` and `phone` are left alone once an organiser
-has verified the contact details (`contact_verified_on`).
+has verified the contact details (`contact_verified_on`); the file's accreditations replace the
+previous file's, and those an organiser added in the admin stay.
 
 The whole file is validated before anything is written, and the writing happens in one
 transaction: a bad line anywhere means nothing changes.
@@ -194,21 +195,25 @@ def save_missions(missions):
         if embassy is None:
             embassy = _create(mission)
             new_accreditations += [
-                Accreditation(embassy=embassy, country=code)
+                Accreditation(embassy=embassy, country=code, from_import=True)
                 for code in sorted(mission.accreditations)
             ]
             result.created += 1
             continue
 
         changed = _copy_fields(mission, embassy)
-        current = {accreditation.country.code for accreditation in embassy.accreditations.all()}
-        if current != mission.accreditations:
-            embassy.accreditations.filter(country__in=current - mission.accreditations).delete()
+        # The file's accreditations replace the previous file's; an organiser's own (the admin's:
+        # Hong Kong's signers to the consulate general there, say) stay, listed in the file or not.
+        imported = {a.country.code for a in embassy.accreditations.all() if a.from_import}
+        by_hand = {a.country.code for a in embassy.accreditations.all() if not a.from_import}
+        wanted = mission.accreditations - by_hand
+        if imported != wanted:
+            embassy.accreditations.filter(from_import=True, country__in=imported - wanted).delete()
             new_accreditations += [
-                Accreditation(embassy=embassy, country=code)
-                for code in sorted(mission.accreditations - current)
+                Accreditation(embassy=embassy, country=code, from_import=True)
+                for code in sorted(wanted - imported)
             ]
-        if changed or current != mission.accreditations:
+        if changed or imported != wanted:
             embassy.save(update_fields=[*changed, "updated_at"])
             result.updated += 1
         else:

@@ -86,6 +86,11 @@ class Accreditation(models.Model):
 
     embassy = models.ForeignKey(Embassy, on_delete=models.CASCADE, related_name="accreditations")
     country = CountryField(_("country"))
+    # An organiser's own (added in the admin) outlives a new import that does not list it.
+    from_import = models.BooleanField(
+        _("from the imported directory"), default=False, editable=False,
+        help_text=_("Accreditations added by hand are kept when a newer directory is imported."),
+    )
 
     class Meta:
         verbose_name = _("accreditation")

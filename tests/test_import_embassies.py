@@ -257,6 +257,20 @@ def test_reimport_keeps_an_organisers_delivery_target_choice(tmp_path):
     assert embassy(QID_UKRAINE).website == "https://ukraine.mid.ru/"
 
 
+def test_reimport_keeps_accreditations_an_organiser_added_by_hand(tmp_path):
+    run_import(SHARED_FILE)
+    accredited_by_file = accredited_to(QID_ANGOLA)
+    Accreditation.objects.create(embassy=embassy(QID_ANGOLA), country="NA")  # as the admin's inline adds it
+    lines = shared_lines()
+    i = line_of(QID_ANGOLA, lines)
+    lines[i] = replace_field(lines[i], "jurisdictions", "Angola|Zambia")
+
+    assert run_import(write(tmp_path, lines)) == "Embassies: 0 created, 1 updated, 173 unchanged"
+    assert accredited_to(QID_ANGOLA) == {"NA", "ZM"}  # the file's replaced, the organiser's kept
+    assert run_import(SHARED_FILE) == "Embassies: 0 created, 1 updated, 173 unchanged"
+    assert accredited_to(QID_ANGOLA) == accredited_by_file | {"NA"}
+
+
 def test_reimport_keeps_contact_details_an_organiser_verified(tmp_path):
     run_import(SHARED_FILE)
     Embassy.objects.filter(wikidata_id=QID_UKRAINE).update(
