@@ -34,6 +34,18 @@ DRAFT_DELIVERS_NOTHING = _(
 )
 
 
+def report_queued(model_admin, request, ids):
+    """How many letters an action queued, and how many of them go to the embassies themselves."""
+    model_admin.message_user(request, ngettext(
+        "%(n)s delivery queued.", "%(n)s deliveries queued.", len(ids)
+    ) % {"n": len(ids)}, messages.SUCCESS)
+    if live := Delivery.objects.filter(pk__in=ids, is_test=False).count():
+        model_admin.message_user(request, ngettext(
+            "Live delivery: %(live)s letter goes to its embassy itself, not to the test recipient.",
+            "Live delivery: %(live)s letters go to the embassies themselves, not to the test recipient.", live,
+        ) % {"live": live}, messages.WARNING)
+
+
 class AccreditationInline(CampaignScopedInline, admin.TabularInline):
     model = Accreditation
     extra = 0
@@ -206,7 +218,7 @@ class PetitionAdmin(CampaignScopedAdmin, TranslationAdmin):
 
     @admin.action(permissions=["change"], description=_("Deliver now (new signatures of the selected petitions)"))
     def deliver_now(self, request, queryset):
-        planned = 0
+        planned = []
         for petition in queryset:
             if petition.status == Petition.Status.DRAFT:  # delivery.sweep() leaves drafts out
                 self.message_user(request, f"{petition}: {DRAFT_DELIVERS_NOTHING}", messages.WARNING)
@@ -216,8 +228,8 @@ class PetitionAdmin(CampaignScopedAdmin, TranslationAdmin):
                 ids = delivery.sweep(petition=petition)
                 audit.record("delivery.deliver_now", user=request.user, campaign_id=petition.campaign_id,
                              obj=petition, deliveries=ids)
-                planned += len(ids)
-        self.message_user(request, _("%(n)s deliveries queued.") % {"n": planned}, messages.SUCCESS)
+                planned += ids
+        report_queued(self, request, planned)
 
 
 class EraseForm(forms.Form):
@@ -469,7 +481,7 @@ class DeliveryAdmin(CampaignScopedAdmin):
 
     @admin.action(permissions=["change"], description=_("Retry now (waiting or failed deliveries)"))
     def retry(self, request, queryset):
-        retried = 0
+        retried = []
         for item in queryset.filter(status__in=[Delivery.Status.AWAITING_RETRY, Delivery.Status.FAILED]):
             if not self.has_change_permission(request, item):
                 continue
@@ -484,10 +496,11 @@ class DeliveryAdmin(CampaignScopedAdmin):
             audit.record("delivery.retried", user=request.user, campaign_id=item.petition.campaign_id, obj=item,
                          status=item.status)
             if item.status == Delivery.Status.FAILED:
-                # Its signatures went back to the pool: plan them afresh for this petition.
-                retried += len(delivery.sweep(petition=item.petition))
+                # Its signatures went back to the pool: plan them afresh for this petition (live
+                # letters, if it has gone live since: report_queued says so).
+                retried += delivery.sweep(petition=item.petition)
             else:
                 Delivery.objects.filter(pk=item.pk).update(status_changed_at=timezone.now())
                 jobs.enqueue_on_commit(send_delivery, item.pk)
-                retried += 1
-        self.message_user(request, _("%(n)s deliveries queued.") % {"n": retried}, messages.SUCCESS)
+                retried.append(item.pk)
+        report_queued(self, request, retried)

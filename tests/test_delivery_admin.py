@@ -203,6 +203,23 @@ def test_retry_now_requeues_a_waiting_delivery(admin_client, petition, mailoutbo
     assert len(mailoutbox) == 1
 
 
+def test_retrying_a_failed_test_letter_of_a_petition_gone_live_says_the_letters_go_to_the_embassies(
+    admin_client, petition, mailoutbox, settings
+):
+    settings.DELIVERY_LIVE = True
+    failed = delivery.plan(petition, enqueue=False)[0]  # a test letter
+    delivery.fail(failed, "550 mailbox unavailable")
+    Petition.objects.filter(pk=petition.pk).update(live_delivery=True)  # since then: live
+
+    response = admin_client.post(
+        reverse("admin:petitions_delivery_changelist"), {"action": "retry", "_selected_action": [failed.pk]},
+        follow=True,
+    )
+
+    live = Delivery.objects.filter(is_test=False).count()
+    notices = [str(m) for m in response.context["messages"]]
+    assert live and f"Live delivery: {live} letters go to the embassies themselves" in " ".join(notices), notices
+
 
 def test_retrying_a_failed_letter_of_a_paused_petition_plans_nothing_and_says_why(admin_client, petition, mailoutbox,
                                                                                   settings):
@@ -220,6 +237,7 @@ def test_retrying_a_failed_letter_of_a_paused_petition_plans_nothing_and_says_wh
     assert not Delivery.objects.filter(is_test=False).exists() and mailoutbox == []
     notices = [str(m) for m in response.context["messages"]]
     assert any("deliveries are paused" in m for m in notices), notices
+
 
 def test_the_public_delivery_log_lists_live_deliveries_without_personal_data(client, petition, settings):
     delivery.sweep(petition=petition)  # test deliveries: never public
