@@ -284,6 +284,19 @@ def test_every_page_of_a_long_letter_shows_its_number_and_the_total(smtp, petiti
     assert "Signer 300" in pages[-1]
 
 
+def test_the_letter_email_counts_its_signatures_in_good_english_and_russian(smtp, petition, signatures):
+    """An embassy with one signer (Paris) is not told of "1 signatures" or "1 подписей"."""
+    call_command("deliver", petition="free-them", stdout=io.StringIO())
+    found = by_embassy_city(smtp)
+    for city, english, russian in [("Paris", "1 signature", "1 подпись"), ("Kyiv", "2 signatures", "2 подписи")]:
+        message = found[city][1]
+        subject = " ".join(str(message["Subject"]).split())
+        assert subject.endswith(f"— {english} / Обращение: {russian}"), subject
+        for part in ("plain", "html"):
+            body = " ".join(message.get_body(preferencelist=(part,)).get_content().split())
+            assert f"with {english}." in body and "people" not in body and "людьми" not in body
+
+
 def test_not_live_everything_goes_to_the_test_recipient_marked_test(smtp, petition, signatures, settings):
     settings.DELIVERY_LIVE = True  # the deployment allows it, but the petition is not switched live
     call_command("deliver", petition="free-them", stdout=io.StringIO())
