@@ -32,6 +32,9 @@ FONT_DIR = Path(__file__).resolve().parent / "fonts"
 FONT, FONT_BOLD = "DejaVuSans", "DejaVuSans-Bold"
 ROWS_PER_TABLE = 200  # table chunks: reportlab lays out each chunk, not one 100,000-row table
 LETTER_LANGUAGES = ("ru", "en")  # the appeal is printed in Russian and in English
+# Every translation of "addressed to" starts as the model's English default, which an organiser
+# writing the Russian appeal easily leaves as it is: the Russian part then gets the Russian form.
+ADDRESSEE = {"ru": "Послу Российской Федерации"}
 COLUMN_WIDTHS = [12 * mm, 52 * mm, 32 * mm, 32 * mm, 52 * mm]
 CELL_PADDING = 6  # reportlab's default left and right padding of a table cell
 PAGE_TOTAL_X = 182 * mm  # the footer's "x / " ends here, the total starts here
@@ -292,7 +295,10 @@ def _render_letter(delivery, signatures, now):
                 if not appeal:
                     continue
                 story.append(_para(getattr(petition, f"title_{language}", "") or petition.title, "title"))
-                story.append(_para(getattr(petition, f"addressee_{language}", "") or petition.addressee, "head"))
+                addressee = getattr(petition, f"addressee_{language}", "") or petition.addressee
+                if addressee == type(petition)._meta.get_field("addressee").default:
+                    addressee = ADDRESSEE.get(language, addressee)
+                story.append(_para(addressee, "head"))
                 story.extend(_paragraphs(appeal))
                 demands = [
                     d.strip() for d in (getattr(petition, f"demands_{language}", "") or "").splitlines() if d.strip()

@@ -117,6 +117,32 @@ def test_a_signer_who_asked_only_to_be_counted_is_listed_by_country_alone(petiti
     assert "Total: 2 signatures (1 named, 1 name withheld)" in text
 
 
+def test_the_russian_part_of_the_letter_is_addressed_in_russian(petition):
+    """The admin starts every translation of "addressed to" as the English default; left so, the
+    Russian appeal is still headed in Russian. One an organiser wrote is printed as written."""
+    from petitions.pdf import render_letter
+
+    letter = Delivery(petition=petition, embassy=Embassy.objects.get(city="Paris"), pk=1)
+    signer = Signature(pk=1, petition=petition, first_name="Jean", last_name="Dupont", country="FR",
+                       name_in_letter=True)
+
+    def parts():
+        pdf, _manifest, _count = render_letter(letter, [signer])
+        text = " ".join(PdfReader(io.BytesIO(pdf)).pages[0].extract_text().split())
+        russian, _appeal, english = text.partition(petition.appeal_ru)  # the Russian part comes first
+        return russian.strip(), english
+
+    assert petition.addressee_ru == "To the Ambassador of the Russian Federation"  # as the admin offers it
+    russian, english = parts()
+    assert russian.endswith("Послу Российской Федерации") and "To the Ambassador" not in russian
+    assert "To the Ambassador of the Russian Federation" in english
+
+    petition.addressee_ru = "Чрезвычайному и Полномочному Послу Российской Федерации"
+    petition.save()
+    russian, _english = parts()
+    assert russian.endswith("Чрезвычайному и Полномочному Послу Российской Федерации")
+
+
 def test_the_pdf_has_page_numbers_and_the_batch_manifest(smtp, petition, signatures):
     call_command("deliver", petition="free-them", stdout=io.StringIO())
     kyiv = Delivery.objects.get(embassy__city="Kyiv")
