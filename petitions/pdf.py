@@ -337,7 +337,9 @@ def _render_letter(delivery, signatures, now):
             buffer, pagesize=A4, leftMargin=20 * mm, rightMargin=20 * mm, topMargin=18 * mm, bottomMargin=18 * mm,
             title=f"{petition.title} — {embassy}", author=petition.campaign.title,
         )
-        reference = f"{petition.slug} · delivery {delivery.pk}" + (" · TEST" if delivery.is_test else "")
+        # An admin preview is rendered from a delivery that is not saved: no number to print.
+        reference = f"{petition.slug} · " + (f"delivery {delivery.pk}" if delivery.pk else "preview, not a delivery")
+        reference += " · TEST" if delivery.is_test else ""
 
         class Numbered(_NumberedCanvas):
             footer = reference

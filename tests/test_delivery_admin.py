@@ -56,6 +56,7 @@ def test_previewing_a_letter_renders_it_without_sending_or_claiming(admin_client
     assert response["Content-Type"] == "application/pdf"
     text = pdf_text(response.content)
     assert "Олена Петренко" in text and "Anna Nowak" not in text and "TEST" in text
+    assert "free-them · preview, not a delivery · TEST" in text and "None" not in text  # no "delivery None"
     assert Delivery.objects.count() == 0 and DeliveryItem.objects.count() == 0 and mailoutbox == []
 
 
