@@ -12,6 +12,7 @@ import hashlib
 import io
 import re
 import threading
+import unicodedata
 from itertools import islice
 from pathlib import Path
 from xml.sax.saxutils import escape
@@ -49,6 +50,9 @@ CJK = re.compile(
     "[\u1100-\u11ff\u2e80-\u9fff\ua960-\ua97f\uac00-\ud7ff\uf900-\ufaff\ufe30-\ufe4f"
     "\uff00-\uffef\U00020000-\U0003ffff]+"
 )
+# Latin letters at most for one character the font lacks: a name, city or organisation at its
+# longest still fits on a page (each letter of Devanagari, Thai or Ethiopic takes 1 to 3).
+TRANSLITERATION_LIMIT = 4
 KANA = re.compile("[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
 HANGUL = re.compile("[\u1100-\u11ff\u3130-\u318f\uac00-\ud7af]")
 # Japanese where there is kana, Korean where there is hangul; otherwise Chinese: STSong's character
@@ -187,6 +191,7 @@ def _cell(text, width):
     # A plain string may use its own right padding: it still ends clear of the next column's text.
     room = width - CELL_PADDING
     if not text.isascii():
+        text = _drawable(text)
         if RIGHT_TO_LEFT.search(text):
             # Joined, broken into lines as it is read, and only then each line in visual order: put
             # in visual order first, a two-line text would be printed with its end on the first line.
@@ -199,6 +204,35 @@ def _cell(text, width):
     if pdfmetrics.stringWidth(text, FONT, 8) <= room:
         return text
     return Paragraph(escape(text), STYLES["cell"])
+
+
+@functools.cache
+def _drawn_by_font():
+    """The characters the letter's font has a glyph for (reportlab draws any other as a box)."""
+    return frozenset(map(chr, pdfmetrics.getFont(FONT).face.charToGlyph))
+
+
+def _drawable(text):
+    """The text with each letter (or digit) that no font of the letter can draw in Latin letters.
+
+    DejaVu has no Devanagari, Bengali, Tamil, Thai, Ethiopic, Sinhala or Myanmar letters: a name in
+    them was printed as a row of empty boxes, which no one at the embassy could read. Transliterated
+    ("राहुल" -> "rahul"), it can be read, and found by searching the letter. Any other character the
+    font lacks (an emoji, mostly) is left out, and a transliteration cut at TRANSLITERATION_LIMIT:
+    spelt out in full (":hand_with_index_finger_and_thumb_crossed:", the 29 letters of the Arabic
+    ligature ﷺ), 200 of them made a row taller than a page, and then no letter could be laid out.
+    """
+    if _drawn_by_font().issuperset(text):
+        return text  # nearly always
+    from anyascii import anyascii  # loaded by the first letter that needs it, as the RTL modules are
+
+    drawn = _drawn_by_font()
+    return "".join(
+        character if character in drawn or character.isspace() or CJK.match(character)
+        else anyascii(character)[:TRANSLITERATION_LIMIT] if unicodedata.category(character)[0] in "LMN"
+        else ""
+        for character in text
+    )
 
 
 def _right_to_left_lines(text, room):

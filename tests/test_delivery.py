@@ -237,6 +237,41 @@ def test_names_in_any_script_are_printed_to_be_read(petition):
     assert fonts.get("<b>") == ["DejaVuSans"] and fonts.get("</b> &amp;") == ["DejaVuSans"]  # markup stays text
 
 
+def test_names_in_scripts_the_font_lacks_are_printed_in_latin_letters_not_as_boxes(petition):
+    """DejaVu has no Devanagari, Thai or Ethiopic: such a name was a row of empty boxes."""
+    from petitions.pdf import render_letter
+
+    signers = [
+        Signature(pk=1, petition=petition, first_name="राहुल", last_name="शर्मा", country="IN", city="दिल्ली",
+                  name_in_letter=True),
+        Signature(pk=2, petition=petition, first_name="สมชาย", last_name="Smith", country="TH", city="กรุงเทพ",
+                  name_in_letter=True),
+        Signature(pk=3, petition=petition, first_name="አበበ", last_name="Олена", country="ET", city="Addis Ababa",
+                  name_in_letter=True),
+    ]
+    letter = Delivery(petition=petition, embassy=Embassy.objects.get(name="Ministry of Foreign Affairs"), pk=1)
+    pdf, _manifest, count = render_letter(letter, signers)
+    text = " ".join("\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert count == 3
+    assert "rahul srma" in text and "dilli" in text  # what the font can draw is kept as it is:
+    assert "smchay Smith" in text and "krungethph" in text
+    assert "'abebe Олена" in text and "Addis Ababa" in text
+
+
+def test_a_signer_whose_every_character_the_font_lacks_cannot_stop_the_letter(petition):
+    """Emoji are left out and transliterations kept short: spelt out in full, 200 of them made a
+    row taller than a page, which reportlab cannot lay out (the whole letter failed)."""
+    from petitions.pdf import render_letter
+
+    signers = [Signature(pk=n, petition=petition, first_name="Jean", last_name=f"Signer {n}", country="FR",
+                         organisation=organisation, name_in_letter=True)
+               for n, organisation in enumerate(["\U0001faf0" * 200, "\ufdfa" * 200, "✊ Solidarity"], start=1)]
+    letter = Delivery(petition=petition, embassy=Embassy.objects.get(city="Paris"), pk=1)
+    pdf, _manifest, count = render_letter(letter, signers)
+    text = " ".join("\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert count == 3 and "Jean Signer 3 France Solidarity" in text and "fist" not in text
+
+
 def test_a_long_letter_reads_its_signatures_as_its_pages_are_laid_out(petition, monkeypatch):
     """The rows are read and laid out a table at a time, not all before the first page (made up
     front, the tables of a 17,886-signature letter took 38 MB of the worker's memory)."""
