@@ -203,7 +203,7 @@ class PetitionAdmin(CampaignScopedAdmin, TranslationAdmin):
         ]
         signatures = (
             delivery.undelivered(petition, is_test).filter(country__in=countries)
-            .order_by("country", "last_name", "first_name", "pk")
+            .order_by(*delivery.LETTER_ORDER)
         )
         draft = Delivery(
             petition=petition, embassy=embassy, is_test=is_test,

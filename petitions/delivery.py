@@ -237,13 +237,19 @@ def _claim(delivery_id, now):
         return delivery
 
 
+# The rows of a letter: by country, and in each the named signers, by surname, before those only
+# counted. Sorted by surname among the named, a "name withheld" row showed where its signer's
+# surname falls in the alphabet (between Abramova and Baranova: a B).
+LETTER_ORDER = ("country", "-name_in_letter", "last_name", "first_name", "pk")
+
+
 def batch_signatures(delivery):
     # Confirmed still: a signer may withdraw, or an organiser reject a signature as spam, after it
     # was claimed for a letter and before the letter goes.
     return (
         Signature.objects.filter(delivery_items__delivery=delivery, status=Signature.Status.CONFIRMED)
         .only("pk", "first_name", "last_name", "name_in_letter", "city", "country", "organisation")
-        .order_by("country", "last_name", "first_name", "pk")
+        .order_by(*LETTER_ORDER)
     )
 
 

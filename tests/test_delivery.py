@@ -1,6 +1,7 @@
 """Deliveries end to end: claim, render, send through a real SMTP server, record; retries and failures."""
 
 import io
+import re
 import signal
 import threading
 from datetime import timedelta
@@ -141,6 +142,18 @@ def test_the_russian_part_of_the_letter_is_addressed_in_russian(petition):
     petition.save()
     russian, _english = parts()
     assert russian.endswith("Чрезвычайному и Полномочному Послу Российской Федерации")
+
+
+def test_a_withheld_row_does_not_tell_where_its_signers_surname_falls_among_the_named(smtp, petition):
+    for first, last, named in [("Anna", "Abramova", True), ("Irina", "Borisova", False), ("Pavel", "Petrov", True),
+                               ("Zoya", "Zaitseva", False), ("Yana", "Yakovleva", True)]:
+        SignatureFactory(petition=petition, first_name=first, last_name=last, country="RU", name_in_letter=named,
+                         confirmed=True)
+    call_command("deliver", petition="free-them", stdout=io.StringIO())
+    text = " ".join(by_embassy_city(smtp)["Ministry"][2].split())
+    rows = [text.index(name) for name in ("Anna Abramova", "Pavel Petrov", "Yana Yakovleva")]
+    withheld = [found.start() for found in re.finditer("name withheld / имя не указано", text)]
+    assert len(withheld) == 2 and rows == sorted(rows) and rows[-1] < withheld[0]  # the named first, then the rest
 
 
 def test_the_pdf_has_page_numbers_and_the_batch_manifest(smtp, petition, signatures):
