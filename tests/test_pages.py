@@ -656,3 +656,17 @@ def test_english_shown_for_a_missing_translation_is_marked_as_english(demo, clie
     assert re.search(r'<div lang="en"><p>([^<]*)', shown[0]).group(1).strip() == escape(
         petition.appeal_en.split("\n")[0].strip())
     assert marked_as_english(get_ok(client, url("petitions:detail", petition.slug))) == []  # English page
+
+
+def test_the_language_links_lead_to_the_same_page_in_each_language_without_cookies(demo, client):
+    """Plain links: the form they replaced needed the CSRF cookie, and a browser refusing cookies got a 403."""
+    petition = url("petitions:detail", "free-igor-kuznetsov-and-comrades")
+    for path in [*public_urls(), petition, f"{petition}?utm_source=leaflet", "/en/no-such-page/"]:
+        page = client.get(path)
+        links = dict(re.findall(r'<a href="([^"]+)" hreflang="([a-z]+)"', page.text))
+        assert sorted(links.values()) == ["en", "fr", "ru", "uk"], path
+        for target, lang in links.items():
+            assert target == f"/{lang}/{path.removeprefix('/en/')}", (path, target)
+            if page.status_code == 200:
+                client.cookies.clear()
+                assert f'<html lang="{lang}"' in get_ok(client, target)

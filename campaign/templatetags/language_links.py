@@ -1,0 +1,35 @@
+"""The language switcher: the page being read, in each of the site's languages, as plain links.
+
+Links work without cookies and without JavaScript. The form it replaced posted to Django's
+set_language view, which needs the CSRF cookie: a visitor whose browser refuses cookies (as some
+careful people's do) got a 403 page instead of their language.
+"""
+
+from django import template
+from django.conf import settings
+from django.urls import translate_url
+from django.utils.translation import get_language, get_language_info
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def language_links(context):
+    request = context.get("request")
+    path = request.get_full_path() if request is not None else "/"
+    current = get_language()
+    return [
+        {
+            "code": code, "name": get_language_info(code)["name_local"], "current": code == current,
+            "url": _in_language(path, current, code),
+        }
+        for code, _name in settings.LANGUAGES
+    ]
+
+
+def _in_language(path, current, code):
+    url = translate_url(path, code)
+    if url == path and code != current and path.startswith(f"/{current}/"):
+        # A path no view answers (the 404 page): the same path under the other language's prefix.
+        url = f"/{code}/{path.removeprefix(f'/{current}/')}"
+    return url
