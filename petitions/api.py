@@ -3,8 +3,9 @@
 Outside the language prefixes, cacheable, and open to any origin (CORS) so campaign sites can show
 the count.
 
-"status" is what the petition page says: "open" while it takes signatures, "closed" otherwise --
-closed by an organiser, past its closing date, or not open yet (Petition.public_status()).
+"status" is what the petition page says (Petition.public_status()): "open" while it takes
+signatures, "scheduled" before its opening date ("opens_at"), "closed" once closed by an organiser or
+past its closing date ("closes_at", null when it has none).
 """
 
 from django.core.cache import caches
@@ -32,6 +33,8 @@ def _petition_json(request, petition):
         "title": petition.title,
         "url": request.build_absolute_uri(petition.get_absolute_url()),
         "status": petition.public_status(),
+        "opens_at": petition.opens_at.isoformat(),
+        "closes_at": petition.closes_at.isoformat() if petition.closes_at else None,
         "signature_count": petition.signature_count,
         "goal": petition.goal,
         "counts_by_country": publication.counts_by_country(petition),

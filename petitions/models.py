@@ -238,15 +238,23 @@ class Petition(models.Model):
         """Open, but its signing starts at a time still to come."""
         return self.status == self.Status.OPEN and self.opens_at > timezone.now()
 
+    # What the public sees of an open petition whose opens_at is still to come: not a stored status
+    # (an organiser opens a petition and sets its date; the date alone makes it open later).
+    SCHEDULED = "scheduled"
+
     def public_status(self, now=None):
-        """The status the public sees: open only while signatures are taken, closed otherwise
-        (before opens_at as well as after closes_at), draft as it is."""
+        """The status the public sees: open only while signatures are taken; scheduled before
+        opens_at, closed after closes_at or once closed by an organiser; draft as it is."""
+        now = now or timezone.now()
         if self.status == self.Status.DRAFT:
             return self.Status.DRAFT
+        if self.status == self.Status.OPEN and self.opens_at > now:
+            return self.SCHEDULED
         return self.Status.OPEN if self.is_open_for_signing(now) else self.Status.CLOSED
 
     def get_public_status_display(self):
-        return self.Status(self.public_status()).label
+        status = self.public_status()
+        return _("Not open yet") if status == self.SCHEDULED else self.Status(status).label
 
     @property
     def delivers_live(self):

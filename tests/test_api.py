@@ -62,9 +62,11 @@ def test_status_is_open_only_while_the_petition_takes_signatures(client, petitio
         Petition.objects.filter(pk=petition.pk).update(opens_at=now - timedelta(days=10), closes_at=now)
         assert client.get("/api/petitions/free-them/").json()["status"] == "closed"
         assert client.get("/api/petitions/").json()["petitions"][0]["status"] == "closed"
-    Petition.objects.filter(pk=petition.pk).update(opens_at=now + timedelta(days=1), closes_at=None)
-    with time_machine.travel(now + timedelta(minutes=1)):
-        assert client.get("/api/petitions/free-them/").json()["status"] == "closed"  # not open yet
+    Petition.objects.filter(pk=petition.pk).update(opens_at=now + timedelta(days=10), closes_at=None)
+    with time_machine.travel(now + timedelta(days=2)):  # past the caches' seconds again
+        data = client.get("/api/petitions/free-them/").json()
+        assert data["status"] == "scheduled"  # not open yet: not "closed", which it has never been
+        assert (data["opens_at"], data["closes_at"]) == ((now + timedelta(days=10)).isoformat(), None)
 
 
 def test_json_carries_no_personal_data(client, petition):

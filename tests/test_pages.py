@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import formats
 from django.utils.html import escape
 from django.utils.translation import override
 
@@ -122,7 +123,12 @@ def test_a_petition_open_but_outside_its_dates_is_shown_as_the_petition_page_sho
         status=Petition.Status.OPEN, opens_at=now + datetime.timedelta(days=opens),
         closes_at=now + datetime.timedelta(days=closes),
     )
-    assert "This petition is not open for signatures." in get_ok(client, petition.get_absolute_url())
+    petition.refresh_from_db()
+    # The day it opened or closed, as the visitor's language writes a date (English: "Dec. 17, 2026")
+    when = formats.date_format(petition.opens_at if opens > 0 else petition.closes_at, "DATE_FORMAT")
+    said = f"Signing opens on {when}." if opens > 0 else f"This petition closed on {when}."
+    page = get_ok(client, petition.get_absolute_url())
+    assert said in page and 'name="email"' not in page
 
     assert petition.get_absolute_url() not in get_ok(client, url("campaign:home"))
     campaign = get_ok(client, demo.get_absolute_url())
@@ -132,7 +138,7 @@ def test_a_petition_open_but_outside_its_dates_is_shown_as_the_petition_page_sho
     assert ("Closed" if opens < 0 else "Opens on") in campaign
     widget = get_ok(client, url("petitions:widget", petition.slug))
     assert "Sign the appeal" not in widget
-    assert "Go to the petition" in widget
+    assert "Go to the petition" in widget and said in widget
 
 
 # --- Campaign ----------------------------------------------------------------------------------
