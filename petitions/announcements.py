@@ -88,7 +88,7 @@ def send_pending(event_id):
         if not Announcement.objects.filter(pk=announcement.pk, sent_at__isnull=True).update(sent_at=timezone.now()):
             continue
         try:
-            _send(announcement)
+            told = _send(announcement)
         except (smtplib.SMTPException, OSError):
             Announcement.objects.filter(pk=announcement.pk).update(sent_at=None)  # to be retried
             raise
@@ -96,6 +96,9 @@ def send_pending(event_id):
             Announcement.objects.filter(pk=announcement.pk).delete()
             logger.error("Announcement to signature %s not sent: the address cannot be used (%s)",
                          announcement.signature_id, type(error).__name__)
+            continue
+        if not told:  # unsubscribed or withdrew since the claim: not one of those told
+            Announcement.objects.filter(pk=announcement.pk).delete()
             continue
         sent += 1
     total = Announcement.objects.filter(event_id=event_id, sent_at__isnull=False).count()
@@ -106,9 +109,11 @@ def send_pending(event_id):
 
 
 def _send(announcement):
+    """Email the announcement; False, and nothing sent, for a person who withdrew or unsubscribed
+    since it was claimed."""
     signature, event = announcement.signature, announcement.event
     if not signature.email or not signature.wants_updates:
-        return  # withdrew or unsubscribed since
+        return False
     language = signature.language
     with translation.override(language):
         token = signing.make_unsubscribe_token(signature)
@@ -124,6 +129,7 @@ def _send(announcement):
         "announcement", signature.email, context, language,
         headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
     )
+    return True
 
 
 def unsubscribe(signature):

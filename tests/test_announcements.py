@@ -1,5 +1,6 @@
 """Telling supporters about a case event: once per person, in their language, one-click unsubscribe."""
 
+import datetime
 import re
 
 import pytest
@@ -7,7 +8,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from campaign.models import AuditEntry, CampaignPrisoner, Membership
-from petitions.models import Signature
+from petitions import announcements
+from petitions.models import Announcement, Signature
 from prisoners.models import CaseEvent, CriminalCase, Defendant, Prisoner
 
 from .factories import CampaignFactory, PetitionFactory, SignatureFactory
@@ -129,3 +131,17 @@ def test_withdrawn_signers_are_not_told(client, world, mailoutbox):
     )
     add_event(client, world["case"])
     assert mailoutbox == []
+
+
+def test_a_signer_who_unsubscribes_before_the_sending_is_neither_emailed_nor_counted(world, mailoutbox):
+    """Between claiming the recipients and sending (a queue, a mail server down for a while) a person
+    may unsubscribe or withdraw: no email, and the event's "announced to" counts only those told."""
+    event = CaseEvent.objects.create(case=world["case"], kind="custody", date=datetime.date(2026, 11, 20),
+                                 description="A hearing.")
+    Announcement.objects.bulk_create(Announcement(event=event, signature_id=pk) for pk in announcements.audience(event))
+    assert Announcement.objects.filter(event=event).count() == 2  # Olena, and the other campaign's signer
+    announcements.unsubscribe(world["people"]["olena"][0])
+
+    assert announcements.send_pending(event.pk) == 1
+    assert [m.to for m in mailoutbox] == [["other@example.org"]]
+    assert CaseEvent.objects.get().announced_to == 1
