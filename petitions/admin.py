@@ -279,7 +279,7 @@ class SignatureAdmin(CampaignScopedAdmin):
         NeedsReviewFilter, "status", "public_name", "name_in_letter", "wants_updates", ("country", CountryFilter),
         ("petition", admin.RelatedOnlyFieldListFilter),
     ]
-    actions = ["approve", "reject_as_spam", "hide_name", "hide_comment"]
+    actions = ["approve", "reject_as_spam", "restore", "hide_name", "hide_comment"]
     list_select_related = ["petition"]
     search_fields = ["email_normalised", "last_name", "first_name", "organisation"]
     autocomplete_fields = ["petition"]
@@ -361,12 +361,18 @@ class SignatureAdmin(CampaignScopedAdmin):
         self._moderate(request, queryset, moderation.approve, "approved")
         if queryset.filter(status=Signature.Status.REJECTED).exists():
             self.message_user(request, _(
-                "Signatures rejected as spam stay rejected: approving them does not bring them back."
+                "Signatures rejected as spam stay rejected: approving them does not bring them back. "
+                "To bring them back, use “Undo a rejection as spam”."
             ), messages.WARNING)
 
     @admin.action(permissions=["change"], description=_("Reject as spam (out of the count and of deliveries)"))
     def reject_as_spam(self, request, queryset):
         self._moderate(request, queryset, moderation.reject_as_spam, "rejected")
+
+    @admin.action(permissions=["change"],
+                  description=_("Undo a rejection as spam (back into the count and deliveries)"))
+    def restore(self, request, queryset):
+        self._moderate(request, queryset, moderation.restore, "restored")
 
     @admin.action(permissions=["change"], description=_("Hide the public name"))
     def hide_name(self, request, queryset):

@@ -9,6 +9,7 @@ from functools import cache
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import Case, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -81,6 +82,23 @@ def reject_as_spam(queryset):
         rejected = queryset.exclude(status=Signature.Status.REJECTED)
         changed = Signature.objects.filter(pk__in=counting.in_id_order(rejected)).update(
             status=Signature.Status.REJECTED, reviewed=True, updated_at=timezone.now()
+        )
+    counting.update_counts(petitions)
+    return changed
+
+
+def restore(queryset):
+    """Undo a rejection as spam: back to confirmed (pending if it never was), into the count at once
+    and into the next delivery. A signature whose data retention has since erased stays rejected."""
+    from . import counting
+
+    with transaction.atomic():
+        petitions = set(queryset.values_list("petition_id", flat=True))
+        rejected = queryset.filter(status=Signature.Status.REJECTED).exclude(email="")
+        changed = Signature.objects.filter(pk__in=counting.in_id_order(rejected)).update(
+            status=Case(When(confirmed_at__isnull=True, then=Value(Signature.Status.PENDING)),
+                        default=Value(Signature.Status.CONFIRMED)),
+            reviewed=True, updated_at=timezone.now(),
         )
     counting.update_counts(petitions)
     return changed

@@ -289,3 +289,35 @@ def test_right_to_left_names_and_comments_keep_to_themselves_on_the_page(client,
     assert "— <bdi>יוסי כהן</bdi>, Israel" in page
     assert "<li><bdi>ועד הסולידריות</bdi></li>" in page
     assert "<bdi>יוסי כהן</bdi> · Israel" in client.get("/en/petitions/free-them/signatories/").text
+
+
+def test_a_rejection_as_spam_can_be_undone(client, alice, petition):
+    """An organiser who rejected real supporters by mistake brings them back: confirmed ones into the
+    count and the next letters, one rejected before confirming back to waiting for it."""
+    Embassy.objects.create(country="PL", city="Warsaw", email="e@example.org")
+    confirmed = SignatureFactory.create_batch(2, petition=petition, confirmed=True)
+    pending = SignatureFactory(petition=petition)
+    changelist = reverse("admin:petitions_signature_changelist")
+    chosen = [s.pk for s in [*confirmed, pending]]
+    client.post(changelist, {"action": "reject_as_spam", "_selected_action": chosen})
+    assert Petition.objects.get().signature_count == 0
+
+    response = client.post(changelist, {"action": "restore", "_selected_action": chosen}, follow=True)
+
+    assert "3 signatures changed." in [str(message) for message in response.context["messages"]]
+    statuses = dict(Signature.objects.values_list("pk", "status"))
+    assert [statuses[pk] for pk in chosen] == ["confirmed", "confirmed", "pending"]
+    assert Petition.objects.get().signature_count == 2  # at once
+    delivery.plan(Petition.objects.get(), enqueue=False)
+    assert sorted(DeliveryItem.objects.values_list("signature_id", flat=True)) == sorted(s.pk for s in confirmed)
+    assert sorted(AuditEntry.objects.get(action="signature.restored").data["signature_ids"]) == chosen
+
+
+def test_undoing_a_rejection_leaves_other_signatures_as_they_are(client, alice, petition):
+    withdrawn = SignatureFactory(petition=petition, confirmed=True)
+    Signature.objects.filter(pk=withdrawn.pk).update(status=Signature.Status.WITHDRAWN, email="")
+    erased = SignatureFactory(petition=petition, confirmed=True)
+    Signature.objects.filter(pk=erased.pk).update(status=Signature.Status.REJECTED, email="")  # by retention
+
+    assert moderation.restore(Signature.objects.all()) == 0
+    assert sorted(Signature.objects.values_list("status", flat=True)) == ["rejected", "withdrawn"]
