@@ -139,14 +139,30 @@ class Petition(models.Model):
     appeal = models.TextField(_("appeal"), help_text=_("The text of the letter that is delivered."))
     demands = models.TextField(_("demands"), blank=True, help_text=_("One demand per line."))
     goal = models.PositiveIntegerField(_("goal"), default=1000)
-    status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.DRAFT)
-    opens_at = models.DateTimeField(_("opens at"), default=timezone.now)
-    closes_at = models.DateTimeField(_("closes at"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status, default=Status.DRAFT,
+        help_text=_("Draft: only organisers see it. Open: it takes signatures from its opening date to its closing "
+                    "date. Closed: it takes no more; the confirmed signatures not yet delivered still go out."),
+    )
+    opens_at = models.DateTimeField(
+        _("opens at"), default=timezone.now,
+        help_text=_("Signing starts then; until then the page says when it opens."),
+    )
+    closes_at = models.DateTimeField(
+        _("closes at"), null=True, blank=True,
+        help_text=_("Signing ends then. Leave empty to keep it open until you close it."),
+    )
 
     delivery_cadence = models.CharField(
-        _("delivery cadence"), max_length=10, choices=Cadence, default=Cadence.WEEKLY
+        _("delivery cadence"), max_length=10, choices=Cadence, default=Cadence.WEEKLY,
+        help_text=_("How often the confirmed signatures not yet delivered go out: one letter to each embassy a "
+                    "day or a week after the last, or only when an organiser uses “Deliver now”."),
     )
-    delivery_paused = models.BooleanField(_("deliveries paused"), default=False)
+    delivery_paused = models.BooleanField(
+        _("deliveries paused"), default=False,
+        help_text=_("The schedule plans no new letters while this is ticked: signatures wait, nothing is lost, "
+                    "and “Deliver now” still works. Letters already on their way are not stopped."),
+    )
     test_recipient = models.EmailField(
         _("test recipient"), blank=True,
         help_text=_("Until live delivery is on, every letter goes to this organiser, marked TEST."),

@@ -9,6 +9,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import empty
+from django.utils.html import escape
 from django_celery_beat.models import CrontabSchedule
 
 from campaign import audit
@@ -326,3 +327,11 @@ def test_a_campaign_with_several_organisers_can_be_saved(demo, superuser_client,
     response = resubmit(superuser_client, path, **{"memberships-1-user_email": "alice@example.org"})
     assert response.status_code == 200
     assert Membership.objects.filter(campaign=campaign).count() == 2
+
+
+def test_the_petition_form_explains_its_status_dates_cadence_and_pause(demo, superuser_client):
+    """An organiser sets these without a manual: each says what it does next to the field."""
+    page = superuser_client.get(admin_url(Petition, "change", Petition.objects.get().pk)).text
+    for field in ("status", "opens_at", "closes_at", "delivery_cadence", "delivery_paused"):
+        help_text = str(Petition._meta.get_field(field).help_text)
+        assert help_text and escape(help_text) in page, field
