@@ -21,7 +21,7 @@ from campaign.permissions import CampaignScopedAdmin, CampaignScopedInline, can_
 from . import dashboard, delivery, export, moderation, signing
 from .forms import SignerEmailField
 from .models import Accreditation, Delivery, Embassy, Petition, Signature
-from .routing import Router
+from .routing import HOW, Router
 from .tasks import send_delivery
 
 NO_TEST_RECIPIENT = _(
@@ -176,7 +176,8 @@ class PetitionAdmin(CampaignScopedAdmin, TranslationAdmin):
         for row in confirmed.values("country").annotate(n=Count("pk")).order_by("-n", "country"):
             code = row["country"]
             rows.append({
-                "country": Country(code), "count": row["n"], "embassy": router.route(code), "how": router.how(code),
+                "country": Country(code), "count": row["n"], "embassy": router.route(code),
+                "how": HOW[router.how(code)],
                 "not_live_delivered": pending_live.get(code, 0), "not_test_delivered": test_pending.get(code, 0),
             })
         context = {

@@ -1,12 +1,41 @@
 """Which embassy receives a signer's appeal.
 
 By the signer's country: the embassy of the Russian Federation there; where there is none, an
-embassy accredited to that country (Wikidata's jurisdictions); failing both, the petition's fallback
-target (e.g. the Ministry of Foreign Affairs in Moscow). Only missions marked as delivery targets
-count: embassies by default, a consulate only when an organiser marks it so.
+embassy accredited to that country (Wikidata's jurisdictions); for a territory with neither (Puerto
+Rico, Réunion, Greenland, Hong Kong...), the embassy in the state it belongs to; failing all of these,
+the petition's fallback target (e.g. the Ministry of Foreign Affairs in Moscow). Only missions marked
+as delivery targets count: embassies by default, a consulate only when an organiser marks it so.
 """
 
+from django.utils.translation import gettext_lazy as _
+
 from .models import Embassy
+
+# Territories with an ISO 3166 code of their own, and the state whose foreign relations they are part
+# of: a supporter in Martinique writes to the embassy in Paris, not to Moscow. A mission or an
+# accreditation of the territory's own (the consulate general in Hong Kong, once marked as a target)
+# still comes first. Antarctica, Western Sahara and Palestine are not here: no state to name.
+SOVEREIGN = {
+    "AX": "FI",
+    **dict.fromkeys(["AS", "GU", "MP", "PR", "UM", "VI"], "US"),
+    **dict.fromkeys(["AI", "BM", "FK", "GG", "GI", "GS", "IM", "IO", "JE", "KY", "MS", "PN", "SH", "TC", "VG"], "GB"),
+    **dict.fromkeys(["AW", "BQ", "CW", "SX"], "NL"),
+    **dict.fromkeys(["BV", "SJ"], "NO"),
+    **dict.fromkeys(["CC", "CX", "HM", "NF"], "AU"),
+    **dict.fromkeys(["CK", "NU", "TK"], "NZ"),
+    **dict.fromkeys(["FO", "GL"], "DK"),
+    **dict.fromkeys(["BL", "GF", "GP", "MF", "MQ", "NC", "PF", "PM", "RE", "TF", "WF", "YT"], "FR"),
+    **dict.fromkeys(["HK", "MO"], "CN"),
+}
+
+# Router.how() for people: the admin's routing table.
+HOW = {
+    "resident": _("embassy in the country"),
+    "accredited": _("embassy accredited to the country"),
+    "sovereign": _("embassy of the state the territory belongs to"),
+    "fallback": _("the petition's fallback target"),
+    "none": _("no route"),
+}
 
 # Among several targets in one country, the embassy first.
 _PREFERENCE = [
@@ -38,16 +67,25 @@ class Router:
             for accreditation in embassy.accreditations.all():
                 self.accredited.setdefault(accreditation.country.code, embassy)
 
+    def _covering(self, country_code):
+        return self.resident.get(country_code) or self.accredited.get(country_code)
+
     def route(self, country_code):
         """The embassy for a country code, or None when nothing (not even a fallback) covers it."""
-        return self.resident.get(country_code) or self.accredited.get(country_code) or self.fallback
+        return (
+            self._covering(country_code)
+            or (country_code in SOVEREIGN and self._covering(SOVEREIGN[country_code]))
+            or self.fallback
+        )
 
     def how(self, country_code):
-        """'resident', 'accredited', 'fallback' or 'none': for the admin's routing table."""
+        """A key of HOW: 'resident', 'accredited', 'sovereign', 'fallback' or 'none'."""
         if country_code in self.resident:
             return "resident"
         if country_code in self.accredited:
             return "accredited"
+        if country_code in SOVEREIGN and self._covering(SOVEREIGN[country_code]):
+            return "sovereign"
         return "fallback" if self.fallback else "none"
 
 

@@ -44,8 +44,8 @@ def test_the_routing_table_shows_where_each_country_goes_and_what_has_no_route(a
     response = admin_client.get(reverse("admin:petitions_petition_routing", args=[petition.pk]))
     assert response.status_code == 200
     rows = {row["country"].code: row for row in response.context["rows"]}
-    assert rows["UA"]["embassy"].city == "Kyiv" and rows["UA"]["how"] == "resident"
-    assert rows["GH"]["embassy"] is None and rows["GH"]["how"] == "none"
+    assert rows["UA"]["embassy"].city == "Kyiv" and rows["UA"]["how"] == "embassy in the country"
+    assert rows["GH"]["embassy"] is None and rows["GH"]["how"] == "no route"
     assert response.context["unrouted"] == 1
     assert "no route" in response.text
 
