@@ -14,6 +14,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 def _is_valid(field, value):
@@ -85,6 +86,11 @@ class Guards(AutocompleteGuard):
 
 
 class AdminSite(admin.AdminSite):
+    # The organisers' admin says whose it is (not "Django administration"), in their language.
+    site_header = gettext_lazy("Solidarity petitions")
+    site_title = gettext_lazy("Solidarity petitions")
+    index_title = gettext_lazy("Campaigns, petitions and deliveries")
+
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = admin_class or admin.ModelAdmin
         if not issubclass(admin_class, Guards):

@@ -335,3 +335,10 @@ def test_the_petition_form_explains_its_status_dates_cadence_and_pause(demo, sup
     for field in ("status", "opens_at", "closes_at", "delivery_cadence", "delivery_paused"):
         help_text = str(Petition._meta.get_field(field).help_text)
         assert help_text and escape(help_text) in page, field
+
+
+def test_the_admin_says_whose_it_is_in_the_organisers_language(demo, superuser_client):
+    page = superuser_client.get(reverse("admin:index")).text
+    assert "Solidarity petitions" in page and "Django administration" not in page
+    page = superuser_client.get(reverse("admin:index"), headers={"accept-language": "uk"}).text
+    assert "Петиції солідарності" in page
