@@ -7,7 +7,7 @@ each signature carries a `counted` flag, and the job flips the flags that disagr
 signature's status and moves the count by the same amount, in one transaction per petition.
 
 Because the flip is a conditional UPDATE (`... WHERE counted = false`) of rows the job has locked
-(skipping those someone else holds: `unlocked()`), two jobs running at once cannot count the same
+(skipping those someone else holds: `update_locked()`), two jobs running at once cannot count the same
 signature twice: the second skips the rows the first is flipping. A nightly recount repairs any
 drift (a row edited by hand, a bug) and logs it.
 """
@@ -55,10 +55,10 @@ def update_counts(petition_ids=None):
     for petition_id in pending.values_list("petition_id", flat=True).distinct().order_by():
         with transaction.atomic():
             mine = Signature.objects.filter(petition_id=petition_id)
-            to_add = mine.filter(status=CONFIRMED, counted=False)
-            added = to_add.filter(pk__in=unlocked(to_add)).update(counted=True)
-            to_remove = mine.filter(counted=True).exclude(status=CONFIRMED)
-            removed = to_remove.filter(pk__in=unlocked(to_remove)).update(counted=False)
+            added = update_locked(mine.filter(status=CONFIRMED, counted=False), skip_locked=True, counted=True)
+            removed = update_locked(
+                mine.filter(counted=True).exclude(status=CONFIRMED), skip_locked=True, counted=False
+            )
             if added != removed:
                 Petition.objects.filter(pk=petition_id).update(
                     signature_count=F("signature_count") + added - removed
@@ -67,24 +67,36 @@ def update_counts(petition_ids=None):
     return changes
 
 
-def in_id_order(signatures):
-    """For `.filter(pk__in=...)` before an update of several signatures: their rows locked in id order.
+# Rows updated per statement once locked: an IN list of ids this long is one index scan, and
+# within SQLite's limit on the parameters of a statement.
+CHUNK = 5000
 
-    Every transaction that updates several signatures and waits for their locks takes them in
-    that order (a rejection as spam, an erasure), so two of them cannot deadlock.
+
+def update_locked(signatures, skip_locked=False, **changes):
+    """UPDATE these signatures, their rows locked first; returns how many were updated.
+
+    Waiting for the rows, it takes them in id order: every transaction that updates several
+    signatures does so (a rejection as spam, an erasure), and two of them cannot deadlock. With
+    `skip_locked` (the counting job) it takes only the rows no one else holds: the job never waits,
+    and a row skipped is counted by the next run (its flag still disagrees with its status). Taking
+    its rows in the order of the disk, the job deadlocked with a rejection as spam over fresh
+    signatures (Postgres aborted one; tests/test_races.py).
+
+    The ids are read by one SELECT ... FOR UPDATE, then updated by id, and not as one `UPDATE ...
+    WHERE id IN (SELECT ... FOR UPDATE)`: with the statistics of a table that had grown in a surge,
+    Postgres planned that as a nested loop that ran the locking subquery again for every row. The
+    counting job then took 2-5 s per run for a few thousand confirmations, and the count shown
+    fell 10-20 s behind (bench/README.md, "The counting job's locks").
     """
-    return signatures.order_by("pk").select_for_update().values("pk")
-
-
-def unlocked(signatures):
-    """For the counting job's updates: the rows no one else holds right now.
-
-    The job never waits for a signature's row: a rejection as spam or an erasure holding some of
-    them takes theirs in id order, this job took its own in the order of the disk, and the two
-    deadlocked over freshly confirmed signatures (Postgres aborted one; tests/test_races.py). A
-    row skipped is counted by the next run (its flag still disagrees with its status).
-    """
-    return signatures.order_by().select_for_update(skip_locked=True).values("pk")
+    if skip_locked:
+        rows = signatures.select_for_update(skip_locked=True, of=("self",)).order_by()
+    else:
+        rows = signatures.select_for_update(of=("self",)).order_by("pk")
+    ids = list(rows.values_list("pk", flat=True))
+    return sum(
+        Signature.objects.filter(pk__in=ids[start:start + CHUNK]).update(**changes)
+        for start in range(0, len(ids), CHUNK)
+    )
 
 
 def recount(petition_ids=None):

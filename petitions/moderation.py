@@ -80,8 +80,8 @@ def reject_as_spam(queryset):
         petitions = set(queryset.values_list("petition_id", flat=True))
         hold_letters_of(queryset)  # a letter naming them being sent right now goes first
         rejected = queryset.exclude(status=Signature.Status.REJECTED)
-        changed = Signature.objects.filter(pk__in=counting.in_id_order(rejected)).update(
-            status=Signature.Status.REJECTED, reviewed=True, updated_at=timezone.now()
+        changed = counting.update_locked(
+            rejected, status=Signature.Status.REJECTED, reviewed=True, updated_at=timezone.now()
         )
     counting.update_counts(petitions)
     return changed
@@ -95,7 +95,8 @@ def restore(queryset):
     with transaction.atomic():
         petitions = set(queryset.values_list("petition_id", flat=True))
         rejected = queryset.filter(status=Signature.Status.REJECTED).exclude(email="")
-        changed = Signature.objects.filter(pk__in=counting.in_id_order(rejected)).update(
+        changed = counting.update_locked(
+            rejected,
             status=Case(When(confirmed_at__isnull=True, then=Value(Signature.Status.PENDING)),
                         default=Value(Signature.Status.CONFIRMED)),
             reviewed=True, updated_at=timezone.now(),

@@ -311,7 +311,8 @@ def erase(signatures, letter_wait=None):
         # Before the update: the queryset may select by what the update erases (an address).
         hold_letters_of(signatures, wait=letter_wait)  # a letter naming them being sent right now goes first
         forget_in_admin_history(signatures)
-        erased = Signature.objects.filter(pk__in=counting.in_id_order(signatures)).update(
+        erased = counting.update_locked(
+            signatures,
             status=Signature.Status.WITHDRAWN,
             first_name="", last_name="", email="", city="", organisation="", comment="",
             ip_hash="", public_name=Signature.PublicName.HIDDEN, name_in_letter=False,
