@@ -30,6 +30,20 @@ local_cache = caches["local"]
 CSRF_PLACEHOLDER = f"csrf-{secrets.token_hex(16)}"
 
 
+def noindex(view):
+    """Kept out of search engines: the list of signatories (a signer chose to be shown on the site,
+    not to be found by anyone searching for their name), the widget, and the pages reached through
+    a signer's link. The petition page itself is meant to be found."""
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        response = view(request, *args, **kwargs)
+        response["X-Robots-Tag"] = "noindex, nofollow"
+        return response
+
+    return wrapped
+
+
 def public_petition(slug):
     """The public petition with this slug, or None; fresh from the database."""
     return Petition.objects.public().select_related("campaign").filter(slug=slug).first()
@@ -144,6 +158,7 @@ def _check_email_url(script_prefix, language, slug):
     return reverse("petitions:check-email", args=[slug])
 
 
+@noindex
 def check_email(request, slug):
     return render(request, "petitions/check_email.html", {"petition": get_petition(slug)})
 
@@ -153,6 +168,7 @@ def _link_problem(request, petition, status=400, public=True):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@noindex
 def confirm(request, slug, token):
     """GET shows a Confirm button; only the POST confirms (mail scanners follow links)."""
     petition = get_petition(slug)
@@ -181,6 +197,7 @@ def confirm(request, slug, token):
 
 
 @require_http_methods(["POST"])
+@noindex
 def resend(request, slug, token):
     """A fresh confirmation link for an expired one (the old token still names the signature)."""
     petition = get_petition(slug)
@@ -199,6 +216,7 @@ def resend(request, slug, token):
     return HttpResponseRedirect(reverse("petitions:check-email", args=[petition.slug]))
 
 
+@noindex
 def thanks(request, slug):
     petition = get_petition(slug)
     return render(
@@ -208,6 +226,7 @@ def thanks(request, slug):
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
+@noindex
 def withdraw(request, slug, token):
     # A signer may withdraw at any time: whatever became of the petition since (back to a draft,
     # its campaign unpublished), the link in their email still works.
@@ -228,6 +247,7 @@ def withdraw(request, slug, token):
     return render(request, "petitions/withdraw.html", {"petition": petition})
 
 
+@noindex
 def signatories(request, slug):
     petition = get_petition(slug)
     paginator = Paginator(publication.public_signatures(petition), 50)
@@ -237,6 +257,7 @@ def signatories(request, slug):
 
 @xframe_options_exempt
 @csp_replace({"frame-ancestors": ["*"]})
+@noindex
 def widget(request, slug):
     """The one page other sites may frame: title, count, goal bar and a link to sign."""
     petition = get_petition(slug)
@@ -258,6 +279,7 @@ def deliveries(request, slug):
 
 @csrf_exempt  # RFC 8058 one-click: mail clients POST here without our form or cookie
 @require_http_methods(["GET", "HEAD", "POST"])
+@noindex
 def unsubscribe(request, token):
     """Stop campaign updates. A POST (our button, or a mail client's one-click) acts at once; a GET
     only shows the button, because mail scanners open links."""

@@ -179,3 +179,18 @@ def test_health_checks_answer_plain_http_probes_when_the_site_is_https(client, s
     assert client.get("/readyz").status_code == 200
     assert client.get("/en/").status_code == 301
     assert client.get("/healthz-not").status_code == 301
+
+
+def test_pages_that_name_signers_or_come_from_their_links_are_kept_out_of_search_engines(client):
+    """A signer who chose to be shown on the site did not choose to be found by a search for their
+    name; a confirm or withdraw link's page (a token in its address) is nobody's search result."""
+    petition = PetitionFactory()
+    base = f"/en/petitions/{petition.slug}/"
+    hidden = [f"{base}signatories/", f"{base}signatories/?page=2", f"{base}widget/", f"{base}check-your-email/",
+              f"{base}thank-you/", f"{base}confirm/forged/", f"{base}withdraw/forged/", "/en/unsubscribe/forged/"]
+    for path in hidden:
+        response = client.get(path)
+        assert response.status_code in (200, 400), path
+        assert response["X-Robots-Tag"] == "noindex, nofollow", path
+    for path in (base, "/en/", f"{base}deliveries/", "/en/privacy/"):  # meant to be found
+        assert "X-Robots-Tag" not in client.get(path), path
