@@ -236,6 +236,14 @@ class Petition(models.Model):
                 "This closing date has passed, so the petition would stay closed. To reopen it, clear the "
                 "date or set a later one."
             )})
+        # Anonymised signers have no email left (petitions.retention), so the one-signature-per-address
+        # constraint no longer sees them: reopened, the petition would count them again if they signed.
+        if (self.status == self.Status.OPEN and self.pk
+                and Signature.objects.filter(petition=self, status=Signature.Status.CONFIRMED, email="").exists()):
+            raise ValidationError({"status": _(
+                "Its signers' personal data has been anonymised, so it can no longer tell who has signed: "
+                "reopened, it would count anyone who signs again twice. Start a new petition instead."
+            )})
 
     @property
     def demand_list(self):

@@ -283,6 +283,23 @@ def test_reopening_a_closed_petition_asks_for_a_closing_date_that_has_not_passed
     assert Petition.objects.get(pk=petition.pk).is_open_for_signing()
 
 
+def test_a_petition_whose_signers_were_anonymised_cannot_be_reopened(demo, superuser_client):
+    """Anonymised, its signers have no address left for the one-signature-per-address rule to see:
+    reopened, it would count each of them again who signed again."""
+    from petitions import retention
+
+    petition = Petition.objects.first()
+    path = admin_url(Petition, "change", petition.pk)
+    assert resubmit(superuser_client, path, status="closed").status_code == 302
+    assert retention.anonymise(Petition.objects.get(pk=petition.pk)) >= 1
+
+    response = resubmit(superuser_client, path, status="open", closes_at_0="", closes_at_1="")
+
+    assert response.status_code == 200
+    assert "new petition" in response.context["adminform"].form.errors["status"][0]
+    assert Petition.objects.get(pk=petition.pk).status == Petition.Status.CLOSED
+
+
 def test_the_prisoner_and_case_screens_headings_are_in_the_organisers_language(demo, superuser_client):
     from prisoners.models import DetentionFacility, Prisoner
 
