@@ -677,3 +677,17 @@ def test_the_language_links_lead_to_the_same_page_in_each_language_without_cooki
             if page.status_code == 200:
                 client.cookies.clear()
                 assert f'<html lang="{lang}"' in get_ok(client, target)
+
+
+def test_search_engines_are_told_the_address_of_each_page_in_each_language(demo, client):
+    """<link rel="alternate" hreflang>: a search shows a Ukrainian reader the Ukrainian page. Full
+    addresses, without a visitor's query string; x-default is the English page."""
+    petition = url("petitions:detail", "free-igor-kuznetsov-and-comrades", lang="uk")
+    for path in (petition, f"{petition}?utm_source=leaflet", url("campaign:privacy", lang="fr")):
+        page = get_ok(client, path)
+        alternates = dict(re.findall(r'<link rel="alternate" hreflang="([a-z-]+)" href="([^"]+)">', page))
+        plain = path.split("?")[0].split("/", 2)[2]
+        assert alternates == {
+            **{lang: f"http://testserver/{lang}/{plain}" for lang in ("en", "uk", "ru", "fr")},
+            "x-default": f"http://testserver/en/{plain}",
+        }, path

@@ -27,6 +27,22 @@ def language_links(context):
     ]
 
 
+@register.simple_tag(takes_context=True)
+def alternate_links(context):
+    """For <link rel="alternate" hreflang>: this page's full address in each language (without the
+    query string), so that a search engine shows a Ukrainian reader the Ukrainian page."""
+    request = context.get("request")
+    if request is None:
+        return []
+    current = get_language()
+    links = [
+        {"code": code, "url": request.build_absolute_uri(_in_language(request.path, current, code))}
+        for code, _name in settings.LANGUAGES
+    ]
+    default = next(link for link in links if link["code"] == settings.LANGUAGE_CODE)
+    return [*links, {"code": "x-default", "url": default["url"]}]
+
+
 def _in_language(path, current, code):
     url = translate_url(path, code)
     if url == path and code != current and path.startswith(f"/{current}/"):
