@@ -8,7 +8,7 @@ import pytest
 from django.conf import settings
 from django.utils import translation
 
-from .factories import PetitionFactory
+from .factories import PetitionFactory, SignatureFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -194,3 +194,14 @@ def test_pages_that_name_signers_or_come_from_their_links_are_kept_out_of_search
         assert response["X-Robots-Tag"] == "noindex, nofollow", path
     for path in (base, "/en/", f"{base}deliveries/", "/en/privacy/"):  # meant to be found
         assert "X-Robots-Tag" not in client.get(path), path
+
+
+def test_the_petition_page_keeps_signers_names_and_comments_out_of_search_results(client):
+    """The page is meant to be found, but the names on it are not a search result's snippet."""
+    petition = PetitionFactory(comment_display="immediate")
+    SignatureFactory(petition=petition, first_name="Olena", last_name="Petrenko", public_name="full",
+                     comment="Free them all", confirmed=True)
+    page = client.get(f"/en/petitions/{petition.slug}/").text
+    for text in ("Olena Petrenko", "Free them all"):
+        section = page[:page.index(text)].rsplit("<section", 1)[1]
+        assert "data-nosnippet" in section.split(">", 1)[0], text
