@@ -55,9 +55,16 @@ def build(name, to, context, language, headers=None, attachments=()):
     return message(to, render(name, context, language), headers=headers, attachments=attachments)
 
 
+# Every email here is sent by the site itself, none by a person: RFC 3834 asks that it say so, so
+# that out-of-office and other autoresponders do not answer it (to an address nobody reads).
+AUTOMATIC = {"Auto-Submitted": "auto-generated"}
+
+
 def message(to, rendered, headers=None, attachments=()):
     # A merged value, too, must not break the header.
-    email = EmailMultiAlternatives(one_line(rendered.subject), rendered.text, to=[to], headers=headers or {})
+    email = EmailMultiAlternatives(
+        one_line(rendered.subject), rendered.text, to=[to], headers={**AUTOMATIC, **(headers or {})}
+    )
     email.attach_alternative(rendered.html, "text/html")
     for attachment in attachments:
         email.attach(*attachment)

@@ -87,6 +87,11 @@ def test_an_announcement_carries_a_withdraw_link_like_every_email_to_a_signer(cl
     assert Signature.Status.WITHDRAWN in set(olena.values_list("status", flat=True))
 
 
+def test_an_announcement_is_marked_auto_submitted(client, world, mailoutbox):
+    add_event(client, world["case"])
+    assert mailoutbox[0].message()["Auto-Submitted"] == "auto-generated"
+
+
 def test_saving_the_event_again_tells_nobody_twice(client, world, mailoutbox):
     add_event(client, world["case"])
     event = CaseEvent.objects.get()

@@ -85,6 +85,15 @@ def test_a_repeat_signing_owes_the_right_email(petition, smtp):
     assert Signature.objects.count() == 1
 
 
+def test_signer_emails_are_marked_auto_submitted_so_autoresponders_stay_quiet(petition, smtp):
+    """RFC 3834: an automatic email says so, or out-of-office replies bounce back to our sender."""
+    owed(petition, 3)  # a merge: the first rendered in full, the rest filled in (as bytes, on SMTP)
+    owed(petition, 1, kind=Due.ALREADY_SIGNED, confirmed=True)
+    outbox.drain()
+    assert len(smtp.messages) == 4
+    assert [message["Auto-Submitted"] for _rcpts, message in smtp.messages] == ["auto-generated"] * 4
+
+
 def test_smtp_down_confirmations_wait_then_go_out_once_each(petition, smtp_down, settings):
     signatures = owed(petition, 5)
     now = timezone.now()
