@@ -89,6 +89,17 @@ def send_pending(event_id):
             continue
         try:
             told = _send(announcement)
+        except smtplib.SMTPRecipientsRefused as error:
+            codes = sorted(code for code, _reply in error.recipients.values())
+            if all(code >= 500 for code in codes):
+                # Refused for good (no such mailbox): retrying the event for it would hold up
+                # everyone after it. Not counted, like an address no email can go to.
+                Announcement.objects.filter(pk=announcement.pk).delete()
+                logger.error("Announcement to signature %s not sent: the address was refused for good (%s)",
+                             announcement.signature_id, codes)
+                continue
+            Announcement.objects.filter(pk=announcement.pk).update(sent_at=None)  # to be retried
+            raise
         except (smtplib.SMTPException, OSError):
             Announcement.objects.filter(pk=announcement.pk).update(sent_at=None)  # to be retried
             raise

@@ -13,6 +13,7 @@ from petitions.models import Announcement, Signature
 from prisoners.models import CaseEvent, CriminalCase, Defendant, Prisoner
 
 from .factories import CampaignFactory, PetitionFactory, SignatureFactory
+from .smtp import SMTPServer
 
 pytestmark = pytest.mark.django_db(transaction=True)
 UNSUBSCRIBE = re.compile(r"http://127\.0\.0\.1:8000(/\w\w/unsubscribe/[^/\s\"<]+/)")
@@ -72,6 +73,32 @@ def test_an_address_no_email_can_go_to_does_not_stop_the_others_being_told(clien
 
     assert [m.to for m in mailoutbox] == [["Olena@example.org"]]
     assert CaseEvent.objects.get().announced_to == 1
+
+
+def test_an_address_the_mail_server_refuses_for_good_does_not_stop_the_others_being_told(
+    client, world, settings, caplog
+):
+    """A 5xx refusal (no such mailbox) is final: retrying the whole event for it held up
+    everyone after it, for ever, and put the refused address in the task's error log."""
+    gone = SignatureFactory(petition=world["people"]["olena"][0].petition, email="gone@example.org",
+                            wants_updates=True, confirmed=True)
+    with SMTPServer() as server:
+        server.use_in(settings)
+        accept = server.handler.handle_RCPT
+
+        async def refuse_gone(smtp, session, envelope, address, options):
+            if address == gone.email:
+                return "550 5.1.1 <gone@example.org>: no such user"
+            return await accept(smtp, session, envelope, address, options)
+
+        server.handler.handle_RCPT = refuse_gone
+        assert add_event(client, world["case"]).status_code == 302
+
+        assert [rcpts for rcpts, _message in server.messages] == [["Olena@example.org"]]
+    event = CaseEvent.objects.get()
+    assert event.announced_to == 1
+    assert not Announcement.objects.filter(event=event, sent_at__isnull=True).exists()  # nothing left to resume
+    assert "gone@example.org" not in caplog.text
 
 
 def test_an_announcement_carries_a_withdraw_link_like_every_email_to_a_signer(client, world, mailoutbox):
