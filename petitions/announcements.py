@@ -99,7 +99,8 @@ def send_pending(event_id):
                              announcement.signature_id, codes)
                 continue
             Announcement.objects.filter(pk=announcement.pk).update(sent_at=None)  # to be retried
-            raise
+            # Celery logs what a task raises, and this refusal names the address: only the codes.
+            raise smtplib.SMTPException(f"recipient refused for now ({codes})") from None
         except (smtplib.SMTPException, OSError):
             Announcement.objects.filter(pk=announcement.pk).update(sent_at=None)  # to be retried
             raise

@@ -2,6 +2,7 @@
 
 import datetime
 import re
+import smtplib
 
 import pytest
 from django.urls import reverse
@@ -99,6 +100,25 @@ def test_an_address_the_mail_server_refuses_for_good_does_not_stop_the_others_be
     assert event.announced_to == 1
     assert not Announcement.objects.filter(event=event, sent_at__isnull=True).exists()  # nothing left to resume
     assert "gone@example.org" not in caplog.text
+
+
+def test_a_refusal_for_now_is_retried_without_the_address_in_what_the_task_raises(world, settings):
+    """Celery logs what a task raises (each retry, and the last failure): never a signer's address."""
+    event = CaseEvent.objects.create(case=world["case"], kind="custody", date=datetime.date(2026, 11, 20),
+                                     description="A hearing was held.")
+    olena = world["people"]["olena"][0]
+    Announcement.objects.create(event=event, signature=olena)
+    with SMTPServer() as server:
+        server.use_in(settings)
+        server.handler.rcpt_replies.append(f"452 4.2.2 <{olena.email}>: mailbox full")
+        with pytest.raises(smtplib.SMTPException) as raised:
+            announcements.send_pending(event.pk)
+        assert "example.org" not in repr(raised.value) and "example.org" not in str(raised.value)
+        assert raised.value.__cause__ is None and raised.value.__suppress_context__
+        assert Announcement.objects.get(event=event).sent_at is None  # to be retried
+
+        assert announcements.send_pending(event.pk) == 1  # the retry
+    assert [rcpts for rcpts, _message in server.messages] == [["Olena@example.org"]]
 
 
 def test_an_announcement_carries_a_withdraw_link_like_every_email_to_a_signer(client, world, mailoutbox):
