@@ -10,12 +10,12 @@ import secrets
 import smtplib
 from dataclasses import dataclass
 from email.utils import formatdate, make_msgid
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.core.mail.message import RFC5322_EMAIL_LINE_LENGTH_LIMIT, sanitize_address
-from django.core.mail.utils import DNS_NAME
 from django.template.loader import render_to_string
 from django.utils import translation
 from django.utils.html import escape
@@ -60,10 +60,17 @@ def build(name, to, context, language, headers=None, attachments=()):
 AUTOMATIC = {"Auto-Submitted": "auto-generated"}
 
 
+def message_id():
+    """A new Message-ID under the site's domain. Django's default names the machine, which is
+    "localhost" or a container's id: no domain, a spam sign (rspamd's MID_RHS_NOT_FQDN)."""
+    return make_msgid(domain=urlsplit(settings.SITE_URL).hostname)
+
+
 def message(to, rendered, headers=None, attachments=()):
     # A merged value, too, must not break the header.
     email = EmailMultiAlternatives(
-        one_line(rendered.subject), rendered.text, to=[to], headers={**AUTOMATIC, **(headers or {})}
+        one_line(rendered.subject), rendered.text, to=[to],
+        headers={"Message-ID": message_id(), **AUTOMATIC, **(headers or {})},
     )
     email.attach_alternative(rendered.html, "text/html")
     for attachment in attachments:
@@ -217,7 +224,7 @@ class Wire:
         if max(map(len, data.split(b"\r\n"))) > RFC5322_EMAIL_LINE_LENGTH_LIMIT:
             return None
         headers = (f"Date: {formatdate(localtime=settings.EMAIL_USE_LOCALTIME)}\r\n"
-                   f"Message-ID: {make_msgid(domain=DNS_NAME)}\r\n")
+                   f"Message-ID: {message_id()}\r\n")
         return headers.encode() + data
 
 

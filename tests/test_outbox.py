@@ -94,6 +94,18 @@ def test_signer_emails_are_marked_auto_submitted_so_autoresponders_stay_quiet(pe
     assert [message["Auto-Submitted"] for _rcpts, message in smtp.messages] == ["auto-generated"] * 4
 
 
+def test_signer_emails_message_ids_name_the_sites_domain_not_the_machines(petition, smtp, settings):
+    """The machine's name is "localhost" or a container's id: a Message-ID whose right side is no
+    domain is a spam sign (rspamd's MID_RHS_NOT_FQDN), and it is not ours to be unique under."""
+    settings.SITE_URL = "https://petitions.example.org"
+    owed(petition, 3)  # a merge: the first rendered in full, the rest filled in (as bytes, on SMTP)
+    owed(petition, 1, kind=Due.ALREADY_SIGNED, confirmed=True)
+    outbox.drain()
+    ids = [message["Message-ID"] for _rcpts, message in smtp.messages]
+    assert len(ids) == 4 and len(set(ids)) == 4
+    assert all(mid.startswith("<") and mid.endswith("@petitions.example.org>") for mid in ids), ids
+
+
 def test_smtp_down_confirmations_wait_then_go_out_once_each(petition, smtp_down, settings):
     signatures = owed(petition, 5)
     now = timezone.now()
