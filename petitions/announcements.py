@@ -122,9 +122,9 @@ def send_pending(event_id):
 
 def _send(announcement):
     """Email the announcement; False, and nothing sent, for a person who withdrew or unsubscribed
-    since it was claimed."""
+    since it was claimed, or whose signature an organiser rejected as spam since."""
     signature, event = announcement.signature, announcement.event
-    if not signature.email or not signature.wants_updates:
+    if not signature.email or not signature.wants_updates or signature.status != Signature.Status.CONFIRMED:
         return False
     language = signature.language
     with translation.override(language):

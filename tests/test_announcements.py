@@ -134,6 +134,22 @@ def test_an_announcement_carries_a_withdraw_link_like_every_email_to_a_signer(cl
     assert Signature.Status.WITHDRAWN in set(olena.values_list("status", flat=True))
 
 
+def test_a_signature_rejected_as_spam_after_the_claim_is_not_told(world, mailoutbox):
+    """A bot may sign with someone else's address: once an organiser rejects it, that address
+    gets no campaign mail, even an announcement claimed before (sent later, or retried)."""
+    from petitions import moderation
+
+    event = CaseEvent.objects.create(case=world["case"], kind="custody", date=datetime.date(2026, 11, 20),
+                                     description="A hearing was held.")
+    olena = world["people"]["olena"][0]
+    Announcement.objects.create(event=event, signature=olena)
+    moderation.reject_as_spam(Signature.objects.filter(pk=olena.pk))
+
+    assert announcements.send_pending(event.pk) == 0
+    assert mailoutbox == []
+    assert CaseEvent.objects.get().announced_to == 0
+
+
 def test_an_announcement_is_marked_auto_submitted(client, world, mailoutbox):
     add_event(client, world["case"])
     assert mailoutbox[0].message()["Auto-Submitted"] == "auto-generated"
