@@ -47,6 +47,11 @@ class Campaign(models.Model):
     )
     story = models.TextField(_("story"), blank=True)
     status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.DRAFT)
+    contact_email = models.EmailField(
+        _("contact email"), blank=True,
+        help_text=_("Where an embassy's reply to a letter goes (its Reply-To). The embassies see it: use the "
+                    "campaign's address, not a personal one. Empty: replies go to the site's sending address."),
+    )
     prisoners = models.ManyToManyField(
         Prisoner, through="CampaignPrisoner", related_name="campaigns", blank=True, verbose_name=_("prisoners")
     )

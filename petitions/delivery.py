@@ -327,9 +327,12 @@ def _letter_files(delivery):
 
 def _email(delivery, pdf, recipient):
     context = {"delivery": delivery, "petition": delivery.petition, "embassy": delivery.embassy}
+    headers = {"Message-ID": message_id(delivery)}
+    if contact := delivery.petition.campaign.contact_email:  # an embassy's answer reaches the campaign
+        headers["Reply-To"] = contact
     message = emails.build(
         "delivery", recipient, context, "en",
-        headers={"Message-ID": message_id(delivery)},
+        headers=headers,
         attachments=[(f"appeal-{delivery.petition.slug}-{delivery.pk}.pdf", pdf, "application/pdf")],
     )
     try:

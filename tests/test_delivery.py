@@ -371,6 +371,22 @@ def test_the_letter_email_counts_its_signatures_in_good_english_and_russian(smtp
             assert f"with {english}." in body and "people" not in body and "людьми" not in body
 
 
+def test_an_embassys_reply_to_a_letter_goes_to_the_campaigns_contact_address(smtp, petition, signatures, settings):
+    """Without it an embassy's answer went to the site's sending address, which nobody reads."""
+    settings.DELIVERY_LIVE = True
+    Petition.objects.filter(pk=petition.pk).update(live_delivery=True)
+    petition.campaign.contact_email = "campaign@example.org"
+    petition.campaign.save()
+    call_command("deliver", petition="free-them", stdout=io.StringIO())
+
+    assert smtp.messages and {m["Reply-To"] for _r, m in smtp.messages} == {"campaign@example.org"}
+
+
+def test_without_a_contact_address_a_letter_has_no_reply_to(smtp, petition, signatures):
+    call_command("deliver", petition="free-them", stdout=io.StringIO())
+    assert smtp.messages and {m["Reply-To"] for _r, m in smtp.messages} == {None}
+
+
 def test_not_live_everything_goes_to_the_test_recipient_marked_test(smtp, petition, signatures, settings):
     settings.DELIVERY_LIVE = True  # the deployment allows it, but the petition is not switched live
     call_command("deliver", petition="free-them", stdout=io.StringIO())
