@@ -260,7 +260,7 @@ class Petition(models.Model):
     @property
     def opens_later(self):
         """Open, but its signing starts at a time still to come."""
-        return self.status == self.Status.OPEN and self.opens_at > timezone.now()
+        return self.public_status() == self.SCHEDULED
 
     # What the public sees of an open petition whose opens_at is still to come: not a stored status
     # (an organiser opens a petition and sets its date; the date alone makes it open later).
