@@ -175,6 +175,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",  # sitemap.xml's template (campaign/sitemaps.py)
     "django_countries",
     "django_celery_beat",
     "axes",

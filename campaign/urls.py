@@ -6,7 +6,7 @@ from django.urls import include, path, re_path
 from petitions import api
 from prisoners import views as prisoner_views
 
-from . import health, views
+from . import health, sitemaps, views
 
 campaign_patterns = (
     [
@@ -28,8 +28,8 @@ urlpatterns = i18n_patterns(
     path("", include(campaign_patterns)),
 )
 
-# Outside the language prefixes: the public JSON (read all through a surge), health checks, the
-# admin and the language switch.
+# Outside the language prefixes: the public JSON (read all through a surge), robots.txt and the
+# sitemap, health checks, the admin and the language switch.
 urlpatterns += [
     # Uploaded photos, served by the view that knows who may see them (DEBUG or not).
     path(f"{settings.MEDIA_URL.strip('/')}/prisoners/<str:name>", prisoner_views.photo, name="prisoner-photo"),
@@ -41,6 +41,8 @@ urlpatterns += [
     # but a CORS error.
     re_path(r"^api/petitions$", api.petition_list),
     re_path(r"^api/petitions/(?P<slug>[^/]+)/?$", api.petition_detail),
+    path("robots.txt", sitemaps.robots_txt, name="robots-txt"),
+    path("sitemap.xml", sitemaps.sitemap, name="sitemap"),
     path("healthz", health.live, name="health-live"),
     path("readyz", health.ready, name="health-ready"),
     path(settings.ADMIN_URL, admin.site.urls),

@@ -691,3 +691,68 @@ def test_search_engines_are_told_the_address_of_each_page_in_each_language(demo,
             **{lang: f"http://testserver/{lang}/{plain}" for lang in ("en", "uk", "ru", "fr")},
             "x-default": f"http://testserver/en/{plain}",
         }, path
+
+
+# --- robots.txt and the sitemap ------------------------------------------------------------------
+
+SITEMAP_NS = {"s": "http://www.sitemaps.org/schemas/sitemap/0.9", "x": "http://www.w3.org/1999/xhtml"}
+
+
+def sitemap_entries(client):
+    from xml.etree import ElementTree
+
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("application/xml")
+    root = ElementTree.fromstring(response.content)  # noqa: S314 (our own response)
+    return {
+        entry.findtext("s:loc", namespaces=SITEMAP_NS): {
+            link.get("hreflang"): link.get("href") for link in entry.findall("x:link", SITEMAP_NS)
+        }
+        for entry in root.findall("s:url", SITEMAP_NS)
+    }
+
+
+def test_sitemap_lists_every_public_page_in_every_language_at_the_sites_address(demo, client, settings):
+    settings.SITE_URL = "https://petitions.example.org"
+    entries = sitemap_entries(client)
+    for lang in ("en", "uk", "ru", "fr"):
+        for path in [*public_urls(lang), url("petitions:detail", "free-igor-kuznetsov-and-comrades", lang=lang)]:
+            assert f"https://petitions.example.org{path}" in entries, path
+    # Each page names its twins in the other languages, as the pages' own <link rel="alternate"> do.
+    petition = "https://petitions.example.org/uk/petitions/free-igor-kuznetsov-and-comrades/"
+    assert entries[petition]["fr"] == "https://petitions.example.org/fr/petitions/free-igor-kuznetsov-and-comrades/"
+    assert set(entries[petition]) == {"en", "uk", "ru", "fr"}
+    # Nothing but pages anyone may open: every address listed answers 200 to a visitor.
+    for loc in entries:
+        assert client.get(loc.removeprefix("https://petitions.example.org")).status_code == 200, loc
+
+
+def test_sitemap_leaves_out_drafts_and_the_people_only_a_draft_names(demo, client):
+    draft = Campaign.objects.create(slug="not-yet", title="Not yet", summary="…", status=Campaign.Status.DRAFT)
+    hidden = Prisoner.objects.create(slug="hidden-person", name="Hidden Person")
+    CampaignPrisoner.objects.create(campaign=draft, prisoner=hidden)
+    case = CriminalCase.objects.create(slug="hidden-case", title="Hidden case")
+    Defendant.objects.create(case=case, prisoner=hidden)
+    Petition.objects.create(campaign=demo, slug="draft-one", title="Unfinished draft", appeal="…")
+    Petition.objects.create(campaign=draft, slug="in-a-draft", title="In a draft campaign", appeal="…",
+                            status=Petition.Status.OPEN)
+
+    listed = "\n".join(sitemap_entries(client))
+    for slug in ("not-yet", "hidden-person", "hidden-case", "draft-one", "in-a-draft"):
+        assert f"/{slug}/" not in listed, slug
+    assert "/prisoners/igor-kuznetsov/" in listed  # the public ones still are
+
+
+def test_robots_txt_points_to_the_sitemap_and_keeps_the_admin_address_to_itself(db, client, settings):
+    settings.SITE_URL = "https://petitions.example.org"
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    lines = response.content.decode().splitlines()
+    assert "Sitemap: https://petitions.example.org/sitemap.xml" in lines
+    assert settings.ADMIN_URL.strip("/") not in response.content.decode()
+    # Pages marked noindex must stay fetchable, or a crawler never sees that they are: only the JSON is
+    # disallowed.
+    assert [line for line in lines if line.startswith("Disallow")] == ["Disallow: /api/"]
+    assert client.post("/robots.txt").status_code == 405
