@@ -3,6 +3,8 @@
 from django.contrib import admin
 from django_countries.filters import CountryFilter as CountriesCountryFilter
 
+from .collation import countries_by_name
+
 
 class CountryFilter(CountriesCountryFilter):
     """The countries that occur in the rows this organiser may see, by name.
@@ -10,12 +12,12 @@ class CountryFilter(CountriesCountryFilter):
     Django's filter for a field with choices lists all 250 countries; django-countries' own
     filter lists those of the whole table, every campaign's, and so tells an organiser where
     another campaign's supporters sign from. This one reads the admin's own (campaign-scoped)
-    queryset.
+    queryset, and lists the names in the alphabetical order of the organiser's language.
     """
 
     def lookup_choices(self, changelist):
         codes = set(changelist.root_queryset.order_by().values_list(self.field_path, flat=True).distinct())
-        return [(code, name) for code, name in self.field.get_choices(include_blank=False) if code in codes]
+        return [(code, name) for code, name in countries_by_name() if code in codes]
 
 
 class AllValuesFilter(admin.AllValuesFieldListFilter):

@@ -5,10 +5,13 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout
 from django import forms
 from django.core.validators import validate_email
+from django.db.models import BLANK_CHOICE_DASH
 from django.utils.encoding import punycode
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 from django_countries.fields import LazyTypedChoiceField
+
+from campaign.collation import countries_by_name
 
 from .models import Signature
 
@@ -212,3 +215,5 @@ SignatureForm.base_fields["public_name"].choices = [
     (Signature.PublicName.FULL, _("Full name")),
 ]
 SignatureForm.base_fields["country"].widget.attrs["autocomplete"] = "country"
+# In the alphabetical order of the page's language, evaluated as each form is rendered.
+SignatureForm.base_fields["country"].choices = lambda: [*BLANK_CHOICE_DASH, *countries_by_name()]

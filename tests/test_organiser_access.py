@@ -175,6 +175,17 @@ def test_the_country_filter_lists_only_the_countries_of_the_organisers_own_signa
     assert client.get(url(Signature, "changelist"), {"country": "DE"}).context["cl"].result_count == 1
 
 
+def test_the_country_filter_is_in_the_alphabetical_order_of_the_organisers_language(client, world):
+    for country in ("DE", "GH"):
+        SignatureFactory(petition=Petition.objects.get(slug="petition-A"), country=country)
+    as_user(client, world["alice"])
+    listing = client.get(url(Signature, "changelist"), headers={"accept-language": "uk"})
+    country_filter = next(f for f in listing.context["cl"].filter_specs if getattr(f, "field_path", "") == "country")
+    shown = [choice["display"] for choice in country_filter.choices(listing.context["cl"])]
+    # Ghana, Germany, Poland: not Germany before Ghana, as in English.
+    assert shown == ["Всі", "Гана", "Німеччина", "Польща"]
+
+
 def test_autocomplete_offers_only_the_users_campaigns(client, world):
     as_user(client, world["charlie"])
     response = client.get(

@@ -1,7 +1,9 @@
 """Signing at the HTTP level: every rule of the confirmed-signature flow."""
 
 import re
+import unicodedata
 from datetime import timedelta
+from html import unescape
 from types import SimpleNamespace
 
 import pytest
@@ -482,6 +484,37 @@ def test_the_country_is_preselected_from_the_language_only(client, petition):
     assert client.get(url(petition, lang="uk")).context["form"]["country"].value() == "UA"
     assert client.get(url(petition, lang="fr")).context["form"]["country"].value() == "FR"
     assert client.get(url(petition, lang="ru")).context["form"]["country"].value() in (None, "")
+
+
+# Each language's letters in its dictionary order; a name is placed by its first letter.
+FIRST_LETTERS = {
+    "uk": "АБВГҐДЕЄЖЗИІЇЙКЛМНОПРСТУФХЦЧШЩЬЮЯ",
+    "ru": "АБВГДЕЁЖЗИЙКЛМНОПРСТУФХЦЧШЩЪЫЬЭЮЯ",
+    "fr": "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
+}
+
+
+@pytest.mark.parametrize(
+    "lang, in_order",
+    [
+        # Jordan after Italy (Й after І), Germany among the Н, the United States among the С.
+        ("uk", ["Італія", "Йорданія", "Нідерланди", "Німеччина", "Норвегія", "Словенія", "Сполучені Штати Америки"]),
+        ("ru", ["Великобритания", "Венгрия", "Гватемала", "Германия", "Гондурас", "Соединенные Штаты", "Сомали"]),
+        ("fr", ["Égypte", "Émirats arabes unis", "Équateur", "États-Unis", "Éthiopie"]),
+    ],
+)
+def test_the_country_list_is_in_the_alphabetical_order_of_the_pages_language(client, petition, lang, in_order):
+    """Without a collation library django-countries sorts names by their ASCII letters: none, in
+    Cyrillic. The Ukrainian and Russian lists came out in the order of the English names."""
+    select = re.search(r'<select name="country".*?</select>', client.get(url(petition, lang=lang)).text, re.S)
+    names = [unescape(name) for name in re.findall(r'<option value="\w\w"[^>]*>([^<]+)</option>', select.group())]
+    assert len(names) > 200
+    letters = FIRST_LETTERS[lang]
+    # É is filed under E in French; Й, Ї and Ё are letters of their own.
+    places = [letters.index(n[0] if n[0] in letters else unicodedata.normalize("NFKD", n)[0]) for n in names]
+    assert places == sorted(places)
+    found = [name for name in names if any(name.startswith(wanted) for wanted in in_order)]
+    assert [next(w for w in in_order if name.startswith(w)) for name in found] == in_order
 
 
 def test_whether_the_name_goes_into_the_letter_is_the_signers_explicit_choice(client, petition):
