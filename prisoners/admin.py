@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
 
 from campaign import audit
@@ -130,10 +131,10 @@ class CaseEventAdmin(CampaignScopedAdmin, TranslationAdmin):
             people = announcements.announce(obj, campaigns)
             audit.record("case_event.announced", user=request.user, obj=obj, recipients=people,
                          campaigns=sorted(campaigns) if campaigns is not None else "all")
-            self.message_user(
-                request, _("%(n)s supporters will be told, each once, in their language.") % {"n": people},
-                messages.SUCCESS,
-            )
+            self.message_user(request, ngettext(
+                "%(n)s supporter will be told, once, in their language.",
+                "%(n)s supporters will be told, each once, in their language.", people,
+            ) % {"n": people}, messages.SUCCESS)
 
     @admin.display(description=_("what happened"))
     def short_description(self, obj):

@@ -51,6 +51,21 @@ def add_event(client, case, description="The court extended his detention by thr
     })
 
 
+@pytest.mark.parametrize("language, told", [
+    ("fr", "1 personne sera prévenue, une seule fois, dans sa langue."),  # not "1 personnes seront prévenues"
+    ("uk", "1 прихильник отримає лист — один раз, своєю мовою."),
+    ("ru", "1 сторонник получит письмо — один раз, на своём языке."),
+])
+def test_the_organiser_is_told_how_many_supporters_will_hear_in_the_plural_form_of_the_number(
+    client, world, language, told
+):
+    response = client.post(reverse("admin:prisoners_caseevent_add"), {
+        "case": world["case"].pk, "kind": "custody", "date": "2026-11-20", "description_en": "Extended.",
+        "announce": "on",
+    }, headers={"accept-language": language}, follow=True)
+    assert told in [str(message) for message in response.context["messages"]]
+
+
 def test_announcing_an_event_emails_each_opted_in_supporter_once_in_their_language(client, world, mailoutbox):
     response = add_event(client, world["case"])
     assert response.status_code == 302
