@@ -3,11 +3,13 @@
 import datetime
 import re
 import smtplib
+from types import SimpleNamespace
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from campaign import emails
 from campaign.models import AuditEntry, CampaignPrisoner, Membership
 from petitions import announcements
 from petitions.models import Announcement, Signature
@@ -64,6 +66,16 @@ def test_the_organiser_is_told_how_many_supporters_will_hear_in_the_plural_form_
         "announce": "on",
     }, headers={"accept-language": language}, follow=True)
     assert told in [str(message) for message in response.context["messages"]]
+
+
+def test_the_announcements_source_line_follows_the_typography_of_the_language():
+    """French puts a (non-breaking) space before a colon: "Source :", not "Source:" with the English colon."""
+    event = SimpleNamespace(date=datetime.date(2026, 11, 20), get_kind_display="Audience", description="",
+                            source_url="https://example.org/court")
+    context = {"signature": SimpleNamespace(first_name="Anne"), "event": event, "case": SimpleNamespace(title="X")}
+    rendered = emails.render("announcement", context, "fr")
+    assert "Source\u00a0: https://example.org/court" in rendered.text
+    assert "Source\u00a0: <a" in rendered.html
 
 
 def test_announcing_an_event_emails_each_opted_in_supporter_once_in_their_language(client, world, mailoutbox):
