@@ -320,7 +320,9 @@ def _render_letter(delivery, signatures, now):
             story.append(_para("For hand or postal delivery", "head"))
         recipient = [str(embassy), embassy.address, embassy.city, embassy.country.name if embassy.country else ""]
         story.append(_para("\n".join(line for line in recipient if line), "body"))
-        story.append(_para(formats.date_format(now, "j F Y"), "right"))
+        with translation.override("ru"):  # "7 декабря 2026 г.": the month in the genitive
+            russian_date = formats.date_format(now, "DATE_FORMAT")
+        story.append(_para(f"{formats.date_format(now, 'j F Y')} / {russian_date}", "right"))
         story.append(Spacer(1, 6 * mm))
 
         for language in LETTER_LANGUAGES:
@@ -355,7 +357,9 @@ def _render_letter(delivery, signatures, now):
                 Spacer(1, 4 * mm),
                 _para(
                     f"Total: {total:,} signature{'' if total == 1 else 's'} "
-                    f"({named_count:,} named, {total - named_count:,} name withheld). Всего подписей: {total}.",
+                    f"({named_count:,} named, {total - named_count:,} name withheld). "
+                    f"Всего подписей: {_ru(total)} (с именем: {_ru(named_count)}, "
+                    f"имя не указано: {_ru(total - named_count)}).",
                     "head",
                 ),
                 _para(
@@ -381,6 +385,11 @@ def _render_letter(delivery, signatures, now):
         # In the English context still: the rows (their country names) are made as layout reaches them.
         document.build(story, canvasmaker=Numbered)
     return buffer.getvalue(), summary["manifest"], summary["total"]
+
+
+def _ru(number):
+    """A number as Russian writes it: 12 345, the thousands set apart by a no-break space."""
+    return f"{number:,}".replace(",", "\u00a0")
 
 
 def _tally(signatures, ids, named):

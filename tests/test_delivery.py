@@ -1,5 +1,6 @@
 """Deliveries end to end: claim, render, send through a real SMTP server, record; retries and failures."""
 
+import datetime
 import io
 import re
 import signal
@@ -116,6 +117,20 @@ def test_a_signer_who_asked_only_to_be_counted_is_listed_by_country_alone(petiti
     assert "Secretova" not in text and "Irina" not in text and "private words" not in text
     assert "Pavel Openov" in text and "Openovsk" in text and "Openov Memorial Group" in text
     assert "Total: 2 signatures (1 named, 1 name withheld)" in text
+
+
+def test_the_letters_date_and_total_are_in_russian_too(petition):
+    """The letter is bilingual: the Russian reader gets the date and the same count, split the same way."""
+    from petitions.pdf import render_letter
+
+    signers = [Signature(pk=pk, petition=petition, first_name="Jean", last_name=f"Dupont{pk}", country="FR",
+                         name_in_letter=pk % 3 != 0) for pk in range(1, 1235)]
+    letter = Delivery(petition=petition, embassy=Embassy.objects.get(city="Paris"), pk=1)
+    pdf, _manifest, _count = render_letter(letter, signers, now=datetime.datetime(2026, 12, 7, 12, tzinfo=datetime.UTC))
+    text = " ".join("\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
+    assert "7 December 2026 / 7 декабря 2026 г." in text
+    assert "Total: 1,234 signatures (823 named, 411 name withheld)" in text
+    assert "Всего подписей: 1 234 (с именем: 823, имя не указано: 411)." in text
 
 
 def test_the_russian_part_of_the_letter_is_addressed_in_russian(petition):
