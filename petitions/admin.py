@@ -331,7 +331,10 @@ class SignatureAdmin(CampaignScopedAdmin):
             erased = signing.erase(targets)
             for campaign_id, count in by_campaign.items():
                 audit.record("person.erased", user=request.user, campaign_id=campaign_id, signatures=count)
-            self.message_user(request, _("%(n)s signatures erased.") % {"n": erased}, messages.SUCCESS)
+            self.message_user(
+                request, ngettext("%(n)s signature erased.", "%(n)s signatures erased.", erased) % {"n": erased},
+                messages.SUCCESS,
+            )
             return HttpResponseRedirect(reverse("admin:petitions_signature_changelist"))
         context = {
             **self.admin_site.each_context(request), "opts": self.model._meta, "form": form,

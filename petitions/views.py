@@ -263,7 +263,8 @@ def widget(request, slug):
     petition = get_petition(slug)
     return render(
         request, "petitions/widget.html",
-        {"petition": petition, "sign_url": request.build_absolute_uri(petition.get_absolute_url())},
+        {"petition": petition, "sign_url": request.build_absolute_uri(petition.get_absolute_url()),
+         "progress": publication.progress_percent(petition)},
     )
 
 

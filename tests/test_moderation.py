@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 import time_machine
+from django.contrib.messages import get_messages
 from django.urls import reverse
 from django.utils import timezone
 
@@ -256,6 +257,11 @@ def test_an_organiser_erases_a_person_on_request_across_their_petitions(client, 
     entries = AuditEntry.objects.filter(action="person.erased")
     assert sum(e.data["signatures"] for e in entries) == 2
     assert all("olena" not in str(e.data).lower() for e in entries)
+    assert [str(m) for m in get_messages(response.wsgi_request)] == ["2 signatures erased."]
+
+    SignatureFactory(petition=petition, email="taras@example.org", confirmed=True)
+    response = client.post(reverse("admin:petitions_signature_erase"), {"email": "taras@example.org"})
+    assert [str(m) for m in get_messages(response.wsgi_request)][-1] == "1 signature erased."
 
 
 def test_a_viewer_cannot_erase(client, django_user_model, petition):

@@ -686,6 +686,9 @@ def test_the_petition_page_shows_the_count_goal_and_form(client, petition):
     assert "3 signatures" in html
     assert 'max="100"' in html and 'value="3"' in html
     assert 'name="first_name"' in html
+    # The bar's own text (read where a <progress> is not drawn) is the percentage, in the widget too.
+    for page in (html, client.get(url(petition, "widget")).text):
+        assert re.search(r'<progress[^>]*>3%</progress>', page)
     # What is made public is said next to the field, before anyone types it.
     assert "Shown publicly among the organisations that sign." in html
     assert "May be shown on the petition page" in html
