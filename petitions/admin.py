@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Value
@@ -257,6 +258,9 @@ class SignatureAdminForm(forms.ModelForm):
     form checks it, and against the petition's other signatures -- a form error, not a database one."""
 
     email = SignerEmailField(label=_("email"), max_length=254)  # no Meta: the admin gives the model and fields
+    # One of the site's: the signer's emails are written in it, and their links (unsubscribe,
+    # withdraw) carry it in their path. In any other ("pl", "German") those links were a 404.
+    language = forms.ChoiceField(label=_("language"), choices=settings.LANGUAGES)
 
     def clean(self):
         cleaned = super().clean()

@@ -248,7 +248,7 @@ def test_a_signature_typed_in_as_confirmed_is_confirmed_now(demo, superuser_clie
     petition = Petition.objects.first()
     response = superuser_client.post(admin_url(Signature, "add"), {
         "petition": petition.pk, "first_name": "Anna", "last_name": "Nowak", "email": "anna@example.org",
-        "country": "PL", "public_name": "hidden", "language": "pl", "status": "confirmed",
+        "country": "PL", "public_name": "hidden", "language": "en", "status": "confirmed",
     })
     assert response.status_code == 302, response.context["adminform"].form.errors
     signature = Signature.objects.get(email="anna@example.org")
@@ -359,3 +359,39 @@ def test_the_admin_says_whose_it_is_in_the_organisers_language(demo, superuser_c
     assert "Solidarity petitions" in page and "Django administration" not in page
     page = superuser_client.get(reverse("admin:index"), headers={"accept-language": "uk"}).text
     assert "Петиції солідарності" in page
+
+
+@pytest.fixture
+def organiser_client(client, django_user_model):
+    """An organiser of a fresh campaign, no demo data: a staff account, editor of that campaign alone."""
+    from campaign.models import Campaign
+
+    from .factories import CampaignFactory
+
+    campaign = CampaignFactory(status=Campaign.Status.LIVE)
+    user = django_user_model.objects.create_user("olga", "olga@example.org", "pw", is_staff=True)
+    Membership.objects.create(user=user, campaign=campaign, role=Membership.Role.EDITOR)
+    client.force_login(user)
+    client.campaign = campaign
+    return client
+
+
+def test_a_signature_typed_in_is_in_one_of_the_sites_languages(organiser_client):
+    """Its emails' links (unsubscribe, withdraw) carry the language in their path: in a language the
+    site has no pages in ("pl", "German") they were a 404, and the signer could not leave."""
+    from .factories import PetitionFactory
+
+    petition = PetitionFactory(campaign=organiser_client.campaign)
+    typed = {"petition": petition.pk, "first_name": "Anna", "last_name": "Nowak", "email": "anna@example.org",
+             "country": "PL", "public_name": "hidden", "status": "confirmed", "wants_updates": "on"}
+    form = organiser_client.get(admin_url(Signature, "add")).context["adminform"].form
+    assert [code for code, _name in form.fields["language"].choices] == ["en", "uk", "ru", "fr"]
+
+    for language in ("pl", "German"):
+        response = organiser_client.post(admin_url(Signature, "add"), {**typed, "language": language})
+        assert response.status_code == 200
+        assert "language" in response.context["adminform"].form.errors, language
+    assert not Signature.objects.exists()
+
+    assert organiser_client.post(admin_url(Signature, "add"), {**typed, "language": "uk"}).status_code == 302
+    assert Signature.objects.get().language == "uk"
