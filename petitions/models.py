@@ -236,6 +236,12 @@ class Petition(models.Model):
                 "This closing date has passed, so the petition would stay closed. To reopen it, clear the "
                 "date or set a later one."
             )})
+        # The constraint petition_closes_after_opening, said where it can be put right: the admin
+        # showed it above the form as "Constraint “petition_closes_after_opening” is violated."
+        if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
+            raise ValidationError({"closes_at": _(
+                "It would close before it opens. Set a closing date after it opens, or leave it empty."
+            )})
         # Anonymised signers have no email left (petitions.retention), so the one-signature-per-address
         # constraint no longer sees them: reopened, the petition would count them again if they signed.
         if (self.status == self.Status.OPEN and self.pk

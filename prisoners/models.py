@@ -1,5 +1,6 @@
 """Political prisoners, where they are held, and the criminal cases brought against them."""
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
@@ -85,7 +86,10 @@ class Prisoner(models.Model):
         _("name in original script"), max_length=200, blank=True, help_text=_("e.g. Игорь Кузнецов")
     )
     slug = models.SlugField(_("slug"), max_length=100, unique=True)
-    birth_year = models.PositiveSmallIntegerField(_("year of birth"), null=True, blank=True)
+    # The validators are the constraint below, said next to the field (not "Constraint … is violated").
+    birth_year = models.PositiveSmallIntegerField(
+        _("year of birth"), null=True, blank=True, validators=[MinValueValidator(1900), MaxValueValidator(2030)]
+    )
     city = models.CharField(_("home city"), max_length=100, blank=True)
     photo = models.ImageField(_("photo"), upload_to="prisoners/", blank=True)
     photo_credit = models.CharField(_("photo credit"), max_length=200, blank=True)

@@ -395,3 +395,50 @@ def test_a_signature_typed_in_is_in_one_of_the_sites_languages(organiser_client)
 
     assert organiser_client.post(admin_url(Signature, "add"), {**typed, "language": "uk"}).status_code == 302
     assert Signature.objects.get().language == "uk"
+
+
+def petition_form(campaign, **changes):
+    """The petition add form as an organiser fills it in (English only)."""
+    return {
+        "campaign": campaign.pk, "title_en": "Free Ivan", "slug": "free-ivan", "status": "draft",
+        "opens_at_0": "2030-06-01", "opens_at_1": "10:00:00", "closes_at_0": "", "closes_at_1": "", "goal": "1000",
+        "addressee_en": "To the Ambassador", "appeal_en": "Free him.", "delivery_cadence": "weekly",
+        "test_recipient": "olga@example.org", "comment_display": "off", **changes,
+    }
+
+
+@pytest.mark.parametrize("status", ["draft", "open"])
+def test_a_closing_date_before_the_opening_date_is_refused_in_words(organiser_client, status):
+    """Not "Constraint “petition_closes_after_opening” is violated." above the form."""
+    response = organiser_client.post(admin_url(Petition, "add"), petition_form(
+        organiser_client.campaign, status=status, closes_at_0="2030-05-01", closes_at_1="10:00:00"))
+
+    assert response.status_code == 200
+    errors = response.context["adminform"].form.errors
+    assert list(errors) == ["closes_at"]
+    assert "after it opens" in errors["closes_at"][0]
+    assert "onstraint" not in response.text
+    assert not Petition.objects.exists()
+    assert organiser_client.post(admin_url(Petition, "add"), petition_form(
+        organiser_client.campaign, status=status, closes_at_0="2030-07-01", closes_at_1="10:00:00")).status_code == 302
+
+
+def test_an_implausible_year_of_birth_is_refused_next_to_the_field(organiser_client):
+    from prisoners.models import Prisoner
+
+    def add(year):
+        return organiser_client.post(admin_url(Prisoner, "add"), {
+            "name_en": "Ivan Petrov", "slug": "ivan-petrov", "status": "pretrial_detention", "birth_year": year,
+            "campaign_links-TOTAL_FORMS": "1", "campaign_links-INITIAL_FORMS": "0",
+            "campaign_links-0-campaign": organiser_client.campaign.pk, "campaign_links-0-position": "0",
+            "defendant_links-TOTAL_FORMS": "0", "defendant_links-INITIAL_FORMS": "0",
+        })
+
+    for year in ("1800", "2090"):
+        response = add(year)
+        assert response.status_code == 200
+        errors = response.context["adminform"].form.errors
+        assert list(errors) == ["birth_year"], year
+        assert "onstraint" not in response.text
+    assert not Prisoner.objects.exists()
+    assert add("1990").status_code == 302
