@@ -231,6 +231,16 @@ class PetitionAdmin(CampaignScopedAdmin, TranslationAdmin):
                 audit.record("delivery.deliver_now", user=request.user, campaign_id=petition.campaign_id,
                              obj=petition, deliveries=ids)
                 planned += ids
+                if stranded := delivery.unrouted(petition):
+                    # A new site's directory is empty until an administrator imports it: "0 deliveries
+                    # queued." alone read as "nothing new to send".
+                    self.message_user(request, ngettext(
+                        "%(petition)s: %(n)s confirmed signature is in no letter: no embassy in the directory "
+                        "covers its country and the petition has no fallback target (see its routing table).",
+                        "%(petition)s: %(n)s confirmed signatures are in no letter: no embassy in the directory "
+                        "covers their countries and the petition has no fallback target (see its routing table).",
+                        stranded,
+                    ) % {"petition": petition, "n": stranded}, messages.WARNING)
         report_queued(self, request, planned)
 
 

@@ -63,6 +63,14 @@ def undelivered(petition, is_test):
     return confirmed(petition).exclude(delivery_items__is_test=is_test)
 
 
+def unrouted(petition):
+    """How many confirmed signatures wait with nowhere to go: no embassy covers their country and
+    the petition has no fallback target, so plan() leaves them out of every letter."""
+    router = Router(petition)
+    pending = undelivered(petition, not petition.delivers_live).values_list("country").annotate(n=Count("pk"))
+    return sum(n for country, n in pending.order_by() if router.route(country) is None)
+
+
 def is_due(petition, now=None):
     if petition.delivery_paused or petition.status == Petition.Status.DRAFT:
         return False

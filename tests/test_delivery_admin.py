@@ -257,3 +257,45 @@ def test_the_public_delivery_log_lists_live_deliveries_without_personal_data(cli
     assert data["deliveries"]["appeals_delivered"] == 1
     # Ghana has no embassy and this petition no fallback: that signature waits in the pool.
     assert Signature.objects.filter(delivery_items__is_test=False).count() == 2
+
+
+@pytest.fixture
+def organiser_client(client, petition, django_user_model):
+    """An editor of the petition's campaign (a staff account, not a superuser)."""
+    from campaign.models import Membership
+
+    user = django_user_model.objects.create_user("olga", "olga@example.org", "pw", is_staff=True)
+    Membership.objects.create(user=user, campaign=petition.campaign, role=Membership.Role.EDITOR)
+    client.force_login(user)
+    return client
+
+
+def deliver_now(client, petition):
+    response = client.post(reverse("admin:petitions_petition_changelist"),
+                           {"action": "deliver_now", "_selected_action": [petition.pk]}, follow=True)
+    return [str(m) for m in response.context["messages"]]
+
+
+def test_deliver_now_says_how_many_signatures_have_no_embassy_to_go_to(organiser_client, petition, mailoutbox):
+    """The signer in Ghana (no embassy in the directory, no fallback target) is in no letter: "2
+    deliveries queued." alone let the organiser believe every confirmed signature had gone."""
+    notices = deliver_now(organiser_client, petition)
+
+    assert "2 deliveries queued." in notices
+    assert any("1 confirmed signature is in no letter" in m and "routing table" in m for m in notices), notices
+    assert len(mailoutbox) == 2
+
+    Petition.objects.filter(pk=petition.pk).update(fallback_embassy=Embassy.objects.get(city="Kyiv"))
+    notices = deliver_now(organiser_client, petition)
+    assert "1 delivery queued." in notices
+    assert not any("is in no letter" in m or "are in no letter" in m for m in notices), notices
+
+
+def test_deliver_now_on_a_new_site_without_embassies_says_why_nothing_went(organiser_client, petition, mailoutbox):
+    Embassy.objects.update(is_delivery_target=False)  # as good as an empty directory: none receives letters
+
+    notices = deliver_now(organiser_client, petition)
+
+    assert "0 deliveries queued." in notices
+    assert any("3 confirmed signatures are in no letter" in m for m in notices), notices
+    assert Delivery.objects.count() == 0 and mailoutbox == []
