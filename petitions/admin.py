@@ -19,7 +19,7 @@ from campaign.filters import CountryFilter
 from campaign.models import Campaign
 from campaign.permissions import CampaignScopedAdmin, CampaignScopedInline, can_change_any, scoped
 
-from . import dashboard, delivery, export, moderation, signing
+from . import dashboard, delivery, export, moderation, outbox, signing
 from .forms import SignerEmailField
 from .models import Accreditation, Delivery, Embassy, Petition, Signature
 from .routing import HOW, Router
@@ -272,6 +272,17 @@ class SignatureAdminForm(forms.ModelForm):
     # withdraw) carry it in their path. In any other ("pl", "German") those links were a 404.
     language = forms.ChoiceField(label=_("language"), choices=settings.LANGUAGES)
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk is None and "status" in self.fields:
+            # Typed in, a signature is either to be confirmed by its signer or confirmed already.
+            status = self.fields["status"]
+            status.choices = [(s.value, s.label) for s in (Signature.Status.PENDING, Signature.Status.CONFIRMED)]
+            status.help_text = _(
+                "Pending: we email the signer a link to confirm, as when signing on the site; counted once they "
+                "do. Confirmed: counted at once, for a signature given in person (a paper list, say)."
+            )
+
     def clean(self):
         cleaned = super().clean()
         petition = cleaned.get("petition") or getattr(self.instance, "petition", None)
@@ -321,7 +332,19 @@ class SignatureAdmin(CampaignScopedAdmin):
             return
         if obj.status == Signature.Status.CONFIRMED and obj.confirmed_at is None:
             obj.confirmed_at = timezone.now()  # typed in as confirmed: from a paper list, say
+        if obj.status == Signature.Status.PENDING:
+            # Typed in as pending: the signer confirms through the link we email them, as if they had
+            # signed on the site. Without it nothing ever sent one, and the signature waited forever.
+            obj.email_due = Signature.EmailDue.CONFIRM
         super().save_model(request, obj, form, change)
+        if obj.email_due:
+            outbox.schedule()
+
+    def has_delete_permission(self, request, obj=None):
+        # A signature leaves through "reject as spam", "erase a person's data" or the signer's own
+        # withdraw link, which keep the count, the letters being sent and the audit log right.
+        # Deleted, it stayed in the count, and the record of a letter already sent lost its row.
+        return False
 
     def get_urls(self):
         return [

@@ -255,6 +255,39 @@ def test_a_signature_typed_in_as_confirmed_is_confirmed_now(demo, superuser_clie
     assert signature.status == Signature.Status.CONFIRMED and signature.confirmed_at is not None
 
 
+def test_a_signature_typed_in_as_pending_gets_its_confirmation_link_by_email(
+    demo, superuser_client, smtp, django_capture_on_commit_callbacks
+):
+    """From a paper list whose signers are to confirm themselves: the link goes out as after signing on
+    the site. Nothing used to send it, and the signature stayed pending, uncounted, for ever."""
+    petition = Petition.objects.first()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = superuser_client.post(admin_url(Signature, "add"), {
+            "petition": petition.pk, "first_name": "Anna", "last_name": "Nowak", "email": "anna@example.org",
+            "country": "PL", "public_name": "hidden", "language": "en", "status": "pending",
+        })
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert [rcpts for rcpts, _message in smtp.messages] == [["anna@example.org"]]
+    assert "/confirm/" in smtp.messages[0][1].get_body(("plain",)).get_content()
+    assert Signature.objects.get(email="anna@example.org").email_due == Signature.EmailDue.NONE
+    # Typed in, a signature is to be confirmed or is confirmed: nothing else is offered.
+    form = superuser_client.get(admin_url(Signature, "add")).context["adminform"].form
+    assert [value for value, _label in form.fields["status"].choices] == ["pending", "confirmed"]
+
+
+def test_signatures_cannot_be_deleted_in_the_admin_only_rejected_or_erased(demo, superuser_client):
+    """Deleted, a counted signature stayed in the count, and a letter's record lost its row."""
+    signature = SignatureFactory(petition=Petition.objects.first(), confirmed=True)
+    assert superuser_client.get(admin_url(Signature, "delete", signature.pk)).status_code == 403
+    response = superuser_client.post(admin_url(Signature, "changelist"), {
+        "action": "delete_selected", "_selected_action": [signature.pk], "post": "yes",
+    })
+    assert Signature.objects.filter(pk=signature.pk).exists()
+    assert "delete_selected" not in response.text
+    changelist = superuser_client.get(admin_url(Signature, "changelist")).text
+    assert 'value="delete_selected"' not in changelist and 'value="reject_as_spam"' in changelist
+
+
 def test_closing_a_petition_still_to_open_gets_the_form_back_not_a_500(demo, superuser_client):
     petition = Petition.objects.first()
     Petition.objects.filter(pk=petition.pk).update(opens_at=timezone.now() + timedelta(days=5))
