@@ -8,12 +8,13 @@ signatures, "scheduled" before its opening date ("opens_at"), "closed" once clos
 past its closing date ("closes_at", null when it has none).
 """
 
+import functools
+
 from django.core.cache import caches
 from django.core.validators import slug_re
-from django.http import JsonResponse
+from django.http import HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
-from django.views.decorators.http import require_safe
 
 from . import publication
 from .models import Petition
@@ -56,11 +57,44 @@ def _respond(data, status=200):
     return response
 
 
+READ_METHODS = ["GET", "HEAD"]
+PREFLIGHT_SECONDS = 86400
+
+
+def read_only_cors(view):
+    """GET and HEAD, and the CORS preflight (OPTIONS) for them.
+
+    A browser sends a preflight before a campaign site's fetch() that adds a header of its own
+    (`Content-Type: application/json` on a GET, as many fetch wrappers do; `Cache-Control`), and
+    sends the GET only if the answer allows it. Answered 405 without a CORS header, that fetch
+    failed with nothing but a CORS error. The answer is the same for any path here, a petition or
+    not: it reads nothing. Anything else is a 405 the other site may read.
+    """
+
+    @functools.wraps(view)
+    def wrapped(request, *args, **kwargs):
+        if request.method in READ_METHODS:
+            return view(request, *args, **kwargs)
+        if request.method == "OPTIONS":
+            response = HttpResponse(status=204)
+            response["Allow"] = ", ".join([*READ_METHODS, "OPTIONS"])
+            response["Access-Control-Allow-Methods"] = ", ".join(READ_METHODS)
+            # Any header: nothing here depends on one, and no credentials are ever allowed.
+            response["Access-Control-Allow-Headers"] = "*"
+            response["Access-Control-Max-Age"] = PREFLIGHT_SECONDS
+        else:
+            response = HttpResponseNotAllowed(READ_METHODS)
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+    return wrapped
+
+
 def _public_petitions():
     return Petition.objects.public().select_related("campaign").order_by("-opens_at")
 
 
-@require_safe
+@read_only_cors
 def petition_list(request):
     key = f"api:petitions:{get_language()}:{request.get_host()}"
     data = cache.get(key)
@@ -70,7 +104,7 @@ def petition_list(request):
     return _respond(data)
 
 
-@require_safe
+@read_only_cors
 def petition_detail(request, slug):
     if not slug_re.match(slug):  # no petition's (campaign/urls.py sends any text here), nor a cache key
         return _respond(NO_SUCH_PETITION, status=404)

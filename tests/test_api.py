@@ -117,6 +117,26 @@ def test_json_refuses_writes(client, petition):
     assert client.post("/api/petitions/free-them/").status_code == 405
 
 
+def test_a_preflight_from_another_site_is_answered_so_that_its_fetch_goes_ahead(
+    client, petition, django_assert_num_queries
+):
+    """A campaign site's fetch() that adds a header of its own (Content-Type: application/json, as
+    many fetch wrappers do) makes the browser ask first with OPTIONS; unless that answer allows the
+    origin, the method and the header, the browser never sends the GET."""
+    for path in ("/api/petitions/", "/api/petitions", "/api/petitions/free-them/", "/api/petitions/free-them"):
+        with django_assert_num_queries(0):
+            response = client.options(
+                path, HTTP_ORIGIN="https://campaign.example", HTTP_ACCESS_CONTROL_REQUEST_METHOD="GET",
+                HTTP_ACCESS_CONTROL_REQUEST_HEADERS="content-type,cache-control",
+            )
+        assert response.status_code == 204, path
+        assert response["Access-Control-Allow-Origin"] == "*"
+        assert "GET" in {m.strip() for m in response["Access-Control-Allow-Methods"].split(",")}
+        assert response["Access-Control-Allow-Headers"] == "*"
+    refused = client.post("/api/petitions/free-them/", HTTP_ORIGIN="https://campaign.example")
+    assert refused.status_code == 405 and refused["Access-Control-Allow-Origin"] == "*"
+
+
 def test_json_is_outside_the_language_prefixes(client, petition):
     assert client.get("/en/api/petitions/").status_code == 404
     assert json.loads(client.get("/api/petitions/").content)["petitions"]
