@@ -189,6 +189,17 @@ def test_petition_counter_groups_digits_and_agrees_in_number(demo, client, lang,
         assert text in html
 
 
+def test_a_petition_without_a_goal_shows_its_count_and_no_goal_on_its_page_and_widget(demo, client):
+    """A goal of 0 is none: the campaign and home pages show the count alone, and so do the petition
+    page and the widget other sites frame -- not "Goal: 0 signatures" under a bar already full."""
+    petition = demo.petitions.get()
+    Petition.objects.filter(pk=petition.pk).update(signature_count=37, goal=0)
+    for path in (url("petitions:detail", petition.slug), url("petitions:widget", petition.slug)):
+        html = get_ok(client, path)
+        assert "37 signatures" in html, path
+        assert "Goal:" not in html and "<progress" not in html, path
+
+
 def test_campaign_page_shows_closed_petitions_without_a_sign_button(demo, client):
     Petition.objects.update(status=Petition.Status.CLOSED)
     html = get_ok(client, demo.get_absolute_url())
