@@ -107,6 +107,10 @@ class BadLink(Exception):
     """The link is forged, mangled, for another petition, or for an erased signature."""
 
 
+class ForgedLink(BadLink):
+    """Not a link we made for this petition: forged, mangled, or another petition's."""
+
+
 class ExpiredLink(Exception):
     def __init__(self, signature):
         self.signature = signature
@@ -118,9 +122,9 @@ def signature_from_token(token, petition, purpose, max_age=None):
     try:
         payload = signer.unsign_object(token)
     except (signing.BadSignature, ValueError, TypeError):
-        raise BadLink from None
+        raise ForgedLink from None
     if not isinstance(payload, dict) or payload.get("p") != petition.pk or not isinstance(payload.get("s"), int):
-        raise BadLink
+        raise ForgedLink
     signature = _signature_for_link(payload["s"], petition.pk)
     if signature is None or not signature.email or payload.get("e") != email_check(signature):
         raise BadLink

@@ -236,6 +236,12 @@ def withdraw(request, slug, token):
     public = public_petition(slug) is not None  # else no link to its page, which is not there
     try:
         signature = signing.signature_from_token(token, petition, signing.WITHDRAW)
+    except signing.ForgedLink:
+        # Only a link we sent may tell that an unpublished petition has this slug: anyone else
+        # gets the 404 of a slug no petition has, or trying slugs with any token would find drafts.
+        if not public:
+            raise Http404 from None
+        return _link_problem(request, petition, public=public)
     except signing.BadLink:
         # Also what an already withdrawn (erased) signature's link gives.
         return _link_problem(request, petition, public=public)

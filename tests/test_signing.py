@@ -339,6 +339,29 @@ def test_a_signer_can_withdraw_after_the_petition_is_unpublished(client, petitio
     assert again.status_code == 400 and f'href="{petition.get_absolute_url()}"' not in again.text
 
 
+@pytest.mark.parametrize("unpublished", ["petition", "campaign"])
+def test_a_made_up_withdraw_link_does_not_tell_that_an_unpublished_petition_exists(
+    client, petition, mailoutbox, unpublished
+):
+    """Drafts are not announced: a withdraw address with a token of anyone's making answers as for a
+    slug no petition has, not "This link does not work", which told that this draft slug is taken.
+    Another petition's genuine link is no key to this one either."""
+    other = PetitionFactory()
+    sign(client, other)
+    others_token = links(mailoutbox[0], "withdraw")[0].rstrip("/").rsplit("/", 1)[1]
+    if unpublished == "petition":
+        Petition.objects.filter(pk=petition.pk).update(status=Petition.Status.DRAFT)
+    else:
+        type(petition.campaign).objects.filter(pk=petition.campaign_id).update(status="draft")
+    nobodys = PetitionFactory.build(slug="no-such-petition")
+
+    for token in ("made-up", others_token):
+        for method in (client.get, client.post):
+            answer, nothing = method(url(petition, "withdraw", token)), method(url(nobodys, "withdraw", token))
+            assert answer.status_code == nothing.status_code == 404
+            assert answer.text.replace(petition.slug, nobodys.slug) == nothing.text  # the same page
+
+
 def test_erasing_takes_the_names_out_of_the_admins_history_in_one_update(petition, django_user_model):
     from django.contrib.admin.models import CHANGE, LogEntry
     from django.db import connection
