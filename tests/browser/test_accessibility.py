@@ -9,11 +9,13 @@ forbids inline scripts, stays as it is).
 """
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
 from django.core.cache import caches
 from django.urls import reverse
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from petitions.models import Petition
@@ -90,23 +92,32 @@ def test_the_public_pages_fit_a_narrow_screen_without_scrolling_sideways(new_pag
 
 def test_the_embedded_counter_shows_its_sign_link_inside_the_frame_the_embed_code_makes(new_page, site, demo):  # noqa: F811
     """The counter on another site is an <iframe> of the size the petition page's embed code gives:
-    its link to sign must be in view there, in every language and whatever the title's length
-    (framed content is rarely scrolled: its scroll bar is easily missed)."""
+    its link (to sign, or to the petition while it is not open) must be in view there, in every language
+    and whatever the title's length (framed content is rarely scrolled: its scroll bar is easily missed)."""
     longest = " ".join(["Freedom"] * 25)[:200]  # the longest title a petition can have
     hidden = []
-    for lang, title in [("en", None), ("uk", None), ("ru", None), ("fr", None), ("en", longest)]:
-        if title:
-            Petition.objects.filter(pk=demo.pk).update(title_en=title)
+    # Open, and as it is before it opens and once closed, its date written out (September's name is
+    # among the longest in each language): a campaign site puts the counter up before the launch and
+    # seldom takes it down after.
+    year = timezone.now().year
+    scheduled = {"opens_at": datetime(year + 2, 9, 28, 12, tzinfo=UTC)}
+    closed = {"opens_at": datetime(year - 2, 1, 1, tzinfo=UTC), "closes_at": datetime(year - 1, 9, 28, 12, tzinfo=UTC)}
+    for dates in [{}, scheduled, closed]:
+        Petition.objects.filter(pk=demo.pk).update(**dates)
+        for lang, title in [("en", None), ("uk", None), ("ru", None), ("fr", None), ("en", longest)]:
+            if title:
+                Petition.objects.filter(pk=demo.pk).update(title_en=title)
             caches["local"].clear()  # the public pages' few seconds of cache
-        page = new_page()
-        page.goto(f"{site.url}{path('petitions:detail', PETITION_SLUG, lang=lang)}")
-        code = page.locator("#embed-code").input_value()
-        width, height = (int(re.search(rf'{name}="(\d+)"', code).group(1)) for name in ("width", "height"))
-        framed = new_page(viewport={"width": width, "height": height})
-        framed.goto(re.search(r'src="([^"]+)"', code).group(1))
-        box = framed.locator("main a").bounding_box()
-        if box["y"] + box["height"] > height:
-            hidden.append((lang, title))
+            page = new_page()
+            page.goto(f"{site.url}{path('petitions:detail', PETITION_SLUG, lang=lang)}")
+            code = page.locator("#embed-code").input_value()
+            width, height = (int(re.search(rf'{name}="(\d+)"', code).group(1)) for name in ("width", "height"))
+            framed = new_page(viewport={"width": width, "height": height})
+            framed.goto(re.search(r'src="([^"]+)"', code).group(1))
+            box = framed.locator("main a").bounding_box()
+            if box["y"] + box["height"] > height:
+                hidden.append((lang, title, dates))
+        Petition.objects.filter(pk=demo.pk).update(title_en=demo.title_en)
     assert hidden == []
 
 
