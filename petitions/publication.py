@@ -4,6 +4,7 @@ Never emails, IP hashes, or a name the signer chose to hide.
 """
 
 from django.db.models import Count, Max, Q, Sum
+from django.db.models.functions import Coalesce
 
 from .models import Delivery, Signature
 
@@ -72,7 +73,9 @@ def delivered(petition):
         .select_related("embassy")
         .only("embassy", "status", "channel", "signature_count", "sent_at", "handed_over_at",
               "pdf_sha256", "manifest_sha256", "petition_id")
-        .order_by("-sent_at", "-handed_over_at", "-pk")
+        # Latest first, however it went: a letter handed over has no sent_at, and ordered by that
+        # column Postgres put every such letter first (NULLs lead a descending order), however old.
+        .order_by(Coalesce("sent_at", "handed_over_at").desc(), "-pk")
     )
 
 

@@ -1,6 +1,7 @@
 """Organisers' delivery tools in admin, and the public delivery log."""
 
 import io
+from datetime import timedelta
 
 import pytest
 from django.conf import settings
@@ -195,7 +196,7 @@ def test_a_letter_sent_by_email_cannot_be_recorded_as_handed_over(admin_client, 
 def test_retry_now_requeues_a_waiting_delivery(admin_client, petition, mailoutbox):
     first = delivery.plan(petition, enqueue=False)[0]
     Delivery.objects.filter(pk=first.pk).update(
-        status=Delivery.Status.AWAITING_RETRY, status_changed_at=timezone.now() + timezone.timedelta(hours=1)
+        status=Delivery.Status.AWAITING_RETRY, status_changed_at=timezone.now() + timedelta(hours=1)
     )
     admin_client.post(
         reverse("admin:petitions_delivery_changelist"), {"action": "retry", "_selected_action": [first.pk]}
@@ -299,3 +300,25 @@ def test_deliver_now_on_a_new_site_without_embassies_says_why_nothing_went(organ
     assert "0 deliveries queued." in notices
     assert any("3 confirmed signatures are in no letter" in m for m in notices), notices
     assert Delivery.objects.count() == 0 and mailoutbox == []
+
+
+def test_the_public_delivery_log_lists_the_latest_letter_first_whether_emailed_or_handed_over(client, petition):
+    """A letter handed over has no sent_at: sorted by it, Postgres put every such letter first (NULLs
+    come first in a descending order), however old, above the letters emailed since."""
+    now = timezone.now()
+    kyiv, warsaw = Embassy.objects.get(city="Kyiv"), Embassy.objects.get(city="Warsaw")
+    for embassy, when, channel, checksum in [
+        (warsaw, now - timedelta(days=30), Delivery.Channel.HAND, "a" * 64),
+        (kyiv, now - timedelta(days=1), Delivery.Channel.EMAIL, "b" * 64),
+        (warsaw, now - timedelta(days=60), Delivery.Channel.EMAIL, "c" * 64),
+    ]:
+        hand = channel == Delivery.Channel.HAND
+        Delivery.objects.create(
+            petition=petition, embassy=embassy, is_test=False, channel=channel, signature_count=1, pdf_sha256=checksum,
+            status=Delivery.Status.HANDED_OVER if hand else Delivery.Status.SENT,
+            sent_at=None if hand else when, handed_over_at=when if hand else None,
+        )
+    page = client.get("/en/petitions/free-them/deliveries/").text
+    newest_first = ["b" * 64, "a" * 64, "c" * 64]
+    assert sorted(newest_first, key=page.index) == newest_first
+
