@@ -320,8 +320,8 @@ def _render_letter(delivery, signatures, now):
             story.append(_para("For hand or postal delivery", "head"))
         recipient = [str(embassy), embassy.address, embassy.city, embassy.country.name if embassy.country else ""]
         story.append(_para("\n".join(line for line in recipient if line), "body"))
-        with translation.override("ru"):  # "7 декабря 2026 г.": the month in the genitive
-            russian_date = formats.date_format(now, "DATE_FORMAT")
+        with translation.override("ru"):  # "7 декабря 2026 г.", as a letter dates itself: the month in the genitive
+            russian_date = formats.date_format(now, "j E Y г.")
         story.append(_para(f"{formats.date_format(now, 'j F Y')} / {russian_date}", "right"))
         story.append(Spacer(1, 6 * mm))
 

@@ -5,6 +5,7 @@ import re
 from html.parser import HTMLParser
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -139,6 +140,19 @@ def test_a_petition_open_but_outside_its_dates_is_shown_as_the_petition_page_sho
     widget = get_ok(client, url("petitions:widget", petition.slug))
     assert "Sign the appeal" not in widget
     assert "Go to the petition" in widget and said in widget
+
+
+@pytest.mark.parametrize("lang, when", [("uk", "7 грудня 2026"), ("ru", "7 декабря 2026"), ("fr", "7 décembre 2026")])
+def test_a_date_that_ends_a_sentence_ends_with_one_full_stop(demo, client, lang, when):
+    """Django's Ukrainian and Russian dates end in an abbreviation ("р.", "г."), whose point doubled the
+    sentence's own: "Підписання відкриється 07 грудня 2026 р..". """
+    petition = demo.petitions.get()
+    opens = datetime.datetime(2026, 12, 7, 12, tzinfo=datetime.UTC)
+    Petition.objects.filter(pk=petition.pk).update(status=Petition.Status.OPEN, opens_at=opens, closes_at=None)
+    with time_machine.travel(opens - datetime.timedelta(days=3), tick=False):
+        for name in ("petitions:detail", "petitions:widget"):
+            text = re.sub(r"<[^>]*>", "", get_ok(client, url(name, petition.slug, lang=lang)))
+            assert f"{when}." in text and ".." not in text
 
 
 # --- Campaign ----------------------------------------------------------------------------------
