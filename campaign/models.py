@@ -1,6 +1,7 @@
 """Campaigns, the organisations behind them, the actions they hold, and who runs them."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
@@ -46,7 +47,12 @@ class Campaign(models.Model):
         _("summary"), max_length=500, help_text=_("One or two sentences for the home page and sharing.")
     )
     story = models.TextField(_("story"), blank=True)
-    status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.DRAFT)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status, default=Status.DRAFT,
+        help_text=_("Draft: only organisers see it, its prisoners included. Live: on the home page, its petitions "
+                    "open to signing. Archived: off the home page, its page kept for the record; close its "
+                    "petitions first."),
+    )
     contact_email = models.EmailField(
         _("contact email"), blank=True,
         help_text=_("Where an embassy's reply to a letter goes (its Reply-To). The embassies see it: use the "
@@ -75,6 +81,17 @@ class Campaign(models.Model):
 
     def get_absolute_url(self):
         return reverse("campaign:detail", args=[self.slug])
+
+    def clean(self):
+        super().clean()
+        # Archived is over: its page stays for the record, but nothing of it takes signatures. A
+        # petition still open (or still to open) would have gone on taking them, and delivering them.
+        if self.status == self.Status.ARCHIVED and self.pk:
+            still_open = [str(p) for p in self.petitions.taking_or_to_take_signatures()]
+            if still_open:
+                raise ValidationError({"status": _(
+                    "Close its open petitions first, so that it takes no more signatures: %(petitions)s."
+                ) % {"petitions": ", ".join(still_open)}})
 
 
 class CampaignPrisoner(models.Model):

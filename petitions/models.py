@@ -109,13 +109,16 @@ class PetitionQuerySet(models.QuerySet):
         """Petitions anyone may see: neither the petition nor its campaign is a draft."""
         return self.exclude(status=Petition.Status.DRAFT).exclude(campaign__status=Campaign.Status.DRAFT)
 
+    def taking_or_to_take_signatures(self, now=None):
+        """Open petitions that have not passed their closing date: taking signatures, or to take them."""
+        now = now or timezone.now()
+        return self.filter(status=Petition.Status.OPEN).filter(Q(closes_at__isnull=True) | Q(closes_at__gt=now))
+
     def open_for_signing(self, now=None):
         """Petitions taking signatures now: Petition.is_open_for_signing() as a query. An open
         petition closes by its dates alone, with no change to its status."""
         now = now or timezone.now()
-        return self.filter(status=Petition.Status.OPEN, opens_at__lte=now).filter(
-            Q(closes_at__isnull=True) | Q(closes_at__gt=now)
-        )
+        return self.taking_or_to_take_signatures(now).filter(opens_at__lte=now)
 
 
 class Petition(models.Model):
@@ -241,6 +244,10 @@ class Petition(models.Model):
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:
             raise ValidationError({"closes_at": _(
                 "It would close before it opens. Set a closing date after it opens, or leave it empty."
+            )})
+        if self.status == self.Status.OPEN and self.campaign_id and self.campaign.status == Campaign.Status.ARCHIVED:
+            raise ValidationError({"status": _(
+                "Its campaign is archived, so it takes no signatures. To open it, make the campaign live again."
             )})
         # Anonymised signers have no email left (petitions.retention), so the one-signature-per-address
         # constraint no longer sees them: reopened, the petition would count them again if they signed.
