@@ -320,6 +320,31 @@ def letter_files_of(delivery_ids, storage=None):
     yield from walk(Delivery._meta.get_field("pdf").upload_to.split("/")[0])
 
 
+def letters_naming(signatures):
+    """The letters already sent or handed over whose stored copy prints one of these signers' names
+    (with their city and organisation): [(delivery id, file name)]. Read before the signers are
+    erased (the erasure clears `name_in_letter`). A letter still to go is not here: it is rendered
+    again, without them, before it is sent or printed."""
+    named = signatures.filter(name_in_letter=True).values("pk")
+    return list(
+        Delivery.objects.filter(status__in=[S.SENT, S.HANDED_OVER], items__signature__in=named)
+        .exclude(pdf="").order_by("pk").values_list("pk", "pdf").distinct()
+    )
+
+
+def forget_letters(letters):
+    """Delete the stored copies of these letters ([(delivery id, file name)], from letters_naming());
+    their records stay, with the letter's SHA-256 and manifest, as retention leaves them. The files
+    go once the transaction commits."""
+    if not letters:
+        return
+    Delivery.objects.filter(pk__in=[pk for pk, _name in letters]).update(pdf="")
+    storage = Delivery._meta.get_field("pdf").storage
+    transaction.on_commit(lambda: [storage.delete(name) for _pk, name in letters])
+    logger.info("Deleted the stored letters of deliveries %s: they named a signer who was erased",
+                ", ".join(str(pk) for pk, _name in letters))
+
+
 def _letter_files(delivery):
     """This delivery's letter files beside its current one (the same month's folder)."""
     directory = posixpath.dirname(delivery.pdf.name)

@@ -304,16 +304,19 @@ def erase(signatures, letter_wait=None):
     """Withdraw these signatures and erase their personal data; returns how many were erased.
 
     The rows stay (as anonymous, withdrawn signatures) so that delivery records that name them
-    keep their totals; nothing in them identifies a person any more. With `letter_wait`, raises
+    keep their totals; nothing in them identifies a person any more, nor does any stored letter:
+    those already sent that print their names are deleted (their records stay). With `letter_wait`, raises
     LetterBeingSent, having changed nothing, when a letter naming one of them is still being
     rendered or sent after that many seconds.
     """
-    from .delivery import hold_letters_of
+    from .delivery import forget_letters, hold_letters_of, letters_naming
 
     with transaction.atomic():
         petition_ids = set(signatures.values_list("petition_id", flat=True))
         # Before the update: the queryset may select by what the update erases (an address).
         hold_letters_of(signatures, wait=letter_wait)  # a letter naming them being sent right now goes first
+        # The stored copies of the letters already sent that print their names go too.
+        letters = letters_naming(signatures)
         forget_in_admin_history(signatures)
         erased = counting.update_locked(
             signatures,
@@ -322,6 +325,7 @@ def erase(signatures, letter_wait=None):
             ip_hash="", public_name=Signature.PublicName.HIDDEN, name_in_letter=False,
             wants_updates=False, updated_at=timezone.now(),
         )
+        forget_letters(letters)
     # Erasures are rare; folding them in now keeps the promise that they count at once.
     counting.update_counts(petition_ids)
     return erased

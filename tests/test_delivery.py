@@ -584,6 +584,33 @@ def test_a_letter_rendered_again_replaces_its_old_file_which_named_the_withdrawn
     assert not any("Петренко" in text for text in stored.values())
 
 
+def test_withdrawing_deletes_the_stored_copies_of_sent_letters_that_name_the_signer(smtp, petition, signatures):
+    """Withdrawing "erases your personal data at once" (the privacy page): the server's copy of a
+    letter already sent that prints the signer's name, city and organisation goes too. Its record
+    stays, with the SHA-256 that lets a copy be verified; letters that do not name them stay."""
+    from petitions import signing
+
+    call_command("deliver", petition="free-them", stdout=io.StringIO())
+    sent = {d.embassy.city or d.embassy.name: d for d in Delivery.objects.all()}
+    assert all(d.status == Delivery.Status.SENT and d.pdf for d in sent.values())
+    kyiv, paris = sent["Kyiv"], sent["Paris"]
+    assert "Петренко" in letter_files()[kyiv.pdf.name]
+
+    signing.withdraw(Signature.objects.get(pk=signatures["olena"].pk))
+    # One who only asked to be counted is "name withheld" there: nothing of theirs to delete.
+    signing.withdraw(Signature.objects.get(pk=signatures["lise"].pk))  # named, in Bern's letter
+    Signature.objects.filter(pk=signatures["jean"].pk).update(name_in_letter=False)
+    signing.withdraw(Signature.objects.get(pk=signatures["jean"].pk))
+
+    stored = letter_files()
+    assert not any("Петренко" in text or "Büchel" in text for text in stored.values())
+    assert paris.pdf.name in stored  # Jean was not named in it (as the row says now)
+    kyiv_after = Delivery.objects.get(pk=kyiv.pk)
+    assert not kyiv_after.pdf and not kyiv.pdf.storage.exists(kyiv.pdf.name)
+    assert (kyiv_after.status, kyiv_after.signature_count, kyiv_after.pdf_sha256, kyiv_after.manifest_sha256) == (
+        Delivery.Status.SENT, 2, kyiv.pdf_sha256, kyiv.manifest_sha256)
+
+
 def test_a_file_left_by_a_render_killed_before_recording_it_goes_with_the_next_render(smtp, petition, signatures):
     from petitions import signing
 
