@@ -511,10 +511,18 @@ def _deliver(delivery, now):
 
 
 def fail(delivery, error, now=None):
-    """Record a final failure and return the delivery's signatures to the pool."""
+    """Record a final failure and return the delivery's signatures to the pool.
+
+    Its stored letter goes too: it went nowhere, its signatures go into the next letter, and it
+    only kept their names -- where a signer who withdraws later could not be found, the failure
+    having freed their signature from it (letters_naming)."""
     with transaction.atomic():
         delivery.items.all().delete()
-        _set(delivery, S.FAILED, now or timezone.now(), last_error=error)
+        stored = Delivery.objects.filter(pk=delivery.pk).values_list("pdf", flat=True).first()
+        _set(delivery, S.FAILED, now or timezone.now(), last_error=error, pdf="")
+        if stored:
+            storage = Delivery._meta.get_field("pdf").storage
+            transaction.on_commit(lambda: storage.delete(stored))
     logger.error("Delivery %s failed: %s", delivery.pk, error)
 
 

@@ -684,6 +684,23 @@ def test_a_permanent_refusal_fails_with_the_reply_and_returns_the_signatures(smt
     assert claimed <= set(DeliveryItem.objects.filter(delivery__in=again).values_list("signature_id", flat=True))
 
 
+def test_a_failed_letter_keeps_no_copy_that_names_people(smtp, petition, signatures):
+    """A letter that failed for good went nowhere, and its signatures go into the next one: its
+    stored copy only kept their names, cities and organisations -- where a signer who withdraws
+    later could no longer be found (the failure frees its signatures from it)."""
+    from petitions import signing
+
+    smtp.handler.replies.append("550 5.1.1 Mailbox unavailable")
+    kyiv = next(d for d in delivery.plan(petition, enqueue=False) if d.embassy.city == "Kyiv")
+    delivery.send(kyiv.pk)
+
+    failed = Delivery.objects.get(pk=kyiv.pk)
+    assert failed.status == Delivery.Status.FAILED and "550" in failed.last_error
+    assert not failed.pdf and not any("Петренко" in text for text in letter_files().values())
+    signing.withdraw(Signature.objects.get(pk=signatures["olena"].pk))
+    assert not any("Петренко" in text for text in letter_files().values())
+
+
 def test_running_out_of_retries_is_a_recorded_failure(smtp, petition, signatures):
     smtp.handler.replies.extend(["421 4.3.2 Service not available"] * 20)
     first = delivery.plan(petition, enqueue=False)[0]
