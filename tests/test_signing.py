@@ -197,6 +197,31 @@ def test_signing_again_after_confirming_sends_already_signed_and_counts_once(cli
     assert count_of(petition) == 1
 
 
+@pytest.mark.parametrize("lang", ["en", "uk", "ru", "fr"])
+def test_signing_again_to_change_ones_choices_is_told_they_did_not_change_and_how_to(client, petition, mailoutbox,
+                                                                                      lang):
+    """Someone who signed with their name in the letter, then read that people in Russia should only
+    be counted and signed again so, was told "there is nothing you need to do" while the embassy
+    would still get their name."""
+    client.post(url(petition, lang=lang), form_data())  # the emails are in the language signed in
+    client.post(links(mailoutbox[0], "confirm")[0])
+
+    client.post(url(petition, lang=lang), form_data(public_name="hidden", name_in_letter="no"))
+
+    signature = Signature.objects.get()
+    assert (signature.public_name, signature.name_in_letter) == ("full", True)  # as first chosen
+    message = mailoutbox[-1]
+    html = message.alternatives[0][0]
+    with translation.override(lang):
+        told = translation.gettext(
+            "What you chose when you first signed still holds, including whether your name is shown on the site "
+            "and written in the letter to the embassy: signing again changed nothing. To change it, withdraw your "
+            "signature with the link below, then sign again.")
+    assert lang == "en" or "signing again changed nothing" not in told
+    assert told in message.body and told in unescape(html)
+    assert len(links(message, "withdraw")) == 1
+
+
 def test_the_response_never_reveals_whether_an_address_has_signed(client, petition, mailoutbox):
     new = sign(client, petition, email="new@example.org")
     SignatureFactory(petition=petition, email="old@example.org", confirmed=True)
