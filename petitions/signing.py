@@ -200,8 +200,8 @@ def sign(petition, data, *, ip="", network=None, language="en", now=None, busy_n
     `data` is a SignatureForm's cleaned_data; `network` is ip_hash(ip), if the caller has it
     already; `busy_network` comes from petitions.limits. The email is owed in the same write as
     the signature (petitions.outbox) and goes out soon after the commit: a confirmation link for
-    a new or still pending signature, "you have already signed" for a confirmed one, nothing for
-    a rejected one.
+    a new or still pending signature (whose details this submission replaces), "you have already
+    signed" for a confirmed one, nothing for a rejected one.
     """
     now = now or timezone.now()
     signature = Signature(
@@ -225,15 +225,30 @@ def sign(petition, data, *, ip="", network=None, language="en", now=None, busy_n
         ).first()
         if existing is None:
             raise
-        owed = {
-            Signature.Status.PENDING: Signature.EmailDue.CONFIRM,
-            Signature.Status.CONFIRMED: Signature.EmailDue.ALREADY_SIGNED,
-        }.get(existing.status)
-        if owed:
-            outbox.owe(existing.pk, owed)
+        if existing.status == Signature.Status.PENDING:
+            # Not confirmed yet: the latest details are the ones the link confirms (the confirm page
+            # shows them). First-come, anyone who knew an address could sign with it first -- a name,
+            # a comment, "full name, in the letter" -- and the owner, signing and confirming after,
+            # confirmed those; nor could a signer who thought again change their choices.
+            Signature.objects.filter(pk=existing.pk, status=Signature.Status.PENDING).update(
+                **{name: getattr(signature, name) for name in REPLACED_BY_A_NEW_SUBMISSION},
+                email_due=Signature.EmailDue.CONFIRM,
+                reviewed=False, comment_approved=False,  # an organiser's approval was of the old details
+            )
+            outbox.schedule()
+        elif existing.status == Signature.Status.CONFIRMED:
+            outbox.owe(existing.pk, Signature.EmailDue.ALREADY_SIGNED)
         return SignResult(existing, False)
     outbox.schedule()
     return SignResult(signature, True)
+
+
+# What a new submission with the address of a pending signature replaces: all the signer typed and
+# chose (but the address itself, the same one normalised), and what follows from it.
+REPLACED_BY_A_NEW_SUBMISSION = [
+    "first_name", "last_name", "country", "city", "organisation", "comment", "public_name", "name_in_letter",
+    "wants_updates", "language", "flags", "ip_hash",
+]
 
 
 def confirm(signature, now=None):

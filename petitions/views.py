@@ -10,6 +10,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.urls import get_script_prefix, reverse
 from django.utils.translation import get_language
+from django.views.decorators.cache import never_cache
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
@@ -169,6 +170,7 @@ def _link_problem(request, petition, status=400, public=True):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @noindex
+@never_cache  # it shows the signer's details to whoever holds the link
 def confirm(request, slug, token):
     """GET shows a Confirm button; only the POST confirms (mail scanners follow links)."""
     petition = get_petition(slug)

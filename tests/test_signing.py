@@ -167,14 +167,45 @@ def test_emails_go_out_in_the_signers_language(client, petition, mailoutbox):
 
 def test_signing_again_with_the_same_email_in_any_case_or_spacing_adds_nothing(client, petition, mailoutbox):
     first = sign(client, petition)
-    second = sign(client, petition, email="  OLENA@Example.org ", first_name="Someone")
+    second = sign(client, petition, email="  OLENA@Example.org ", first_name="Olena")
 
     assert (second.status_code, second["Location"]) == (first.status_code, first["Location"])
     assert Signature.objects.count() == 1
-    assert Signature.objects.get().first_name == "Olena"
+    assert Signature.objects.get().email == "olena@example.org"
     # Still pending: a fresh confirmation link to the address on record.
     assert [m.to for m in mailoutbox] == [["olena@example.org"], ["olena@example.org"]]
     assert len(links(mailoutbox[1], "confirm")) == 1
+
+
+def test_what_is_confirmed_is_the_latest_submission_and_the_confirm_page_shows_it(client, petition, mailoutbox):
+    """Someone who knows a supporter's address signs with it first: their name, their comment, "full
+    name, in the letter". The supporter signs after, choosing to be only counted, and confirms from
+    the email. What they confirmed used to be the first submission; and nothing showed it."""
+    sign(client, petition, first_name="Olena", last_name="Exposed", comment="I oppose the regime",
+         public_name="full", name_in_letter="yes")
+    sign(client, petition, first_name="Olena", last_name="Petrenko", comment="", public_name="hidden",
+         name_in_letter="no")
+
+    signature = Signature.objects.get()
+    assert (signature.last_name, signature.comment) == ("Petrenko", "")
+    assert (signature.public_name, signature.name_in_letter) == (Signature.PublicName.HIDDEN, False)
+
+    # Either email's link confirms the one signature, and its page says what the button confirms.
+    page = client.get(links(mailoutbox[0], "confirm")[0])
+    assert page["Cache-Control"].startswith("max-age=0") and "no-store" in page["Cache-Control"]
+    html = page.text
+    assert "Olena Petrenko" in html and "Exposed" not in html and "I oppose the regime" not in html
+    assert "Do not show my name" in html and "No, only count my signature" in html
+    client.post(links(mailoutbox[1], "confirm")[0])
+    signature.refresh_from_db()
+    assert signature.status == Signature.Status.CONFIRMED and not signature.name_in_letter
+
+
+def test_signing_again_after_a_review_asks_for_a_review_of_the_new_details(client, petition, mailoutbox):
+    sign(client, petition)
+    Signature.objects.update(reviewed=True, comment_approved=True)
+    sign(client, petition, comment="Something else entirely")
+    assert Signature.objects.filter(reviewed=False, comment_approved=False, comment="Something else entirely").exists()
 
 
 def test_one_mailbox_is_one_signature_however_its_domain_is_spelt(client, petition, mailoutbox):
