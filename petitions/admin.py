@@ -19,7 +19,7 @@ from campaign.filters import CountryFilter
 from campaign.models import Campaign
 from campaign.permissions import CampaignScopedAdmin, CampaignScopedInline, can_change_any, scoped
 
-from . import dashboard, delivery, export, moderation, outbox, signing
+from . import dashboard, delivery, export, moderation, outbox, publication, signing
 from .forms import SignerEmailField
 from .models import Accreditation, Delivery, Embassy, Petition, Signature
 from .routing import HOW, Router
@@ -418,10 +418,22 @@ class SignatureAdmin(CampaignScopedAdmin):
     @admin.action(permissions=["change"], description=_("Hide the public name"))
     def hide_name(self, request, queryset):
         self._moderate(request, queryset, moderation.hide_name, "name_hidden")
+        self._report_still_in_queue(request, queryset)
 
     @admin.action(permissions=["change"], description=_("Hide the comment"))
     def hide_comment(self, request, queryset):
         self._moderate(request, queryset, moderation.hide_comment, "comment_hidden")
+        self._report_still_in_queue(request, queryset)
+
+    def _report_still_in_queue(self, request, queryset):
+        # Hiding is no approval (petitions.moderation): say so, or the queue not emptying looks like a fault.
+        if waiting := scoped(queryset, request.user, editor=True).filter(publication.AWAITING_REVIEW).count():
+            self.message_user(request, ngettext(
+                "%(n)s signature is flagged and still waiting for review: nothing else it says is shown until "
+                "you approve it.",
+                "%(n)s signatures are flagged and still waiting for review: nothing else they say is shown until "
+                "you approve them.", waiting,
+            ) % {"n": waiting}, messages.INFO)
 
 
 class HandoverForm(forms.ModelForm):

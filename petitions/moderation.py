@@ -105,9 +105,13 @@ def restore(queryset):
     return changed
 
 
+# Hiding one part of a signature is no review of the rest: a flagged one stays in the queue, and
+# what else it says (a name mocking the prisoners, an organisation, a comment) stays unpublished
+# until an organiser approves it. Marked reviewed here, hiding a wave's comments put its names on
+# the page, and hiding its names its comments.
 def hide_name(queryset):
-    return queryset.update(public_name=Signature.PublicName.HIDDEN, reviewed=True, updated_at=timezone.now())
+    return queryset.update(public_name=Signature.PublicName.HIDDEN, updated_at=timezone.now())
 
 
 def hide_comment(queryset):
-    return queryset.update(comment_approved=False, comment_hidden=True, reviewed=True, updated_at=timezone.now())
+    return queryset.update(comment_approved=False, comment_hidden=True, updated_at=timezone.now())

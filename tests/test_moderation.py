@@ -327,3 +327,33 @@ def test_undoing_a_rejection_leaves_other_signatures_as_they_are(client, alice, 
 
     assert moderation.restore(Signature.objects.all()) == 0
     assert sorted(Signature.objects.values_list("status", flat=True)) == ["rejected", "withdrawn"]
+
+
+def test_hiding_one_part_of_a_flagged_signature_does_not_publish_the_rest(client, alice, petition):
+    """A wave flagged for abuse: hiding its comments must not put its mocking names on the page, nor
+    hiding its names its comments. What is left waits in the queue for an approval."""
+    Petition.objects.filter(pk=petition.pk).update(comment_display=Petition.CommentDisplay.IMMEDIATE)
+    mocking_name = SignatureFactory(petition=petition, first_name="Putin", last_name="Forever", public_name="full",
+                                    organisation="Z for victory club", comment="Rot in jail", flags=["abuse"],
+                                    confirmed=True)
+    abusive_comment = SignatureFactory(petition=petition, first_name="Fake", last_name="Name", public_name="full",
+                                       comment="Слава России, сука", flags=["abuse"], confirmed=True)
+    changelist = reverse("admin:petitions_signature_changelist")
+
+    client.post(changelist, {"action": "hide_comment", "_selected_action": [mocking_name.pk]})
+    response = client.post(changelist, {"action": "hide_name", "_selected_action": [abusive_comment.pk]},
+                           follow=True)
+
+    for path in ("/en/petitions/free-them/", "/en/petitions/free-them/signatories/"):
+        page = client.get(path).text
+        for text in ("Putin Forever", "Z for victory club", "Rot in jail", "Fake Name", "Слава России"):
+            assert text not in page, (path, text)
+    said = " ".join(str(message) for message in response.context["messages"])
+    assert "1 signature is flagged and still waiting for review" in said
+    queue = client.get(changelist + "?review=queue").context["cl"].queryset
+    assert {s.pk for s in queue} == {mocking_name.pk, abusive_comment.pk}
+
+    client.post(changelist, {"action": "approve", "_selected_action": [mocking_name.pk, abusive_comment.pk]})
+    page = client.get("/en/petitions/free-them/").text  # what is left is shown, as the organiser chose
+    assert "Putin Forever" in page and "Rot in jail" not in page
+    assert "Слава России" in page and "Fake Name" not in page
