@@ -48,6 +48,12 @@ RETRY_DELAYS = [30, 2 * 60, 10 * 60, 30 * 60, 60 * 60, 3 * 3600, 6 * 3600]
 KICK_KEY = "petitions:outbox-kick"
 KICK_DELAY = 0.5  # seconds: the signatures of this half second share one task
 MERGE_LIFETIME = 60  # seconds a worker process goes on using a mail merge (see _Letters)
+# After an email to a signer has gone, the next one to the same signature waits this long. Anyone
+# may type anyone's address, and each repeat signing owes an email: without a pause, the rate limits
+# (per network and petition) let one machine send a person 100 emails an hour per petition, and many
+# machines any number. The repeats of the meantime are folded into one email, sent when the pause
+# ends; the check-email page tells a signer with no email "after a few minutes" to sign again.
+REPEAT_INTERVAL = timedelta(minutes=5)
 
 Due = Signature.EmailDue
 # The email a signature is owed makes sense only in this state; otherwise it is dropped unsent.
@@ -93,7 +99,7 @@ _CLAIM_SQL = (
 )
 # Only if it still owes what we handled: a repeat signing meanwhile may have owed something new.
 _CLEAR_SQL = (
-    f"UPDATE {TABLE} SET {column('email_due')} = %s, {column('email_not_before')} = NULL,"  # noqa: S608
+    f"UPDATE {TABLE} SET {column('email_due')} = %s, {column('email_not_before')} = %s,"  # noqa: S608
     f" {column('email_attempts')} = 0 WHERE {column('email_due')} = %s AND {column('id')} IN ({{}})"
 )
 
@@ -123,7 +129,7 @@ def drain(now=None, limit=BATCH):
     if not signatures:
         return result
     petitions = Petition.objects.in_bulk({s.petition_id for s in signatures})
-    done = _Done()
+    done = _Done(now)
     letters = _Letters()
     sendable = []
     for signature in signatures:
@@ -143,7 +149,7 @@ def drain(now=None, limit=BATCH):
     def settle(outcomes):
         for signature, error in outcomes:
             if error is None:
-                done.add(signature)
+                done.add(signature, sent=True)
                 result["sent"] += 1
             elif isinstance(error, ValueError) and _unusable(signature.email) or isinstance(
                     error, (smtplib.SMTPRecipientsRefused, smtplib.SMTPResponseException)) and _is_permanent(error):
@@ -180,22 +186,24 @@ def drain(now=None, limit=BATCH):
 class _Done:
     """The rows whose email is dealt with, cleared CLEAR_EVERY at a time: one UPDATE per group
     instead of one per email. A worker killed between a send and its group's UPDATE sends at most
-    that many emails again once the lease runs out."""
+    that many emails again once the lease runs out. A row whose email went out keeps the next one
+    back for REPEAT_INTERVAL."""
 
-    def __init__(self):
+    def __init__(self, now):
         self.pending = []
+        self.pause_until = now + REPEAT_INTERVAL
 
-    def add(self, signature):
-        self.pending.append(signature)
+    def add(self, signature, sent=False):
+        self.pending.append((signature, self.pause_until if sent else None))
         if len(self.pending) >= CLEAR_EVERY:
             self.flush()
 
     def flush(self):
-        by_kind = {}
-        for signature in self.pending:
-            by_kind.setdefault(signature.email_due, []).append(signature.pk)
-        for kind, ids in by_kind.items():
-            _clear(ids, kind)
+        groups = {}
+        for signature, not_before in self.pending:
+            groups.setdefault((signature.email_due, not_before), []).append(signature.pk)
+        for (kind, not_before), ids in groups.items():
+            _clear(ids, kind, not_before)
         self.pending = []
 
 
@@ -279,9 +287,11 @@ def _context(signature, petition, language, values):
             **{field: value for field, value in values.items() if field != "first_name"}}
 
 
-def _clear(ids, kind):
+def _clear(ids, kind, not_before=None):
+    """Owe these rows nothing more (if they still owe `kind`); the next email waits until `not_before`."""
+    not_before = None if not_before is None else db.ops.adapt_datetimefield_value(not_before)
     with db.cursor() as cursor:
-        cursor.execute(_CLEAR_SQL.format(", ".join(["%s"] * len(ids))), [Due.NONE, kind, *ids])
+        cursor.execute(_CLEAR_SQL.format(", ".join(["%s"] * len(ids))), [Due.NONE, not_before, kind, *ids])
 
 
 def _back_off(signatures, now, error, result):

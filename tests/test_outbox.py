@@ -77,12 +77,39 @@ def test_signing_owes_the_confirmation_in_the_same_row_and_the_kick_sends_it(pet
 
 def test_a_repeat_signing_owes_the_right_email(petition, smtp):
     first = sign(petition).signature
-    sign(petition, email=" OLENA@example.org ")  # still pending: the link again
+    sign(petition, email=" OLENA@example.org ")  # still pending: the link again ...
+    later = timezone.now() + outbox.REPEAT_INTERVAL + timedelta(seconds=1)
+    outbox.drain(later)  # ... once the pause after the last email is over
     Signature.objects.filter(pk=first.pk).update(status=Signature.Status.CONFIRMED, confirmed_at=timezone.now())
     sign(petition)  # confirmed: "you have already signed"
+    outbox.drain(later + outbox.REPEAT_INTERVAL + timedelta(seconds=1))
     subjects = [message["Subject"] for _rcpts, message in smtp.messages]
     assert len(subjects) == 3 and subjects[0] == subjects[1] != subjects[2]
     assert Signature.objects.count() == 1
+
+
+def test_signing_again_and_again_with_one_address_sends_it_one_email_per_interval(client, petition, smtp):
+    """Anyone may type anyone's address. Each repeat signing owed its owner another email at once:
+    the rate limits (per network) let one machine send 10 a minute and 100 an hour to one person,
+    per petition, and a botnet any number. Now it is one email per REPEAT_INTERVAL at most, the
+    repeats of the meantime folded into the next one."""
+    data = {"first_name": "Olena", "last_name": "Petrenko", "email": "victim@example.org", "country": "UA",
+            "public_name": "hidden", "name_in_letter": "no"}
+    for attempt in range(10):  # the burst limit's worth, within a minute
+        response = client.post(petition.get_absolute_url(), {**data, "first_name": f"Spam {attempt}"})
+        assert response.status_code == 302
+    assert recipients(smtp) == ["victim@example.org"]
+
+    later = timezone.now() + outbox.REPEAT_INTERVAL
+    assert outbox.drain(later - timedelta(seconds=1))["sent"] == 0
+    assert outbox.drain(later + timedelta(seconds=1))["sent"] == 1  # "sign again: we send the link again"
+    assert recipients(smtp) == ["victim@example.org"] * 2
+    Signature.objects.update(status=Signature.Status.CONFIRMED, confirmed_at=timezone.now())
+    for _attempt in range(3):  # "you have already signed", likewise (from elsewhere: this network is at its limit)
+        sign(petition, email="victim@example.org")
+    assert outbox.drain(later + timedelta(seconds=2))["sent"] == 0
+    assert outbox.drain(later + outbox.REPEAT_INTERVAL + timedelta(seconds=2))["sent"] == 1
+    assert len(smtp.messages) == 3
 
 
 def test_signer_emails_are_marked_auto_submitted_so_autoresponders_stay_quiet(petition, smtp):
