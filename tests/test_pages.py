@@ -681,13 +681,79 @@ def test_english_shown_for_a_missing_translation_is_marked_as_english(demo, clie
     Prisoner.objects.filter(pk=prisoner.pk).update(biography_uk="")
     CriminalCase.objects.filter(pk=case.pk).update(title_uk="")
     shown = [get_ok(client, f"{path}?fresh") for path in pages]
-    # The petition's title and appeal; its title on the campaign page, and the story; the biography;
-    # the case's title.
-    assert [marked_as_english(html) for html in shown] == [["h1", "div"], ["h3", "div"], ["div"], ["h1"]]
+    # The petition's title and appeal; its title on the campaign page (and in its sign button's
+    # hidden text), and the story; the biography, and the case's title over its charges and over
+    # its two events in the timeline; the case's title.
+    assert [marked_as_english(html) for html in shown] == [
+        ["h1", "div"], ["h3", "span", "div"], ["div", "h3", "p", "p"], ["h1"]]
     assert re.search(r'<h1 lang="en">([^<]*)</h1>', shown[0]).group(1) == escape(petition.title_en)
     assert re.search(r'<div lang="en"><p>([^<]*)', shown[0]).group(1).strip() == escape(
         petition.appeal_en.split("\n")[0].strip())
     assert marked_as_english(get_ok(client, url("petitions:detail", petition.slug))) == []  # English page
+
+
+class _TextLanguages(HTMLParser):
+    """Each piece of text in a page's body, with the language it is marked as (the nearest `lang`)."""
+
+    VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
+
+    def __init__(self, page_language):
+        super().__init__()
+        self.stack, self.texts, self.in_body = [page_language], [], False
+
+    def handle_starttag(self, tag, attrs):
+        self.in_body = self.in_body or tag == "body"
+        if tag not in self.VOID:
+            self.stack.append(dict(attrs).get("lang") or self.stack[-1])
+
+    def handle_endtag(self, tag):
+        if tag not in self.VOID and len(self.stack) > 1:
+            self.stack.pop()
+
+    def handle_data(self, data):
+        if self.in_body and data.strip():
+            self.texts.append((self.stack[-1], " ".join(data.split())))
+
+
+def english_read_as(html, english_values, page_language="uk"):
+    """The English values the page shows in text that is not marked lang="en"."""
+    parser = _TextLanguages(page_language)
+    # Slogans are quoted as the report gives them, in whatever language that was: not a fallback.
+    parser.feed(re.sub(r'<ul class="slogans">.*?</ul>', "", html, flags=re.S))
+    return sorted({value for lang, text in parser.texts if lang != "en" for value in english_values if value in text})
+
+
+def test_every_field_shown_in_english_for_a_missing_translation_is_marked_as_english(demo, client):
+    """Each translated field falls back to English on its own, wherever it is shown: as a heading, a
+    link, a paragraph, or a word inside a sentence of the page ("From Tomsk", "Source: …"). Each must
+    say lang="en", or a screen reader reads the English names, places, charges and sources of a
+    Ukrainian page with a Ukrainian voice. Here an organiser has translated nothing into Ukrainian."""
+    from modeltranslation.translator import translator
+
+    article = CodeArticle.objects.get(article="212")
+    CodeArticle.objects.filter(pk=article.pk).update(max_sentence_en="ten years in prison")
+    event = CaseEvent.objects.filter(prisoner__slug="igor-kuznetsov").first()
+    CaseEvent.objects.filter(pk=event.pk).update(source_url="https://example.org/report")
+    SolidarityAction.objects.update(source_url="https://example.org/kyiv")
+    english_values = set()
+    for model in translator.get_registered_models():
+        for name in translator.get_options_for_model(model).fields:
+            model.objects.update(**{f"{name}_uk": ""})
+            for value in model.objects.values_list(f"{name}_en", flat=True):
+                # A text field is shown paragraph by paragraph (linebreaks).
+                english_values.update(" ".join(part.split()) for part in (value or "").split("\n\n") if part)
+
+    pages = public_urls(lang="uk")
+    pages.remove(url("campaign:privacy", lang="uk"))
+    unmarked = {path: english_read_as(get_ok(client, path), english_values) for path in pages}
+    assert {path: found for path, found in unmarked.items() if found} == {}
+    # What the test looks for is there: marked, not missing.
+    kuznetsov = get_ok(client, url("prisoners:prisoner", "igor-kuznetsov", lang="uk"))
+    assert 'Рідне місто: <span lang="en">Tomsk</span>' in kuznetsov
+    assert f'<span lang="en">{escape(event.source_title_en)}</span></a>' in kuznetsov
+    assert "(до <span lang=\"en\">ten years in prison</span>)" in kuznetsov
+    campaign = get_ok(client, url("campaign:detail", CAMPAIGN_SLUG, lang="uk"))
+    assert '<span lang="en">Embassy of the Russian Federation</span>, <span lang="en">Kyiv</span>' in campaign
 
 
 def test_the_language_links_lead_to_the_same_page_in_each_language_without_cookies(demo, client):
