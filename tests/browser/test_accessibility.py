@@ -90,6 +90,29 @@ def test_the_public_pages_fit_a_narrow_screen_without_scrolling_sideways(new_pag
     assert wider == []
 
 
+def test_a_very_long_word_an_organiser_types_does_not_widen_the_story_pages_on_a_phone(new_page, site, demo):  # noqa: F811
+    """A name written without spaces, a source given by its full address and no title, an
+    organisation's description quoting a link: each wraps inside a 320 px screen (a page 1,900 px
+    wide had to be scrolled sideways to read every line beside them)."""
+    from campaign.models import Organisation
+    from prisoners.models import CaseEvent, Prisoner
+
+    Prisoner.objects.filter(slug="dmitry-chebanov").update(name_en="Dmitry" + "x" * 80)
+    CaseEvent.objects.filter(prisoner__slug="igor-kuznetsov").update(
+        source_url="https://example.org/" + "a" * 200, source_title_en="", source_title_uk="")
+    Organisation.objects.filter(name="Nihilist").update(description_en="See https://example.org/" + "b" * 150)
+    page = new_page(viewport={"width": 320, "height": 640})
+    wider = []
+    for page_path in [path("campaign:home"), path("campaign:detail", CAMPAIGN_SLUG),
+                      path("prisoners:prisoner", "igor-kuznetsov"), path("prisoners:prisoner", "dmitry-chebanov"),
+                      path("prisoners:case", "what-to-do-chat-case")]:
+        page.goto(f"{site.url}{page_path}")
+        width, visible = page.evaluate("[document.documentElement.scrollWidth, document.documentElement.clientWidth]")
+        if width > visible:
+            wider.append((page_path, width))
+    assert wider == []
+
+
 def test_the_embedded_counter_shows_its_sign_link_inside_the_frame_the_embed_code_makes(new_page, site, demo):  # noqa: F811
     """The counter on another site is an <iframe> of the size the petition page's embed code gives:
     its link (to sign, or to the petition while it is not open) must be in view there, in every language
