@@ -323,6 +323,18 @@ def test_postal_address_is_marked_as_russian_on_every_language_page(demo, client
         assert escape(prisoner.facility.postal_address.splitlines()[0]) in address.group(2)
 
 
+def test_a_facilitys_official_name_without_its_postal_address_is_not_given_as_where_to_write(demo, client):
+    """An organiser fills in the name for the envelope first and the street address later: the page
+    said "Letters can be sent to:" over the name alone, and a supporter's letter went nowhere."""
+    prisoner = Prisoner.objects.select_related("facility").get(slug="igor-kuznetsov")
+    DetentionFacility.objects.filter(pk=prisoner.facility_id).update(postal_address="")
+    html = get_ok(client, prisoner.get_absolute_url())
+    assert "Letters can be sent to:" not in html
+    assert "<address" not in html
+    assert "We do not have a postal address for this facility yet." in html
+    assert re.search(rf'<p class="mb-1" lang="ru">{re.escape(escape(prisoner.facility.name_original))}</p>', html)
+
+
 def test_prisoner_page_gives_no_address_when_not_held(demo, client):
     prisoner = Prisoner.objects.select_related("facility").get(slug="igor-kuznetsov")
     Prisoner.objects.filter(pk=prisoner.pk).update(status=Prisoner.Status.RELEASED)
