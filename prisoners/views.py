@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from campaign.models import Campaign, CampaignPrisoner
 from campaign.permissions import can_view
+from petitions.models import Petition
 
 from .models import CaseEvent, CriminalCase, Defendant, Prisoner
 
@@ -53,6 +54,13 @@ def prisoner_detail(request, slug):
         .order_by("case__opened_on", "case__pk")
     )
     events = public_events().filter(case__in=[link.case for link in links]).select_related("case", "prisoner")
+    # The way from a prisoner's page (the one people share) to the campaign and its appeal: without
+    # it the page was a dead end for a visitor who wants to act.
+    campaigns = (
+        Campaign.objects.filter(prisoner_links__prisoner=prisoner)
+        .exclude(status=Campaign.Status.DRAFT)
+        .prefetch_related(Prefetch("petitions", queryset=Petition.objects.open_for_signing(), to_attr="open_petitions"))
+    )
     page_url = request.build_absolute_uri(prisoner.get_absolute_url())
     return render(
         request,
@@ -61,6 +69,7 @@ def prisoner_detail(request, slug):
             "prisoner": prisoner,
             "links": links,
             "events": events,
+            "campaigns": campaigns,
             "several_cases": len(links) > 1,
             "meta_title": prisoner.name,
             "meta_description": prisoner.summary or prisoner.get_status_display(),

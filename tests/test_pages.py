@@ -335,6 +335,25 @@ def test_a_facilitys_official_name_without_its_postal_address_is_not_given_as_wh
     assert re.search(rf'<p class="mb-1" lang="ru">{re.escape(escape(prisoner.facility.name_original))}</p>', html)
 
 
+def test_a_prisoners_page_leads_to_the_campaign_and_the_appeal_to_sign(demo, client):
+    """The page people share (a co-defendant's, say) was a dead end: no way to the campaign's story
+    or to the appeal, short of the home page, which lists neither an archived campaign nor a
+    co-defendant. A draft campaign the prisoner is also in stays unmentioned."""
+    petition = demo.petitions.get()
+    krylova = Prisoner.objects.get(slug="alena-krylova")
+    draft = Campaign.objects.create(slug="draft-campaign", title="Not announced yet", summary="Draft")
+    CampaignPrisoner.objects.create(campaign=draft, prisoner=krylova)
+    html = get_ok(client, krylova.get_absolute_url())
+    assert f'<a href="{demo.get_absolute_url()}">Read the full story: {escape(demo.title)}</a>' in html
+    assert re.search(rf'<a class="btn[^"]*" href="{petition.get_absolute_url()}">Read and sign<', html)
+    assert draft.get_absolute_url() not in html and "Not announced yet" not in html
+
+    Petition.objects.filter(pk=petition.pk).update(status=Petition.Status.CLOSED)
+    html = get_ok(client, krylova.get_absolute_url())
+    assert demo.get_absolute_url() in html
+    assert "Read and sign" not in html
+
+
 def test_prisoner_page_gives_no_address_when_not_held(demo, client):
     prisoner = Prisoner.objects.select_related("facility").get(slug="igor-kuznetsov")
     Prisoner.objects.filter(pk=prisoner.pk).update(status=Prisoner.Status.RELEASED)
@@ -694,10 +713,11 @@ def test_english_shown_for_a_missing_translation_is_marked_as_english(demo, clie
     CriminalCase.objects.filter(pk=case.pk).update(title_uk="")
     shown = [get_ok(client, f"{path}?fresh") for path in pages]
     # The petition's title and appeal; its title on the campaign page (and in its sign button's
-    # hidden text), and the story; the biography, and the case's title over its charges and over
-    # its two events in the timeline; the case's title.
+    # hidden text), and the story; on the prisoner's page, the petition's title in the sign button's
+    # hidden text, the biography, and the case's title over its charges and over its two events in
+    # the timeline; the case's title.
     assert [marked_as_english(html) for html in shown] == [
-        ["h1", "div"], ["h3", "span", "div"], ["div", "h3", "p", "p"], ["h1"]]
+        ["h1", "div"], ["h3", "span", "div"], ["span", "div", "h3", "p", "p"], ["h1"]]
     assert re.search(r'<h1 lang="en">([^<]*)</h1>', shown[0]).group(1) == escape(petition.title_en)
     assert re.search(r'<div lang="en"><p>([^<]*)', shown[0]).group(1).strip() == escape(
         petition.appeal_en.split("\n")[0].strip())
