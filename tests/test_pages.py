@@ -247,7 +247,8 @@ def test_campaign_page_links_supporting_organisations_with_a_website(demo, clien
     with_site.website = "https://nihilist.example/"
     with_site.save()
     html = get_ok(client, demo.get_absolute_url())
-    assert f'<a href="https://nihilist.example/" rel="noopener noreferrer">{escape(with_site.name)}</a>' in html
+    assert (f'<a class="print-href" href="https://nihilist.example/" rel="noopener noreferrer">'
+            f'{escape(with_site.name)}</a>') in html
     without_site = demo.organisations.get(name="Against the Current")
     assert escape(without_site.name) in html
 
@@ -386,7 +387,8 @@ def test_prisoner_page_shows_timeline_of_all_their_cases_with_sources(demo, clie
     html = get_ok(client, prisoner.get_absolute_url())
     for event in CaseEvent.objects.filter(case__defendants=prisoner):
         assert escape(event.description) in html
-    assert '<a href="https://news.example/arrest" rel="noopener noreferrer">Arrest report</a>' in html
+    assert ('<a class="print-href" href="https://news.example/arrest" rel="noopener noreferrer">'
+            'Arrest report</a>') in html
     assert "Source: Appeal by a group of comrades" in html  # no URL: the title, unlinked
     assert 'datetime="2021-09-16"' in html
     assert "Charges brought" in html  # an event kind from the second case

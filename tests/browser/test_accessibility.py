@@ -113,6 +113,30 @@ def test_a_very_long_word_an_organiser_types_does_not_widen_the_story_pages_on_a
     assert wider == []
 
 
+def test_a_printed_story_page_gives_each_sources_address_and_leaves_off_what_only_clicks(page, site, demo):  # noqa: F811
+    """A supporter prints the prisoner's or the campaign's page for a picket, a journalist reads it
+    on paper: "Source: Report on Nihilist" told them nowhere to check it, and the language links and
+    share buttons were printed as if they could be pressed."""
+    from campaign.models import SolidarityAction
+    from prisoners.models import CaseEvent
+
+    CaseEvent.objects.filter(prisoner__slug="igor-kuznetsov").update(
+        source_url="https://example.org/report", source_title_en="Report on Nihilist")
+    SolidarityAction.objects.update(source_url="https://example.org/kyiv")
+    addresses = ("[...document.querySelectorAll('main a[rel~=noopener]:not(.share-links a)')]"
+                 ".map(a => [a.href, getComputedStyle(a, '::after').content])")
+    hidden = ("['.language-links', '.share-links']"
+              ".map(s => [...document.querySelectorAll(s)].map(e => e.offsetParent === null))")
+    for page_path in [path("prisoners:prisoner", "igor-kuznetsov"), path("campaign:detail", CAMPAIGN_SLUG)]:
+        page.goto(f"{site.url}{page_path}")
+        page.emulate_media(media="screen")
+        assert page.evaluate(hidden) in ([[False], []], [[False], [False]]), page_path
+        page.emulate_media(media="print")
+        printed = page.evaluate(addresses)
+        assert printed and all(content == f'" ({href})"' for href, content in printed), (page_path, printed)
+        assert page.evaluate(hidden) in ([[True], []], [[True], [True]]), page_path
+
+
 def test_the_embedded_counter_shows_its_sign_link_inside_the_frame_the_embed_code_makes(new_page, site, demo):  # noqa: F811
     """The counter on another site is an <iframe> of the size the petition page's embed code gives:
     its link (to sign, or to the petition while it is not open) must be in view there, in every language
