@@ -1,5 +1,7 @@
 """Political prisoners, where they are held, and the criminal cases brought against them."""
 
+import re
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -36,6 +38,18 @@ class DetentionFacility(models.Model):
         return f"{self.name} ({self.city})" if self.city else self.name
 
 
+def article_sort_key(article, part):
+    """"30" before "105", "205.2" after "205", part 1.1 after part 1 and before part 2: up to four numbers
+    of the article, then four of the part, each zero-padded to six digits. Digits alone, so that every
+    database collation orders the keys alike (some ignore punctuation)."""
+
+    def numbers(text):
+        parts = [re.sub(r"\D", "", piece) or "0" for piece in re.split(r"[.\s]+", text.strip()) if piece][:4]
+        return "".join(f"{int(piece) % 10**6:06d}" for piece in parts + ["0"] * (4 - len(parts)))
+
+    return numbers(article) + numbers(part)
+
+
 class CodeArticle(models.Model):
     """One article *and part* of a code: "212 part 1.1" and "282.1 part 2" are different rows."""
 
@@ -48,11 +62,13 @@ class CodeArticle(models.Model):
     part = models.CharField(_("part"), max_length=20, blank=True, help_text=_("e.g. 1.1; empty for the whole article"))
     title = models.CharField(_("title"), max_length=300, help_text=_("What the article punishes, in plain words."))
     max_sentence = models.CharField(_("maximum sentence"), max_length=100, blank=True)
+    # The order of the code itself: article 30 before 105, part 2 before 10 (as text, "105" < "30").
+    sort_key = models.CharField(max_length=100, editable=False, default="")
 
     class Meta:
         verbose_name = _("code article")
         verbose_name_plural = _("code articles")
-        ordering = ["code", "article", "part"]
+        ordering = ["code", "sort_key"]
         constraints = [
             models.UniqueConstraint(
                 fields=["code", "article", "part"], name="codearticle_unique_code_article_part"
@@ -67,6 +83,12 @@ class CodeArticle(models.Model):
                 "article": self.article, "part": self.part, "code": short
             }
         return gettext("Art. %(article)s %(code)s") % {"article": self.article, "code": short}
+
+    def save(self, *args, **kwargs):
+        self.sort_key = article_sort_key(self.article, self.part)
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "sort_key"}
+        super().save(*args, **kwargs)
 
 
 class Prisoner(models.Model):

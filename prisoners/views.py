@@ -86,7 +86,7 @@ def case_detail(request, slug):
     # over all of them could hint at an unpublished defendant), in the articles' own order.
     articles = sorted(
         {article for defendant in defendants for article in defendant.charges.all()},
-        key=lambda article: (article.code, article.article, article.part),
+        key=lambda article: (article.code, article.sort_key),
     )
     events = public_events().filter(case=case).select_related("prisoner")
     return render(

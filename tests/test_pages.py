@@ -881,3 +881,16 @@ def test_robots_txt_points_to_the_sitemap_and_keeps_the_admin_address_to_itself(
     # disallowed.
     assert [line for line in lines if line.startswith("Disallow")] == ["Disallow: /api/"]
     assert client.post("/robots.txt").status_code == 405
+
+
+def test_charges_are_listed_in_the_order_of_the_code_not_of_their_text(demo, client):
+    """Attempted murder is "part 3 of article 30, article 105": as text, "105" came before "30", and
+    part 10 before part 2."""
+    case = CriminalCase.objects.get(slug="left-resistance-case")
+    defendant = Defendant.objects.filter(case=case).first()
+    for article, part in [("105", "2"), ("30", "3"), ("282", "10"), ("282", "2")]:
+        defendant.charges.add(CodeArticle.objects.create(article=article, part=part, title=f"t{article}/{part}"))
+    for page in (get_ok(client, case.get_absolute_url()), get_ok(client, defendant.prisoner.get_absolute_url())):
+        shown = [page.index(f"Art. {a} part {p} CC RF") for a, p in [("30", "3"), ("105", "2"), ("282", "2"),
+                                                                      ("282", "10")]]
+        assert shown == sorted(shown)
