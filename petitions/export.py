@@ -1,6 +1,7 @@
 """CSV export of a petition's signatures: streamed row by row, safe to open in a spreadsheet."""
 
 import csv
+import re
 
 from .models import Signature
 
@@ -13,13 +14,22 @@ COLUMNS = [
 ]
 BOM = "\ufeff"
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Where the list separator is ";" -- in Russian, Ukrainian, French and most other European settings
+# of Excel -- a double-clicked .csv is split into cells at every ";" and line break, the commas and
+# quotes of our CSV notwithstanding: "Ivan;=WEBSERVICE(...)" in a name is a cell of its own there,
+# a formula that sends the sheet's names and addresses to another site when the file is opened.
+# Such a cell gets the quote too, after the separator (spaces, tabs and quotes may come first).
+INNER_FORMULA = re.compile(r"""([;\r\n])(?=[\s"]*[=+\-@])""")
 
 
 def neutralise(value):
-    """A cell a spreadsheet would run as a formula ("=HYPERLINK(...)") is prefixed with a quote."""
+    """A cell a spreadsheet would run as a formula ("=HYPERLINK(...)") is prefixed with a quote,
+    and so is one that starts after a ";" or a line break within the value (INNER_FORMULA)."""
     text = "" if value is None else str(value)
     if text.startswith(FORMULA_START):
-        return "'" + text
+        text = "'" + text
+    if ";" in text or "\n" in text or "\r" in text:
+        text = INNER_FORMULA.sub(r"\1'", text)
     return text
 
 

@@ -181,6 +181,31 @@ def test_the_csv_export_starts_with_a_byte_order_mark_so_excel_reads_cyrillic(cl
     assert (rows[0]["first_name"], rows[0]["city"]) == ("Олена", "'=1+1")  # formulas still neutralised
 
 
+def test_the_csv_export_neutralises_formulas_where_excel_splits_cells_at_semicolons(client, alice, petition):
+    # Russian, Ukrainian and French Excel (list separator ";") split a double-clicked .csv at every ";"
+    # and line break, ignoring our commas and quotes: what follows one is a cell of its own.
+    exfiltrate = "=WEBSERVICE(CHAR(104)&CHAR(116)&A2)"
+    SignatureFactory(petition=petition, first_name=f"Ivan;{exfiltrate}", last_name='Petrov; "+1"',
+                     city="Lyon;\t@SUM(A1)", organisation="Union; -2", comment=f"Free them!\n{exfiltrate};",
+                     confirmed=True)
+    SignatureFactory(petition=petition, first_name="Olena", organisation="Saint-Denis; Lyon", comment="Yes;\nno",
+                     confirmed=True)
+    response = client.get(reverse("admin:petitions_petition_export", args=[petition.pk]))
+    body = b"".join(response.streaming_content).decode("utf-8-sig")
+    cells = [cell for line in re.split(r"\r\n|\r|\n", body) for cell in line.split(";")]
+    assert any("WEBSERVICE" in cell for cell in cells)
+    formulas = [cell for cell in cells if cell.lstrip(' \t"').startswith(("=", "+", "-", "@"))]
+    assert formulas == []
+    # Read as CSV (a comma-separated spreadsheet), each value is what was typed, with a quote before the formula.
+    rows = list(csv.DictReader(io.StringIO(body)))
+    ivan = next(row for row in rows if row["first_name"].startswith("Ivan"))
+    assert ivan["first_name"] == f"Ivan;'{exfiltrate}"
+    assert ivan["organisation"] == "Union;' -2"
+    assert ivan["comment"] == f"Free them!\n'{exfiltrate};"
+    olena = next(row for row in rows if row["first_name"] == "Olena")
+    assert (olena["organisation"], olena["comment"]) == ("Saint-Denis; Lyon", "Yes;\nno")  # left as typed
+
+
 def test_another_campaigns_organiser_cannot_export(client, django_user_model, petition):
     other = PetitionFactory()
     charlie = django_user_model.objects.create_user("charlie", "c@example.org", "pw", is_staff=True)
