@@ -24,6 +24,14 @@ MAX_SIDE = 6000  # pixels; also keeps decompression bombs out
 MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 
+# What Pillow raises for a file it cannot read, or cannot decode.
+UNREADABLE = (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError)
+
+
+def _unreadable():
+    return ValidationError(_("This file is not a photo that can be read (JPEG, PNG or WebP)."))
+
+
 def check(upload):
     """Raise ValidationError unless `upload` is an acceptable photo; returns its Pillow format."""
     if upload.size > settings.PHOTO_MAX_BYTES:
@@ -41,8 +49,8 @@ def check(upload):
                     % {"w": width, "h": height, "max": MAX_SIDE}
                 )
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        raise ValidationError(_("This file is not a photo that can be read (JPEG, PNG or WebP).")) from None
+    except UNREADABLE:
+        raise _unreadable() from None
     finally:
         upload.seek(0)
     if image_format not in FORMATS:
@@ -55,17 +63,23 @@ def check(upload):
 def cleaned(upload):
     """A checked, re-encoded copy of `upload` without any metadata, as a new upload."""
     image_format = check(upload)
-    with Image.open(upload) as image:
-        image = ImageOps.exif_transpose(image)  # keep the picture upright once EXIF is gone
-        if image_format == "JPEG" and image.mode not in {"RGB", "L"}:
-            image = image.convert("RGB")
-        out = io.BytesIO()
-        options = {"quality": 88, "optimize": True} if image_format in {"JPEG", "WEBP"} else {"optimize": True}
-        # Pillow copies what the source's info holds into what it saves (a JPEG's comment, a colour
-        # profile, PNG text): a comment can name who took the picture, and where.
-        image.info.clear()
-        image.save(out, format=image_format, **options)  # no exif=, no icc_profile=, no pnginfo=
-    upload.seek(0)
+    try:
+        with Image.open(upload) as image:
+            image = ImageOps.exif_transpose(image)  # keep the picture upright once EXIF is gone
+            if image_format == "JPEG" and image.mode not in {"RGB", "L"}:
+                image = image.convert("RGB")
+            out = io.BytesIO()
+            options = {"quality": 88, "optimize": True} if image_format in {"JPEG", "WEBP"} else {"optimize": True}
+            # Pillow copies what the source's info holds into what it saves (a JPEG's comment, a colour
+            # profile, PNG text): a comment can name who took the picture, and where.
+            image.info.clear()
+            image.save(out, format=image_format, **options)  # no exif=, no icc_profile=, no pnginfo=
+    except UNREADABLE:
+        # check() reads a JPEG's headers only: one cut short (half downloaded from a messenger) or
+        # damaged in its image data fails only here, where it is decoded. That was a 500.
+        raise _unreadable() from None
+    finally:
+        upload.seek(0)
     # Not the uploaded file's name, which can name who is in the picture or who took it
     # ("olena-at-the-kyiv-picket.jpg"), and which would make an unpublished prisoner's photo guessable.
     return SimpleUploadedFile(

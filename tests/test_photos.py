@@ -32,6 +32,13 @@ def image_bytes(fmt, size=(32, 32)):
     return out.getvalue()
 
 
+def jpeg_cut_short():
+    """A JPEG whose download stopped halfway: its headers are whole, half its image data is missing."""
+    out = io.BytesIO()
+    Image.frombytes("RGB", (200, 200), bytes(range(256)) * 468 + bytes(192)).save(out, "JPEG")
+    return out.getvalue()[: len(out.getvalue()) // 2]
+
+
 class _Inputs(HTMLParser):
     """The values a browser would send back from the admin's add form, as it is."""
 
@@ -84,6 +91,8 @@ def test_an_uploaded_photo_is_published_without_its_location_or_camera(admin_cli
         ("anim.gif", image_bytes("GIF"), "Photos must be JPEG, PNG or WebP, not GIF."),
         ("scan.bmp", image_bytes("BMP"), "Photos must be JPEG, PNG or WebP, not BMP."),
         ("wide.png", image_bytes("PNG", size=(6001, 10)), "at most 6000 on each side"),
+        # Its headers read as a JPEG's: only decoding it fails (that was a 500).
+        ("from-the-chat.jpg", jpeg_cut_short(), "This file is not a photo that can be read (JPEG, PNG or WebP)."),
     ],
 )
 def test_files_that_are_not_acceptable_photos_are_refused_with_a_message(admin_client, name, content, message):
