@@ -35,8 +35,12 @@ CONFIRM_LINK_MAX_AGE = 7 * 24 * 3600
 
 # --- The signer's address: only ever hashed ---------------------------------------------------
 
+IPV6_NETWORK_MASK = ((1 << 64) - 1) << 64  # the first 64 bits of 128
+
+
 def client_ip(request):
-    """The client's address: REMOTE_ADDR, or the proxy-set X-Forwarded-For entry we trust."""
+    """The client's network as an address: REMOTE_ADDR, or the proxy-set X-Forwarded-For entry we
+    trust; for IPv6, the first address of its /64."""
     address = request.META.get("REMOTE_ADDR", "")
     proxies = settings.TRUSTED_PROXY_COUNT
     if proxies:
@@ -45,9 +49,15 @@ def client_ip(request):
         if len(forwarded) >= proxies:
             address = forwarded[-proxies]
     try:
-        return str(ipaddress.ip_address(address))
+        parsed = ipaddress.ip_address(address)
     except ValueError:
         return ""
+    if parsed.version == 6:
+        # One IPv6 connection (a home's, any rented server's) has the 2**64 addresses of its /64, and
+        # picks any of them to send from. Counted per address, each was a fresh start for the sign
+        # form's rate limits, moderation's burst flag and the admin login's lockout (which use this).
+        parsed = parsed.ipv4_mapped or ipaddress.IPv6Address(int(parsed) & IPV6_NETWORK_MASK)
+    return str(parsed)
 
 
 def ip_hash(address, now=None):

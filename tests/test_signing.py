@@ -663,6 +663,20 @@ def test_the_limit_is_per_address_and_petition(client, petition, settings):
     assert sign(client, petition, email="c@example.org").status_code == 429
 
 
+def test_the_limit_is_per_ipv6_network_not_per_address_in_it(petition, settings):
+    # Whoever has one IPv6 address has the 2**64 of its /64 to send from.
+    settings.SIGN_RATE_BURST = "2/m"
+    statuses = [sign(Client(REMOTE_ADDR=f"2001:db8:1:2::{n:x}"), petition, email=f"s{n}@example.org").status_code
+                for n in range(1, 5)]
+    assert statuses == [302, 302, 429, 429]
+    assert sign(Client(REMOTE_ADDR="2001:db8:1:3::1"), petition, email="t@example.org").status_code == 302
+    assert Signature.objects.count() == 3
+    # An IPv4 address written as IPv6 is that IPv4 address.
+    assert sign(Client(REMOTE_ADDR="198.51.100.7"), petition, email="u@example.org").status_code == 302
+    assert sign(Client(REMOTE_ADDR="::ffff:198.51.100.7"), petition, email="v@example.org").status_code == 302
+    assert sign(Client(REMOTE_ADDR="::ffff:198.51.100.7"), petition, email="w@example.org").status_code == 429
+
+
 def test_the_sustained_limit_applies_over_the_hour(client, petition, settings):
     settings.SIGN_RATE_BURST = "100/m"
     settings.SIGN_RATE_SUSTAINED = "4/h"
