@@ -36,6 +36,19 @@ CONFIRM_LINK_MAX_AGE = 7 * 24 * 3600
 # --- The signer's address: only ever hashed ---------------------------------------------------
 
 IPV6_NETWORK_MASK = ((1 << 64) - 1) << 64  # the first 64 bits of 128
+_proxy_warned = False
+
+
+def _warn_of_a_proxy():
+    """Once per process: behind a proxy that TRUSTED_PROXY_COUNT does not count, every visitor has the
+    proxy's address, and five wrong passwords or a few signatures from anyone lock everyone out."""
+    global _proxy_warned  # noqa: PLW0603 (a flag, so that the log says it once)
+    _proxy_warned = True
+    logger.warning(
+        "Requests carry X-Forwarded-For but TRUSTED_PROXY_COUNT is 0: if a reverse proxy sets it, every "
+        "visitor is counted as the proxy by the rate limits and the admin login's lockout. Set "
+        "TRUSTED_PROXY_COUNT to the number of proxies in front of the app (README, Deploying)."
+    )
 
 
 def client_ip(request):
@@ -43,6 +56,8 @@ def client_ip(request):
     trust; for IPv6, the first address of its /64."""
     address = request.META.get("REMOTE_ADDR", "")
     proxies = settings.TRUSTED_PROXY_COUNT
+    if not proxies and not _proxy_warned and "HTTP_X_FORWARDED_FOR" in request.META:
+        _warn_of_a_proxy()
     if proxies:
         forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         forwarded = [part for part in forwarded if part]

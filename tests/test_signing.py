@@ -677,6 +677,22 @@ def test_the_limit_is_per_ipv6_network_not_per_address_in_it(petition, settings)
     assert sign(Client(REMOTE_ADDR="::ffff:198.51.100.7"), petition, email="w@example.org").status_code == 429
 
 
+def test_a_proxy_the_settings_do_not_count_is_logged_once_without_the_address(petition, settings, caplog,
+                                                                               monkeypatch):
+    """Behind a proxy with TRUSTED_PROXY_COUNT left at 0, every visitor is the proxy: a few signatures or
+    five wrong passwords from anyone lock everyone out. The operator is told, once."""
+    monkeypatch.setattr(signing, "_proxy_warned", False)
+    settings.TRUSTED_PROXY_COUNT = 0
+    proxied = Client(REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR="203.0.113.9")
+    with caplog.at_level("WARNING", logger="petitions.signing"):
+        sign(Client(REMOTE_ADDR="10.0.0.2"), petition, email="a@example.org")
+        assert not caplog.records  # no proxy header: nothing to say
+        for n in range(3):
+            sign(proxied, petition, email=f"b{n}@example.org")
+    warnings = [r.getMessage() for r in caplog.records if "TRUSTED_PROXY_COUNT" in r.getMessage()]
+    assert len(warnings) == 1 and "203.0.113.9" not in warnings[0]
+
+
 def test_the_sustained_limit_applies_over_the_hour(client, petition, settings):
     settings.SIGN_RATE_BURST = "100/m"
     settings.SIGN_RATE_SUSTAINED = "4/h"
