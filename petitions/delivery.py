@@ -273,6 +273,10 @@ def render(delivery, now=None):
         # (hold_letters_of) either waits for this render or is seen by it. As files are stored only
         # under this lock, any other file of this letter beside the new one is one to delete.
         previous = Delivery.objects.select_for_update().filter(pk=delivery.pk).values_list("pdf", flat=True).get()
+        # A signature withdrawn or rejected since it was claimed is not in this letter: it lets go of
+        # its claim, so that the claims are what the letter carries. Rejected as spam by mistake and
+        # restored, it goes in the next letter; still claimed, it was never delivered at all.
+        DeliveryItem.objects.filter(delivery=delivery).exclude(signature__status=Signature.Status.CONFIRMED).delete()
         pdf, manifest, count = render_letter(
             delivery, batch_signatures(delivery).iterator(chunk_size=2000), now=now
         )

@@ -559,6 +559,32 @@ def test_a_signer_who_withdraws_while_their_letter_waits_for_a_retry_is_not_in_i
     assert kyiv.manifest_sha256 == manifest_sha256([signatures["hidden"].pk])
 
 
+def test_a_signature_rejected_while_its_letter_waited_and_then_restored_goes_in_the_next_letter(
+    smtp, petition, signatures
+):
+    """Rejected as spam by mistake while its letter waited, a signature is left out of that letter.
+    Restored ("into the next delivery"), it must go in the next one: it stayed claimed by the letter
+    it was not in, and was never delivered at all."""
+    from petitions import moderation
+
+    kyiv, later = kyiv_awaiting_retry(smtp, petition)
+    olena = Signature.objects.filter(pk=signatures["olena"].pk)
+    moderation.reject_as_spam(olena)
+    delivery.send(kyiv.pk, now=later)
+    assert "Петренко" not in by_embassy_city(smtp)["Kyiv"][2]
+
+    moderation.restore(olena)
+    smtp.messages.clear()
+    call_command("deliver", petition="free-them", stdout=io.StringIO())
+
+    assert "Олена Петренко" in by_embassy_city(smtp)["Kyiv"][2]
+    # In exactly one letter that went, as every other confirmed signature.
+    sent = DeliveryItem.objects.filter(delivery__status=Delivery.Status.SENT, is_test=True)
+    assert sorted(sent.values_list("signature_id", flat=True)) == sorted(
+        Signature.objects.filter(status=Signature.Status.CONFIRMED, country="UA").values_list("pk", flat=True)
+    )
+
+
 def letter_files():
     """{name: text} of every letter file stored."""
     root = django_settings.PRIVATE_MEDIA_ROOT
