@@ -226,6 +226,8 @@ class Petition(models.Model):
 
     def clean(self):
         super().clean()
+        now = timezone.now()
+        would_take_signatures = self.status == self.Status.OPEN and (self.closes_at is None or self.closes_at > now)
         # save() records the moment it is closed as closes_at, which must come after opens_at (a
         # constraint): closing one still to open was a database error, a 500 in the admin.
         if self.status == self.Status.CLOSED and self.opens_at and self.opens_at > timezone.now():
@@ -233,8 +235,12 @@ class Petition(models.Model):
                 "It has not opened yet, so it cannot be closed. To keep it from opening, set it back to Draft."
             )})
         # Closing recorded the moment as closes_at: reopened with it, the petition would say "open"
-        # here and stay closed to everyone, its retention clock still running.
-        if self.status == self.Status.OPEN and self.closes_at and self.closes_at <= timezone.now():
+        # here and stay closed to everyone, its retention clock still running. Not so an open
+        # petition already closed by its date: edited (deliveries paused, live delivery switched on,
+        # a title mended), it stays closed and is not being reopened; refused as if it were, it
+        # could not be edited at all.
+        if (self.status == self.Status.OPEN and self.closes_at and self.closes_at <= now
+                and not Petition.objects.filter(pk=self.pk, status=self.Status.OPEN, closes_at__lte=now).exists()):
             raise ValidationError({"closes_at": _(
                 "This closing date has passed, so the petition would stay closed. To reopen it, clear the "
                 "date or set a later one."
@@ -245,13 +251,13 @@ class Petition(models.Model):
             raise ValidationError({"closes_at": _(
                 "It would close before it opens. Set a closing date after it opens, or leave it empty."
             )})
-        if self.status == self.Status.OPEN and self.campaign_id and self.campaign.status == Campaign.Status.ARCHIVED:
+        if would_take_signatures and self.campaign_id and self.campaign.status == Campaign.Status.ARCHIVED:
             raise ValidationError({"status": _(
                 "Its campaign is archived, so it takes no signatures. To open it, make the campaign live again."
             )})
         # Anonymised signers have no email left (petitions.retention), so the one-signature-per-address
         # constraint no longer sees them: reopened, the petition would count them again if they signed.
-        if (self.status == self.Status.OPEN and self.pk
+        if (would_take_signatures and self.pk
                 and Signature.objects.filter(petition=self, status=Signature.Status.CONFIRMED, email="").exists()):
             raise ValidationError({"status": _(
                 "Its signers' personal data has been anonymised, so it can no longer tell who has signed: "

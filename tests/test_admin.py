@@ -361,6 +361,34 @@ def test_a_petition_whose_signers_were_anonymised_cannot_be_reopened(demo, super
     assert Petition.objects.get(pk=petition.pk).status == Petition.Status.CLOSED
 
 
+def test_a_petition_that_closed_on_its_date_can_still_be_edited_once_archived_and_anonymised(demo, superuser_client):
+    """Closed by its date, a petition keeps the status "open": editing it (pausing its deliveries,
+    mending its title) was refused as if it were being reopened, with "To open it, make the campaign
+    live again" and "Start a new petition instead"."""
+    from campaign.models import Campaign
+    from petitions import retention
+
+    petition = Petition.objects.first()
+    Petition.objects.filter(pk=petition.pk).update(
+        status=Petition.Status.OPEN, opens_at=timezone.now() - timedelta(days=200),
+        closes_at=timezone.now() - timedelta(days=100),
+    )
+    Campaign.objects.filter(pk=petition.campaign_id).update(status=Campaign.Status.ARCHIVED)
+    assert retention.anonymise(Petition.objects.get(pk=petition.pk)) >= 1
+    path = admin_url(Petition, "change", petition.pk)
+
+    response = resubmit(superuser_client, path, delivery_paused="on", title_en="Free them all")
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    saved = Petition.objects.get(pk=petition.pk)
+    assert saved.delivery_paused and saved.title_en == "Free them all" and not saved.is_open_for_signing()
+    # Reopening it, by a later closing date, is refused still.
+    later = (timezone.now() + timedelta(days=30)).strftime("%Y-%m-%d")
+    response = resubmit(superuser_client, path, closes_at_0=later, closes_at_1="12:00:00")
+    assert response.status_code == 200
+    assert "archived" in response.context["adminform"].form.errors["status"][0]
+
+
 def test_the_prisoner_and_case_screens_headings_are_in_the_organisers_language(demo, superuser_client):
     from prisoners.models import DetentionFacility, Prisoner
 
