@@ -1,6 +1,7 @@
 """Appeals, their signatures, the embassies they are delivered to, and the record of deliveries."""
 
 import os
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -267,6 +268,19 @@ class Petition(models.Model):
     @property
     def demand_list(self):
         return [line.strip() for line in self.demands.splitlines() if line.strip()]
+
+    #: How long after closing a signature made before it can still be confirmed: the email may be
+    #: read hours later. The UK Parliament's petitions site allows the same day
+    #: (`closed_for_signing?` in alphagov/e-petitions).
+    CONFIRMATION_GRACE = timedelta(hours=24)
+
+    def takes_confirmations(self, now=None):
+        """Whether a pending signature may still be confirmed (or get a fresh link): until
+        CONFIRMATION_GRACE after the petition closed, by its date or by an organiser."""
+        now = now or timezone.now()
+        return self.status != self.Status.DRAFT and (
+            self.closes_at is None or now < self.closes_at + self.CONFIRMATION_GRACE
+        )
 
     def is_open_for_signing(self, now=None):
         now = now or timezone.now()

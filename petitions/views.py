@@ -168,6 +168,10 @@ def _link_problem(request, petition, status=400, public=True):
     return render(request, "petitions/bad_link.html", {"petition": petition, "public": public}, status=status)
 
 
+def _closed_for_confirming(request, petition):
+    return render(request, "petitions/closed_for_confirming.html", {"petition": petition}, status=410)
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 @noindex
 @never_cache  # it shows the signer's details to whoever holds the link
@@ -182,6 +186,8 @@ def confirm(request, slug, token):
         # Only a pending signature needs a fresh link: a confirmed one is counted however old its
         # link (and says so below), and a rejected one would get nothing from a fresh link.
         if expired.signature.status == Signature.Status.PENDING:
+            if not petition.takes_confirmations():
+                return _closed_for_confirming(request, petition)
             return render(request, "petitions/link_expired.html", {"petition": petition, "token": token}, status=410)
         signature = expired.signature
     except signing.BadLink:
@@ -189,6 +195,8 @@ def confirm(request, slug, token):
 
     if signature.status not in {Signature.Status.PENDING, Signature.Status.CONFIRMED}:
         return _link_problem(request, petition)
+    if signature.status == Signature.Status.PENDING and not petition.takes_confirmations():
+        return _closed_for_confirming(request, petition)
     if request.method == "POST":
         signing.confirm(signature)
         return HttpResponseRedirect(reverse("petitions:thanks", args=[petition.slug]))
@@ -214,6 +222,8 @@ def resend(request, slug, token):
         return render(request, "petitions/confirm.html", {"petition": petition, "already": True})
     if signature.status != Signature.Status.PENDING:
         return _link_problem(request, petition)
+    if not petition.takes_confirmations():  # a fresh link would only lead to the same page
+        return _closed_for_confirming(request, petition)
     outbox.owe(signature.pk, Signature.EmailDue.CONFIRM)
     return HttpResponseRedirect(reverse("petitions:check-email", args=[petition.slug]))
 

@@ -292,6 +292,62 @@ def test_a_confirmation_link_expires_after_seven_days_and_a_fresh_one_can_be_had
     assert Signature.objects.get().status == Signature.Status.CONFIRMED
 
 
+def test_a_signature_made_before_closing_can_be_confirmed_until_a_day_after(client, mailoutbox):
+    """The email may be read hours after the petition closed; as on the UK Parliament's site, a day."""
+    petition = PetitionFactory(closes_at=timezone.now() + timedelta(hours=1))
+    sign(client, petition)
+    link = links(mailoutbox[0], "confirm")[0]
+
+    with time_machine.travel(petition.closes_at + timedelta(hours=23, minutes=59)):
+        assert not petition.is_open_for_signing()
+        assert client.post(link)["Location"] == url(petition, "thanks")
+    assert Signature.objects.get().status == Signature.Status.CONFIRMED
+    assert count_of(petition) == 1
+
+
+def test_a_day_after_closing_a_pending_signature_is_not_counted_and_gets_no_fresh_link(client, mailoutbox):
+    petition = PetitionFactory(closes_at=timezone.now() + timedelta(hours=1))
+    sign(client, petition)
+    link = links(mailoutbox[0], "confirm")[0]
+
+    for late in (timedelta(hours=24, minutes=1), timedelta(days=8)):  # the link still valid, then expired
+        with time_machine.travel(petition.closes_at + late):
+            page = client.get(link)
+            assert page.status_code == 410
+            assert "This petition has closed" in page.text
+            assert "Send me a fresh link" not in page.text
+            assert client.post(link).status_code == 410
+            fresh = client.post(link.replace("/confirm/", "/fresh-link/"))
+            assert fresh.status_code == 410
+    assert Signature.objects.get().status == Signature.Status.PENDING
+    assert count_of(petition) == 0
+    assert len(mailoutbox) == 1  # no fresh link was sent
+
+
+def test_an_organisers_closing_starts_the_day_of_grace_too(client, petition, mailoutbox):
+    sign(client, petition)
+    link = links(mailoutbox[0], "confirm")[0]
+    petition.status = Petition.Status.CLOSED
+    petition.save()  # records the moment as closes_at
+    views.local_cache.clear()  # the page's copy of the petition, as it is PUBLIC_SECONDS later
+
+    with time_machine.travel(timezone.now() + timedelta(hours=25)):
+        assert client.post(link).status_code == 410
+    assert Signature.objects.get().status == Signature.Status.PENDING
+
+
+def test_a_confirmed_signature_still_reads_as_confirmed_long_after_closing(client, mailoutbox):
+    petition = PetitionFactory(closes_at=timezone.now() + timedelta(hours=1))
+    sign(client, petition)
+    link = links(mailoutbox[0], "confirm")[0]
+    client.post(link)
+
+    with time_machine.travel(petition.closes_at + timedelta(days=3)):
+        page = client.get(link)
+    assert page.status_code == 200
+    assert "already confirmed" in page.text
+
+
 def old_confirm_token(signature):
     with time_machine.travel(timezone.now() - timedelta(days=7, minutes=1)):
         return signing.make_token(signature, signing.CONFIRM)
