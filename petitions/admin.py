@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Value
 from django.db.models.functions import Lower, Trim
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
@@ -19,7 +20,7 @@ from campaign.filters import CountryFilter
 from campaign.models import Campaign
 from campaign.permissions import CampaignScopedAdmin, CampaignScopedInline, can_change_any, scoped
 
-from . import dashboard, delivery, export, moderation, outbox, publication, signing
+from . import dashboard, delivery, export, moderation, outbox, publication, retention, signing
 from .forms import SignerEmailField
 from .models import Accreditation, Delivery, Embassy, Petition, Signature
 from .routing import HOW, Router
@@ -127,10 +128,11 @@ class PetitionAdmin(CampaignScopedAdmin, TranslationAdmin):
             mode = NO_TEST_RECIPIENT
         if obj.status == Petition.Status.DRAFT:  # what opening it will do, too: live, say
             mode = format_html("{} {}", _("While it is a draft, nothing is delivered. Once it is open:"), mode)
+        outlook = retention.outlook(obj)
         return format_html(
-            '<strong>{}</strong><br><a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a>'
+            '<strong>{}</strong>{}<br><a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a>'
             ' · <a href="{}">{}</a>',
-            mode,
+            mode, render_to_string("admin/petitions/petition/outlook.html", {"outlook": outlook}) if outlook else "",
             reverse("admin:petitions_petition_dashboard", args=[obj.pk]), _("Dashboard"),
             reverse("admin:petitions_petition_routing", args=[obj.pk]), _("Routing table and letter previews"),
             reverse("admin:petitions_delivery_changelist") + f"?petition__id__exact={obj.pk}", _("Deliveries"),
@@ -142,6 +144,7 @@ class PetitionAdmin(CampaignScopedAdmin, TranslationAdmin):
         context = {
             **self.admin_site.each_context(request), "opts": self.model._meta, "petition": petition,
             "title": _("Dashboard of %(petition)s") % {"petition": petition}, **dashboard.facts(petition),
+            "outlook": retention.outlook(petition),
         }
         return TemplateResponse(request, "admin/petitions/petition/dashboard.html", context)
 

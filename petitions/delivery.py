@@ -71,12 +71,17 @@ def unrouted(petition):
     return sum(n for country, n in pending.order_by() if router.route(country) is None)
 
 
+def on_schedule(petition):
+    """Whether the schedule plans this petition's letters by itself: not a draft, not paused, and
+    a cadence other than manual (only when an organiser says so)."""
+    return (not petition.delivery_paused and petition.status != Petition.Status.DRAFT
+            and petition.delivery_cadence in CADENCE)
+
+
 def is_due(petition, now=None):
-    if petition.delivery_paused or petition.status == Petition.Status.DRAFT:
+    if not on_schedule(petition):
         return False
-    period = CADENCE.get(petition.delivery_cadence)
-    if period is None:  # manual: only when an organiser says so
-        return False
+    period = CADENCE[petition.delivery_cadence]
     last = petition.deliveries.filter(is_test=not petition.delivers_live).aggregate(last=Max("created_at"))["last"]
     return last is None or last <= (now or timezone.now()) - period
 

@@ -1,4 +1,10 @@
-"""Anonymising signers a fixed time after a petition closes and its letters are delivered.
+"""Anonymising signers a fixed time after a petition closes, once the letters on their way have gone.
+
+"On their way" is what happens without anyone's doing: letters being sent or waiting to be handed
+over, and the live letters the schedule will plan for confirmed signatures in none yet. Letters
+that only an organiser can start -- deliveries paused, the manual cadence, live delivery off -- are
+not waited for: forgotten, they kept every signer's data for ever. The petition's dashboard tells
+its organisers from the day it closes what will be delivered and when the data goes (`outlook()`).
 
 Names become initials or nothing, as the signer chose for the public list; emails, IP hashes,
 cities, organisations and comments are erased, the admin's history of the signatures no longer
@@ -13,8 +19,9 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from .delivery import letter_files_of, undelivered
+from .delivery import letter_files_of, on_schedule, undelivered
 from .models import Delivery, Petition, Signature
 from .routing import Router
 from .signing import forget_in_admin_history
@@ -49,19 +56,59 @@ def due_for_anonymising(now=None):
             continue
         if petition.deliveries.filter(status__in=UNFINISHED).exists():
             continue
-        if petition.delivers_live and _letters_to_come(petition):
-            continue  # live and not everything delivered yet
+        if _letters_to_come(petition):
+            continue  # the schedule has not delivered everything yet
         due.append(petition)
     return due
 
 
 def _letters_to_come(petition):
-    """Whether confirmed signatures still wait for a live letter that some embassy (or the
-    fallback) will receive. A signer from a country nothing covers has no letter coming: waiting
-    for one would keep every signer's data for ever."""
+    """Whether confirmed signatures still wait for a live letter that the schedule will plan and
+    some embassy (or the fallback) will receive. A signer from a country nothing covers has no
+    letter coming, nor has anyone while only an organiser can send one: waiting would keep every
+    signer's data for ever."""
+    if not (petition.delivers_live and on_schedule(petition)):
+        return False
     router = Router(petition)
     countries = undelivered(petition, is_test=False).values_list("country", flat=True).distinct().order_by()
     return any(router.route(country) for country in countries)
+
+
+def outlook(petition, now=None):
+    """For a closed petition's organisers, what becomes of its signers' data: None while it is open
+    or once it is anonymised; else a dict of when it closed, when the data goes at the earliest
+    ("anonymise_on"), how many confirmed signatures are in no live letter ("not_delivered"),
+    whether the schedule will deliver them ("coming"), why not ("held_by"), and how many letters
+    are still on their way ("letters_on_their_way")."""
+    closed = closed_at(petition)
+    if closed is None or not Signature.objects.filter(petition=petition).exclude(email="").exists():
+        return None
+    not_delivered = undelivered(petition, is_test=False).count()
+    if not petition.delivers_live:
+        held_by = HELD_BY["not_live"]
+    elif petition.delivery_paused:
+        held_by = HELD_BY["paused"]
+    elif not on_schedule(petition):
+        held_by = HELD_BY["manual"]
+    else:
+        held_by = HELD_BY["unrouted"]
+    coming = bool(not_delivered) and _letters_to_come(petition)
+    return {
+        "closed_at": closed,
+        "anonymise_on": closed + timedelta(days=settings.PERSONAL_DATA_RETENTION_DAYS),
+        "not_delivered": not_delivered,
+        "coming": coming,
+        "held_by": None if coming or not not_delivered else held_by,
+        "letters_on_their_way": petition.deliveries.filter(status__in=UNFINISHED).count(),
+    }
+
+
+HELD_BY = {
+    "not_live": _("live delivery is not on, so every letter goes only to the test recipient"),
+    "paused": _("its deliveries are paused"),
+    "manual": _("its deliveries go out only when an organiser uses “Deliver now”"),
+    "unrouted": _("no embassy in the directory covers their countries, and the petition has no fallback target"),
+}
 
 
 def anonymise(petition):

@@ -6,7 +6,9 @@ from io import StringIO
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import call_command
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from petitions import counting, retention, signing
 from petitions.models import Delivery, Embassy, Petition, Signature
@@ -186,3 +188,55 @@ def test_the_retention_period_runs_from_when_an_organiser_closed_the_petition_no
 
     assert petition in retention.due_for_anonymising()
     assert Petition.objects.get(pk=petition.pk).closes_at < timezone.now() - timedelta(days=39)
+
+
+# --- Letters only an organiser can start are not waited for ------------------------------------
+
+@pytest.fixture
+def live_closed_petition(closed_petition, settings):
+    settings.DELIVERY_LIVE = True
+    Petition.objects.filter(pk=closed_petition.pk).update(live_delivery=True)
+    Embassy.objects.create(country="PL", email="embassy-pl@example.org")
+    SignatureFactory(petition=closed_petition, first_name="Олена", confirmed=True)
+    return Petition.objects.get(pk=closed_petition.pk)
+
+
+@pytest.mark.parametrize("held", [{"delivery_cadence": Petition.Cadence.MANUAL}, {"delivery_paused": True}])
+def test_a_letter_only_an_organiser_can_start_does_not_keep_the_data_for_ever(live_closed_petition, held):
+    """Closed on the manual cadence, or paused, no letter goes unless an organiser acts: waiting for
+    it kept every signer's data for as long as no one did."""
+    Petition.objects.filter(pk=live_closed_petition.pk).update(**held)
+
+    assert retention.purge() == {live_closed_petition.pk: 1}
+    assert not Signature.objects.exclude(email="").exists()
+
+
+def test_the_dashboard_warns_from_closing_that_undelivered_signers_will_be_anonymised(live_closed_petition, client,
+                                                                                       django_user_model):
+    Petition.objects.filter(pk=live_closed_petition.pk).update(delivery_cadence=Petition.Cadence.MANUAL)
+    client.force_login(django_user_model.objects.create_superuser("root", "root@example.org", "pw"))
+    anonymise_on = live_closed_petition.closes_at + timedelta(days=30)
+
+    for page in ("dashboard", "change"):
+        text = client.get(reverse(f"admin:petitions_petition_{page}", args=[live_closed_petition.pk])).text
+        assert "1 confirmed signature is in no letter to an embassy, and none will be sent by itself" in text
+        assert "only when an organiser uses “Deliver now”" in text
+        assert date_format(anonymise_on, "DATE_FORMAT") in text
+
+
+def test_the_dashboard_says_scheduled_letters_are_waited_for(live_closed_petition, client, django_user_model):
+    client.force_login(django_user_model.objects.create_superuser("root", "root@example.org", "pw"))
+    text = client.get(reverse("admin:petitions_petition_dashboard", args=[live_closed_petition.pk])).text
+    assert "1 confirmed signature goes in the next scheduled letters" in text
+    assert "none will be sent by itself" not in text
+    assert retention.purge() == {}  # and it does wait
+
+
+def test_an_open_petition_has_no_outlook_and_an_anonymised_one_none_left(closed_petition):
+    assert retention.outlook(PetitionFactory()) is None
+    SignatureFactory(petition=closed_petition, confirmed=True)
+    outlook = retention.outlook(closed_petition)
+    assert outlook["not_delivered"] == 1 and not outlook["coming"]
+    assert outlook["held_by"] == retention.HELD_BY["not_live"]  # a test-only petition never reached an embassy
+    retention.purge()
+    assert retention.outlook(closed_petition) is None
