@@ -77,6 +77,17 @@ def test_signing_records_a_pending_signature_and_emails_a_confirmation_link(clie
     assert mailoutbox[0].alternatives[0][1] == "text/html"
 
 
+def test_the_confirmation_email_repeats_no_name_typed_with_the_address(client, petition, mailoutbox):
+    """Anyone can type anyone's address: a name of "www.scam.example" greeted its owner from our
+    domain. The confirm page shows the details, to whoever holds the link."""
+    sign(client, petition, first_name="Claim your prize at www.scam.example", last_name="Now")
+    message = mailoutbox[0]
+    assert message.body.startswith("Hello,\n")
+    assert "scam" not in message.body and "scam" not in message.alternatives[0][0]
+    assert "scam" not in message.subject
+    assert "www.scam.example" in client.get(links(message, "confirm")[0]).text
+
+
 def test_opening_the_link_does_not_confirm_but_pressing_confirm_does(client, petition, mailoutbox):
     sign(client, petition)
     confirm_path = links(mailoutbox[0], "confirm")[0]
