@@ -256,9 +256,12 @@ class NeedsReviewFilter(admin.SimpleListFilter):
     parameter_name = "review"
 
     def lookups(self, request, model_admin):
-        return [("queue", _("Flagged, not yet reviewed")), ("flagged", _("Flagged (all)"))]
+        return [("queue", _("Flagged, not yet reviewed")), ("flagged", _("Flagged (all)")),
+                ("organisations", _("Naming an organisation, not yet approved"))]
 
     def queryset(self, request, queryset):
+        if self.value() == "organisations":
+            return queryset.filter(status=Signature.Status.CONFIRMED, reviewed=False).exclude(organisation="")
         if self.value() == "queue":
             return queryset.filter(reviewed=False).exclude(flags=[])
         if self.value() == "flagged":

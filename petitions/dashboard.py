@@ -62,6 +62,9 @@ def facts(petition, now=None):
             for row in Signature.objects.filter(petition=petition, status=Signature.Status.CONFIRMED)
             .values("country").annotate(n=Count("pk")).order_by("-n", "country")[:50]
         ],
+        # Published once approved (petitions.publication): how many wait, for the link to them.
+        "organisations_to_approve": Signature.objects.filter(
+            petition=petition, status=Signature.Status.CONFIRMED, reviewed=False).exclude(organisation="").count(),
         "deliveries": [
             {**row, "status": Delivery.Status(row["status"])}
             for row in Delivery.objects.filter(petition=petition).values("is_test", "status")

@@ -200,7 +200,7 @@ SignatureForm.base_fields = {
         },
         help_texts={
             "email": _("Only to confirm your signature. Never shown, never sent to the embassy."),
-            "organisation": _("Shown publicly among the organisations that sign."),
+            "organisation": _("Shown publicly among the organisations that sign, once an organiser has checked it."),
             "comment": _("May be shown on the petition page, with your name only as you choose below."),
         },
     ),

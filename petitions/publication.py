@@ -44,9 +44,15 @@ def public_comments(petition, limit=20):
     return list(comments[:limit])
 
 
+# Anyone can type any organisation's name, and a list of "organisations that signed" reads as their
+# endorsement: one is published only once an organiser has approved its signature.
+ORGANISATION_APPROVED = Q(reviewed=True)
+
+
 def signing_organisations(petition, limit=50):
     return list(
         _published(petition)
+        .filter(ORGANISATION_APPROVED)
         .exclude(organisation="")
         .values_list("organisation", flat=True)
         .distinct()

@@ -115,6 +115,33 @@ def test_what_a_flagged_signature_says_is_published_only_once_reviewed(client, a
     assert "Cheap Pills" in page and "pills.example.com" in page
 
 
+def test_an_organisation_a_signer_names_is_published_only_once_an_organiser_approves(client, alice, petition):
+    """Anyone can type "Amnesty International", and "Organisations that signed" reads as its endorsement."""
+    later = [timezone.now()]
+
+    def page():
+        later[0] += timedelta(seconds=views.PUBLIC_SECONDS + 1)
+        with time_machine.travel(later[0]):
+            return client.get("/en/petitions/free-them/").text
+
+    named = SignatureFactory(petition=petition, organisation="Amnesty International", confirmed=True)
+    SignatureFactory(petition=petition, organisation="Pending Union")  # not confirmed: never listed
+    assert "Amnesty International" not in page()
+
+    dashboard = client.get(reverse("admin:petitions_petition_dashboard", args=[petition.pk])).text
+    assert "1 confirmed signature names an organisation not yet approved" in dashboard
+    queue = client.get(reverse("admin:petitions_signature_changelist"),
+                       {"petition__id__exact": petition.pk, "review": "organisations"})
+    assert [s.pk for s in queue.context["cl"].queryset] == [named.pk]
+
+    client.post(reverse("admin:petitions_signature_changelist"), {"action": "approve", "_selected_action": [named.pk]})
+    html = page()
+    assert "Organisations that signed" in html and "Amnesty International" in html
+    assert "Pending Union" not in html
+    assert "not yet approved" not in client.get(
+        reverse("admin:petitions_petition_dashboard", args=[petition.pk])).text
+
+
 def test_approving_a_signature_rejected_as_spam_says_it_stays_rejected(client, alice, petition):
     spam = SignatureFactory(petition=petition, comment="Visit www.pills.example.com", confirmed=True)
     moderation.reject_as_spam(Signature.objects.filter(pk=spam.pk))
@@ -313,7 +340,7 @@ def test_right_to_left_names_and_comments_keep_to_themselves_on_the_page(client,
     ("· Israel", the list's punctuation), whatever the page's language."""
     Petition.objects.filter(pk=petition.pk).update(comment_display=Petition.CommentDisplay.IMMEDIATE)
     SignatureFactory(petition=petition, first_name="יוסי", last_name="כהן", public_name="full", country="IL",
-                     comment="חופש לכולם 2021!", organisation="ועד הסולידריות", confirmed=True)
+                     comment="חופש לכולם 2021!", organisation="ועד הסולידריות", reviewed=True, confirmed=True)
     page = client.get("/en/petitions/free-them/").text
     assert "<bdi>יוסי כהן</bdi> · Israel" in page  # recent signatories
     assert '<p dir="auto" class="mb-1">חופש לכולם 2021!</p>' in page

@@ -873,7 +873,7 @@ def test_the_petition_page_shows_the_count_goal_and_form(client, petition):
     for page in (html, client.get(url(petition, "widget")).text):
         assert re.search(r'<progress[^>]*>3%</progress>', page)
     # What is made public is said next to the field, before anyone types it.
-    assert "Shown publicly among the organisations that sign." in html
+    assert "Shown publicly among the organisations that sign, once an organiser has checked it." in html
     assert "May be shown on the petition page" in html
 
 
