@@ -51,13 +51,14 @@ APPEAL_SOURCE_TRANSLATIONS = {
 }
 APPEAL_DATE = datetime.date(2021, 12, 9)
 ARRESTS_DATE = datetime.date(2021, 9, 16)
-# CaseEvent.date is required, but the appeal dates only the arrests. Events it reports without a
-# date carry the appeal's date (the day by which they had happened) and say so in the description.
-UNDATED = " The appeal does not give the exact date; it is recorded under the appeal's date."
+# The appeal dates only the arrests. Events it reports without a date are known to the year only
+# (the pages show "2021", no made-up day); they carry the appeal's date, the day by which they had
+# happened, which places them in the timeline, and say so in the description.
+UNDATED = " The appeal of 9 December 2021 does not give the exact date."
 UNDATED_TRANSLATIONS = {
-    "uk": " Звернення не називає точної дати; подію записано під датою звернення.",
-    "ru": " Точная дата в обращении не указана; событие отнесено к дате обращения.",
-    "fr": " L'appel ne donne pas la date exacte ; l'événement est enregistré à la date de l'appel.",
+    "uk": " Звернення від 9 грудня 2021 року не називає точної дати.",
+    "ru": " В обращении от 9 декабря 2021 года точная дата не указана.",
+    "fr": " L'appel du 9 décembre 2021 ne donne pas la date exacte.",
 }
 
 #: The languages the demo is translated into; English is the data itself, and the fallback.
@@ -1626,7 +1627,9 @@ def _load(summary):
                 summary, CaseEvent,
                 {"case": case, "kind": kind, "date": date,
                  "prisoner": prisoners[slug] if slug else None},
-                {"description": description, "source_title": APPEAL_SOURCE, "source_url": ""},
+                {"description": description, "source_title": APPEAL_SOURCE, "source_url": "",
+                 "date_precision": CaseEvent.DatePrecision.YEAR if description.endswith(UNDATED)
+                 else CaseEvent.DatePrecision.DAY},
                 {language: {**fields, "source_title": APPEAL_SOURCE_TRANSLATIONS[language]}
                  for language, fields in translations.items()},
             )

@@ -52,7 +52,7 @@ class CaseEventInline(CampaignScopedInline, TranslationTabularInline):
     model = CaseEvent
     extra = 0
     autocomplete_fields = ["prisoner"]
-    fields = ["date", "kind", "prisoner", "description", "source_url", "source_title"]
+    fields = ["date", "date_precision", "kind", "prisoner", "description", "source_url", "source_title"]
 
 
 @admin.register(CriminalCase)
@@ -115,7 +115,7 @@ class PrisonerAdmin(CampaignScopedAdmin, TranslationAdmin):
 
 @admin.register(CaseEvent)
 class CaseEventAdmin(CampaignScopedAdmin, TranslationAdmin):
-    list_display = ["date", "kind", "case", "prisoner", "short_description", "announced_to"]
+    list_display = ["when", "kind", "case", "prisoner", "short_description", "announced_to"]
     list_filter = ["kind", "announce"]
     list_select_related = ["case", "prisoner"]
     search_fields = ["description", "case__title", "prisoner__name"]
@@ -135,6 +135,10 @@ class CaseEventAdmin(CampaignScopedAdmin, TranslationAdmin):
                 "%(n)s supporter will be told, once, in their language.",
                 "%(n)s supporters will be told, each once, in their language.", people,
             ) % {"n": people}, messages.SUCCESS)
+
+    @admin.display(description=_("date"), ordering="date")
+    def when(self, obj):
+        return obj.date_shown
 
     @admin.display(description=_("what happened"))
     def short_description(self, obj):

@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
@@ -240,8 +241,21 @@ class CaseEvent(models.Model):
         Prisoner, null=True, blank=True, on_delete=models.SET_NULL, related_name="events",
         help_text=_("Leave empty when the event concerns the whole case."),
     )
+    class DatePrecision(models.TextChoices):
+        DAY = "day", _("The exact day")
+        MONTH = "month", _("The month only")
+        YEAR = "year", _("The year only")
+
     kind = models.CharField(_("kind"), max_length=20, choices=Kind)
     date = models.DateField(_("date"))
+    # Sources often give only "in September 2021" or "in 2019": a made-up day would be published as
+    # a fact. The date entered still orders the timeline (a transfer known only as "2021" after the
+    # arrest of 16 September), so it is kept as entered.
+    date_precision = models.CharField(
+        _("date known to"), max_length=5, choices=DatePrecision, default=DatePrecision.DAY,
+        help_text=_("When the source gives only the month or the year, the pages show only that, and the day "
+                    "entered only places the event in the timeline."),
+    )
     description = models.TextField(_("what happened"))
     source_url = models.URLField(_("source"), max_length=500, blank=True)
     source_title = models.CharField(_("source title"), max_length=200, blank=True)
@@ -260,4 +274,19 @@ class CaseEvent(models.Model):
         indexes = [models.Index(fields=["case", "date"], name="caseevent_case_date")]
 
     def __str__(self):
-        return f"{self.date:%Y-%m-%d} {self.get_kind_display()}"
+        return f"{self.date_machine} {self.get_kind_display()}"
+
+    @property
+    def date_shown(self):
+        """The date as far as it is known, in the active language: "16 September 2021",
+        "September 2021" or "2021"."""
+        return date_format(self.date, DATE_SHOWN[self.date_precision])
+
+    @property
+    def date_machine(self):
+        """The same for <time datetime>: 2021-09-16, 2021-09 or 2021 (all valid there)."""
+        return self.date.isoformat()[:DATE_MACHINE_LENGTH[self.date_precision]]
+
+
+DATE_SHOWN = {"day": "DATE_FORMAT", "month": "YEAR_MONTH_FORMAT", "year": "Y"}
+DATE_MACHINE_LENGTH = {"day": 10, "month": 7, "year": 4}

@@ -48,7 +48,8 @@ def world(django_user_model, client):
 
 def add_event(client, case, description="The court extended his detention by three months."):
     return client.post(reverse("admin:prisoners_caseevent_add"), {
-        "case": case.pk, "kind": "custody", "date": "2026-11-20", "description_en": description,
+        "case": case.pk, "kind": "custody", "date": "2026-11-20", "date_precision": "day",
+        "description_en": description,
         "description_uk": "Суд продовжив арешт на три місяці.", "announce": "on",
     })
 
@@ -62,7 +63,8 @@ def test_the_organiser_is_told_how_many_supporters_will_hear_in_the_plural_form_
     client, world, language, told
 ):
     response = client.post(reverse("admin:prisoners_caseevent_add"), {
-        "case": world["case"].pk, "kind": "custody", "date": "2026-11-20", "description_en": "Extended.",
+        "case": world["case"].pk, "kind": "custody", "date": "2026-11-20", "date_precision": "day",
+        "description_en": "Extended.",
         "announce": "on",
     }, headers={"accept-language": language}, follow=True)
     assert told in [str(message) for message in response.context["messages"]]
@@ -76,6 +78,19 @@ def test_the_announcements_source_line_follows_the_typography_of_the_language():
     rendered = emails.render("announcement", context, "fr")
     assert "Source\u00a0: https://example.org/court" in rendered.text
     assert "Source\u00a0: <a" in rendered.html
+
+
+@pytest.mark.parametrize("language, precision, shown", [
+    ("en", CaseEvent.DatePrecision.MONTH, "November 2026 — "), ("en", CaseEvent.DatePrecision.YEAR, "2026 — "),
+    ("uk", CaseEvent.DatePrecision.DAY, "20 листопада 2026 — "),
+])
+def test_the_announcement_gives_the_date_only_as_far_as_it_is_known(language, precision, shown):
+    event = CaseEvent(kind=CaseEvent.Kind.CUSTODY, date=datetime.date(2026, 11, 20), date_precision=precision,
+                      description="Extended.")
+    context = {"signature": SimpleNamespace(first_name="Anne"), "event": event, "case": SimpleNamespace(title="X")}
+    rendered = emails.render("announcement", context, language)
+    assert any(line.startswith(shown) for line in rendered.text.splitlines())  # no day before it
+    assert f"<strong>{shown}" in rendered.html
 
 
 def test_announcing_an_event_emails_each_opted_in_supporter_once_in_their_language(client, world, mailoutbox):
@@ -186,7 +201,8 @@ def test_saving_the_event_again_tells_nobody_twice(client, world, mailoutbox):
     add_event(client, world["case"])
     event = CaseEvent.objects.get()
     client.post(reverse("admin:prisoners_caseevent_change", args=[event.pk]), {
-        "case": event.case_id, "kind": "custody", "date": "2026-11-20", "description_en": "Corrected text",
+        "case": event.case_id, "kind": "custody", "date": "2026-11-20", "date_precision": "day",
+        "description_en": "Corrected text",
         "announce": "on",
     })
     assert len(mailoutbox) == 1

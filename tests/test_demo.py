@@ -192,12 +192,15 @@ def test_timelines_hold_the_arrest_statement_transfer_and_the_fsb_case_citing_th
     assert not CaseEvent.objects.filter(kind=CaseEvent.Kind.VERDICT).exists()
 
 
-def test_events_the_appeal_does_not_date_say_so(demo):
+def test_events_the_appeal_does_not_date_say_so_and_show_only_the_year(demo):
     undated = CaseEvent.objects.exclude(date="2021-09-16")
     assert undated.count() == 4
     for event in undated:
-        assert str(event.date) == "2021-12-09"
+        assert str(event.date) == "2021-12-09"  # by when they had happened: after the arrests in the timeline
         assert "does not give the exact date" in event.description
+        assert (event.date_precision, event.date_shown) == (CaseEvent.DatePrecision.YEAR, "2021")
+    arrests = CaseEvent.objects.filter(date="2021-09-16")
+    assert {event.date_precision for event in arrests} == {CaseEvent.DatePrecision.DAY}
 
 
 def test_organisations_of_the_protest_the_appeal_and_the_biography_exist(demo):
@@ -536,7 +539,7 @@ def test_every_translation_fits_its_column_on_any_database(demo):
 def test_undated_events_say_so_in_every_language(demo):
     for event in CaseEvent.objects.exclude(date="2021-09-16"):
         assert "точної дати" in event.description_uk
-        assert "Точная дата" in event.description_ru
+        assert "точная дата" in event.description_ru
         assert "date exacte" in event.description_fr
 
 

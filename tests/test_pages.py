@@ -894,3 +894,22 @@ def test_charges_are_listed_in_the_order_of_the_code_not_of_their_text(demo, cli
         shown = [page.index(f"Art. {a} part {p} CC RF") for a, p in [("30", "3"), ("105", "2"), ("282", "2"),
                                                                       ("282", "10")]]
         assert shown == sorted(shown)
+
+
+def test_a_timeline_event_known_only_to_the_month_or_year_shows_no_made_up_day(demo, client):
+    """Sources often say only "in September 2021" or "in 2019"; a day shown would be published as fact."""
+    case = CriminalCase.objects.get(slug="what-to-do-chat-case")
+    kuznetsov = Prisoner.objects.get(slug="igor-kuznetsov")
+    CaseEvent.objects.create(case=case, prisoner=kuznetsov, kind=CaseEvent.Kind.OTHER, date=datetime.date(2019, 6, 15),
+                             date_precision=CaseEvent.DatePrecision.YEAR, description="One-person pickets; fined.")
+    CaseEvent.objects.create(case=case, prisoner=kuznetsov, kind=CaseEvent.Kind.SEARCH, date=datetime.date(2021, 9, 20),
+                             date_precision=CaseEvent.DatePrecision.MONTH, description="Flat searched.")
+    for path in (url("prisoners:case", case.slug), url("prisoners:prisoner", kuznetsov.slug)):
+        html = get_ok(client, path)
+        assert '<time class="fw-semibold" datetime="2019">2019</time>' in html, path
+        assert '<time class="fw-semibold" datetime="2021-09">September 2021</time>' in html, path
+        assert "June 15, 2019" not in html and "Sept. 20, 2021" not in html, path
+        # Still in the order of the dates entered: 2019, the arrest of 16 September, the search.
+        assert html.index(">2019<") < html.index("Sept. 16, 2021") < html.index(">September 2021<"), path
+    uk = get_ok(client, url("prisoners:case", case.slug, lang="uk"))
+    assert ">Вересень 2021<" in uk or ">вересень 2021<" in uk
