@@ -191,7 +191,9 @@ def _cell(text, width):
     # A plain string may use its own right padding: it still ends clear of the next column's text.
     room = width - CELL_PADDING
     if not text.isascii():
-        text = _drawable(text)
+        # Composed: typed as a letter and its accents, each accent is drawn with no width of its own,
+        # two of them over each other ("ễ" as e, ^ and ~), and a search of the letter misses the name.
+        text = _drawable(unicodedata.normalize("NFC", text))
         if RIGHT_TO_LEFT.search(text):
             # Joined, broken into lines as it is read, and only then each line in visual order: put
             # in visual order first, a two-line text would be printed with its end on the first line.
@@ -213,25 +215,34 @@ def _drawn_by_font():
 
 
 def _drawable(text):
-    """The text with each letter (or digit) that no font of the letter can draw in Latin letters.
+    """The text with each word that has a letter (or digit) no font of the letter can draw in Latin letters.
 
     DejaVu has no Devanagari, Bengali, Tamil, Thai, Ethiopic, Sinhala or Myanmar letters: a name in
     them was printed as a row of empty boxes, which no one at the embassy could read. Transliterated
-    ("राहुल" -> "rahul"), it can be read, and found by searching the letter. Any other character the
-    font lacks (an emoji, mostly) is left out, and a transliteration cut at TRANSLITERATION_LIMIT:
-    spelt out in full (":hand_with_index_finger_and_thumb_crossed:", the 29 letters of the Arabic
-    ligature ﷺ), 200 of them made a row taller than a page, and then no letter could be laid out.
+    ("राहुल" -> "rahul"), it can be read, and found by searching the letter. The whole word is, not
+    just the letters the font lacks: Urdu's "چوہدری" has one (ہ), and with a Latin "h" among its
+    Arabic letters the right-to-left layout cut the word in two. Any other character the font lacks
+    (an emoji, mostly) is left out, and a transliteration cut at TRANSLITERATION_LIMIT: spelt out in
+    full (":hand_with_index_finger_and_thumb_crossed:", the 29 letters of the Arabic ligature ﷺ),
+    200 of them made a row taller than a page, and then no letter could be laid out.
     """
     if _drawn_by_font().issuperset(text):
         return text  # nearly always
+    return "".join(_drawable_word(word) for word in re.split(r"(\s+)", text))
+
+
+def _drawable_word(word):
     from anyascii import anyascii  # loaded by the first letter that needs it, as the RTL modules are
 
     drawn = _drawn_by_font()
+    missing = [character for character in word if character not in drawn and not CJK.match(character)]
+    if not missing:
+        return word
+    if not any(unicodedata.category(character)[0] in "LMN" for character in missing):
+        return "".join(character for character in word if character in drawn or CJK.match(character))
     return "".join(
-        character if character in drawn or character.isspace() or CJK.match(character)
-        else anyascii(character)[:TRANSLITERATION_LIMIT] if unicodedata.category(character)[0] in "LMN"
-        else ""
-        for character in text
+        anyascii(character)[:TRANSLITERATION_LIMIT] if unicodedata.category(character)[0] in "LMN" else ""
+        for character in word
     )
 
 

@@ -286,6 +286,34 @@ def test_names_in_scripts_the_font_lacks_are_printed_in_latin_letters_not_as_box
     assert "'abebe Олена" in text and "Addis Ababa" in text
 
 
+def test_a_word_the_font_can_draw_only_in_part_is_printed_wholly_in_latin_letters(petition):
+    """Urdu's ہ and ے are not in DejaVu: "چوہدری" (Chaudhry) was printed as its Arabic letters with a
+    Latin "h" among them, which the right-to-left layout then cut in two, its end first."""
+    from petitions.pdf import render_letter
+
+    signer = Signature(pk=1, petition=petition, first_name="ٹیپو", last_name="چوہدری", country="PK", city="لاہور",
+                       name_in_letter=True)
+    letter = Delivery(petition=petition, embassy=Embassy.objects.get(name="Ministry of Foreign Affairs"), pk=1)
+    pdf, _manifest, _count = render_letter(letter, [signer])
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    words = text.split()
+    assert "chwhdry" in words and "lhwr" in words
+    assert not [word for word in words if re.search("[a-z]", word) and re.search("[\u0600-\u06ff\ufb50-\ufefc]", word)]
+
+
+def test_a_name_typed_with_combining_accents_is_printed_in_its_composed_letters(petition):
+    """Typed as e + circumflex + tilde, "Nguyễn" was drawn with both accents, each of no width, over
+    each other above the e; and a search of the letter for "Nguyễn" did not find it."""
+    from petitions.pdf import render_letter
+
+    signer = Signature(pk=1, petition=petition, first_name="Thi\u0323", last_name="Nguye\u0302\u0303n", country="FR",
+                       city="Ha\u0300 No\u0302\u0323i", name_in_letter=True)
+    letter = Delivery(petition=petition, embassy=Embassy.objects.get(city="Paris"), pk=1)
+    pdf, _manifest, _count = render_letter(letter, [signer])
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Thị Nguyễn" in text and "Hà Nội" in text
+
+
 def test_a_signer_whose_every_character_the_font_lacks_cannot_stop_the_letter(petition):
     """Emoji are left out and transliterations kept short: spelt out in full, 200 of them made a
     row taller than a page, which reportlab cannot lay out (the whole letter failed)."""
