@@ -81,6 +81,12 @@ class Embassy(models.Model):
             "type": self.get_mission_type_display(), "place": place
         }
 
+    @property
+    def has_ambassador(self):
+        """Whether a letter to it greets an ambassador: a consulate, a de facto embassy or the
+        ministry (a petition's fallback) has none."""
+        return self.mission_type == self.MissionType.EMBASSY
+
 
 class Accreditation(models.Model):
     """Another country an embassy is also accredited to (Wikidata's `jurisdictions`)."""

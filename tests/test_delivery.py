@@ -414,6 +414,24 @@ def test_the_letter_email_counts_its_signatures_in_good_english_and_russian(smtp
             assert f"with {english}." in body and "people" not in body and "людьми" not in body
 
 
+def test_only_an_embassys_letter_greets_an_ambassador(smtp, petition, signatures):
+    """The fallback (a ministry) and a consulate marked as a target have no ambassador to greet."""
+    Embassy.objects.create(country="DE", city="Bonn", mission_type=T.CONSULATE_GENERAL,
+                           email="consulate-de@example.org", is_delivery_target=True)
+    SignatureFactory(petition=petition, country="DE", status=Signature.Status.CONFIRMED, confirmed_at=timezone.now())
+    call_command("deliver", petition="free-them", stdout=io.StringIO())
+    bodies = {}
+    for _recipients, message in smtp.messages:
+        head = pdf_text(message).split("Signatories")[0]
+        city = next(city for city in ("Bonn", "Paris", "Kyiv", "Bern", "Ministry") if city in head)
+        bodies[city] = [" ".join(message.get_body(preferencelist=(part,)).get_content().split())
+                        for part in ("plain", "html")]
+    for body in bodies["Bonn"] + bodies["Ministry"]:
+        assert "Ambassador" not in body and "посол" not in body
+        assert "Dear Sir or Madam," in body and "Уважаемые дамы и господа," in body
+    assert all("Dear Ambassador," in body and "Уважаемый господин посол," in body for body in bodies["Paris"])
+
+
 def test_an_embassys_reply_to_a_letter_goes_to_the_campaigns_contact_address(smtp, petition, signatures, settings):
     """Without it an embassy's answer went to the site's sending address, which nobody reads."""
     settings.DELIVERY_LIVE = True
