@@ -117,10 +117,18 @@ class _NumberedCanvas(canvas.Canvas):
     """
 
     footer = ""
+    test_mark = ""
     TOTAL = "total-pages"
 
     def showPage(self):  # noqa: N802 (reportlab's name)
         self.saveState()
+        if self.test_mark:
+            # On every page, not only in the first page's banner: printed, a test letter's later pages
+            # looked like a live letter's, and one strayed among the pages to hand over is not seen.
+            self.setFont(FONT_BOLD, 11)
+            self.setFillColor(colors.HexColor("#b02a37"))
+            self.drawCentredString(A4[0] / 2, A4[1] - 11 * mm, self.test_mark)
+            self.setFillColor(colors.black)
         self.setFont(FONT, 8)
         self.drawString(20 * mm, 10 * mm, self.footer)
         self.drawRightString(PAGE_TOTAL_X, 10 * mm, f"{self._pageNumber} / ")
@@ -392,6 +400,7 @@ def _render_letter(delivery, signatures, now):
 
         class Numbered(_NumberedCanvas):
             footer = reference
+            test_mark = "TEST — NOT SENT TO THE EMBASSY" if delivery.is_test else ""
 
         # In the English context still: the rows (their country names) are made as layout reaches them.
         document.build(story, canvasmaker=Numbered)

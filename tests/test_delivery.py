@@ -401,6 +401,22 @@ def test_every_page_of_a_long_letter_shows_its_number_and_the_total(smtp, petiti
     assert "Signer 300" in pages[-1]
 
 
+def test_every_page_of_a_test_letter_says_it_was_not_sent(petition):
+    """Printed, a test letter's second and later pages looked like a live letter's but for "TEST" in
+    the small print of the footer: a page that strays into a pile to hand over must show it."""
+    from petitions.pdf import render_letter
+
+    many = [Signature(pk=n, petition=petition, first_name="Олена", last_name=f"Signer {n}", country="UA",
+                      city="Kyiv", name_in_letter=True) for n in range(1, 301)]
+    kyiv = Embassy.objects.get(city="Kyiv")
+    pages = {}
+    for is_test in (True, False):
+        pdf, _manifest, _count = render_letter(Delivery(petition=petition, embassy=kyiv, pk=1, is_test=is_test), many)
+        pages[is_test] = [" ".join(page.extract_text().split()) for page in PdfReader(io.BytesIO(pdf)).pages]
+    assert len(pages[True]) >= 4 and all("TEST — NOT SENT TO THE EMBASSY" in text for text in pages[True])
+    assert not any("TEST" in text for text in pages[False])
+
+
 def test_the_letter_email_counts_its_signatures_in_good_english_and_russian(smtp, petition, signatures):
     """An embassy with one signer (Paris) is not told of "1 signatures" or "1 подписей"."""
     call_command("deliver", petition="free-them", stdout=io.StringIO())
