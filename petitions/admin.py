@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
@@ -453,8 +455,18 @@ class HandoverForm(forms.ModelForm):
         cleaned = super().clean()
         if self.instance.status != Delivery.Status.AWAITING_HANDOVER and self.has_changed():
             raise forms.ValidationError(_("Only a letter waiting to be handed over can be recorded as handed over."))
-        if self.has_changed() and not cleaned.get("handed_over_at"):
+        when = cleaned.get("handed_over_at")
+        if not self.has_changed():
+            return cleaned
+        # A mistyped year would record a handover that has not happened, which the public log and
+        # JSON then give as the latest delivery. Some grace: a time typed is to the minute, and the
+        # admin's "Now" is the browser's clock.
+        made = self.instance.created_at.replace(second=0, microsecond=0)
+        if not when:
             self.add_error("handed_over_at", _("When was it handed over?"))
+        elif not made <= when <= timezone.now() + timedelta(minutes=5):
+            self.add_error("handed_over_at", _(
+                "It can only be handed over after the letter was made and not later than now."))
         return cleaned
 
 

@@ -142,13 +142,36 @@ def test_recording_a_hand_delivery(admin_client, petition, settings):
 
     response = admin_client.post(
         reverse("admin:petitions_delivery_change", args=[warsaw.pk]),
-        {"handed_over_at_0": "2026-12-15", "handed_over_at_1": "12:00:00",
+        {**handover_at(timezone.now()),
          "handover_note": "Handed to the duty officer at the gate during the picket"},
     )
     assert response.status_code == 302
     warsaw.refresh_from_db()
     assert warsaw.status == Delivery.Status.HANDED_OVER
     assert warsaw.handover_note.startswith("Handed to the duty officer")
+
+
+def handover_at(when):
+    when = timezone.localtime(when)
+    return {"handed_over_at_0": when.strftime("%Y-%m-%d"), "handed_over_at_1": when.strftime("%H:%M:%S")}
+
+
+def test_a_hand_delivery_cannot_be_recorded_before_its_letter_was_made_or_in_the_future(admin_client, petition,
+                                                                                    settings):
+    """A mistyped year recorded a handover that had not happened: the public log and JSON then gave
+    it as the latest delivery, dated in the future."""
+    settings.DELIVERY_LIVE = True
+    Petition.objects.filter(pk=petition.pk).update(live_delivery=True)
+    delivery.sweep(petition=Petition.objects.get(pk=petition.pk))
+    warsaw = Delivery.objects.get(embassy__city="Warsaw")
+    url = reverse("admin:petitions_delivery_change", args=[warsaw.pk])
+
+    for when in (timezone.now() + timedelta(days=365), warsaw.created_at - timedelta(days=1)):
+        response = admin_client.post(url, {**handover_at(when), "handover_note": "at the gate"})
+        assert response.status_code == 200
+        assert "It can only be handed over after the letter was made and not later than now." in response.text
+        warsaw.refresh_from_db()
+        assert warsaw.status == Delivery.Status.AWAITING_HANDOVER and warsaw.handed_over_at is None
 
 
 def test_a_letter_to_hand_over_leaves_out_a_signer_who_withdrew_after_it_was_made(admin_client, petition, settings):
