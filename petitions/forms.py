@@ -129,8 +129,8 @@ class SignatureForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
-        for name in _tidy(cleaned):
-            self.add_error(name, _("Please remove the invisible or control characters."))
+        for name, message in _tidy(cleaned):
+            self.add_error(name, MESSAGES[message])
         return cleaned
 
     @classmethod
@@ -154,17 +154,26 @@ class SignatureForm(forms.Form):
 
 
 TEXT_FIELDS = ("first_name", "last_name", "email", "city", "organisation", "comment")
+NAME_FIELDS = ("first_name", "last_name")
+MESSAGES = {
+    "control": _("Please remove the invisible or control characters."),
+    # "🙂" or "..." as a name: the letter to the embassy would count a named signatory and print no
+    # name (a font draws no emoji), and the public list would show nothing to read.
+    "no_letter": _("Please write your name in letters."),
+}
 
 
 def _tidy(cleaned):
-    """Strips the text fields of cleaned data in place; the names of those with control characters."""
+    """Strips the text fields of cleaned data in place; [(field, key of MESSAGES)] for what is wrong."""
     wrong = []
     for name in TEXT_FIELDS:
         value = cleaned.get(name)
         if isinstance(value, str):
             value = value.strip()
             if has_control_characters(value, allow_newlines=name == "comment"):
-                wrong.append(name)
+                wrong.append((name, "control"))
+            elif name in NAME_FIELDS and value and not any(character.isalpha() for character in value):
+                wrong.append((name, "no_letter"))
             cleaned[name] = value
     return wrong
 

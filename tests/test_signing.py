@@ -547,6 +547,9 @@ BAD_INPUT = [
     ("last_name", "Pe\x07trenko", "Please remove the invisible or control characters."),
     ("city", "Ky\u202eiv", "Please remove the invisible or control characters."),
     ("comment", "Hello\x1b[31m", "Please remove the invisible or control characters."),
+    # Nothing to print in the letter (no font draws an emoji) and nothing to read on the list.
+    ("first_name", "🙂", "Please write your name in letters."),
+    ("last_name", "... 123", "Please write your name in letters."),
 ]
 
 
@@ -569,6 +572,7 @@ GOOD_INPUT = [
     {}, {"organisation": "Memorial", "comment": "Free them all.\r\nNow."}, {"wants_updates": "on"},
     {"first_name": "  Zoë ", "last_name": "\tÑúñez-Müller ", "email": " Olena@Example.ORG "},
     {"first_name": "李", "last_name": "小龍", "city": "", "public_name": "hidden", "name_in_letter": "no"},
+    {"first_name": "Zoë 🙂", "last_name": "O'Neil-2"},  # a letter among them is enough
     {"country": "fr", "website": ""}, {"website": "http://spam.example"},  # a bot: valid, and ignored
     {"comment": "x" * 1000, "first_name": "x" * 100, "unknown": "ignored"},
 ]
