@@ -10,6 +10,7 @@ reused. No error page shows a traceback: with DEBUG off Django never renders one
 
 import sys
 
+from django.core.exceptions import DisallowedHost
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -31,6 +32,10 @@ def _page(template, status):
 # cookie, so a form on the page still gets its token.
 
 def bad_request(request, exception):
+    if isinstance(exception, DisallowedHost):
+        # The page's links in each language are built from the request's host, which is what was
+        # refused: asking for it again raised inside this handler, a 500 for every scanner.
+        return _page("400.html", 400)
     return render(request, "400.html", status=400)
 
 

@@ -6,6 +6,7 @@ import sys
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django.utils import translation
 
 from .factories import PetitionFactory, SignatureFactory
@@ -112,7 +113,6 @@ def test_a_form_declaring_another_charset_gets_a_clear_page_wherever_it_is_sent(
     # Django refuses to read a form body that declares a charset other than UTF-8 (BadRequest), and
     # its own 400 and 404 pages, which check the CSRF token, read the body again: that was a 500 on
     # any address for anyone who sent a CSRF cookie with it (Django 5.2; campaign.errors).
-    from django.test import Client
 
     from petitions.models import Signature
 
@@ -164,7 +164,6 @@ def test_an_unexpected_error_shows_a_plain_page_without_details(client, settings
 
 
 def test_a_stale_form_gets_a_page_that_says_what_to_do(db):
-    from django.test import Client
 
     petition = PetitionFactory()
     response = Client(enforce_csrf_checks=True).post(f"/en/petitions/{petition.slug}/", {"first_name": "Olena"})
@@ -179,6 +178,21 @@ def test_health_checks_answer_plain_http_probes_when_the_site_is_https(client, s
     assert client.get("/readyz").status_code == 200
     assert client.get("/en/").status_code == 301
     assert client.get("/healthz-not").status_code == 301
+
+
+def test_a_request_for_a_host_the_site_does_not_serve_gets_a_400_not_a_500(caplog, settings):
+    """Scanners send any Host header at a public address. The 400 page's own links to the page in
+    each language asked the request for that host again, so each such request was a 500 and an
+    "Internal Server Error" traceback in the log. Plain http behind https:// as well: the redirect
+    to https:// asks for the host first."""
+    anonymous = Client(raise_request_exception=False)
+    for secure in (False, True):
+        settings.SECURE_SSL_REDIRECT = secure
+        for path in ("/en/", "/en/petitions/no-such-petition/", "/robots.txt"):
+            response = anonymous.get(path, HTTP_HOST="scanner.example")
+            assert response.status_code == 400, (secure, path)
+            assert "Request not understood" in response.text
+    assert not [record for record in caplog.records if record.name == "django.request"]
 
 
 def test_pages_that_name_signers_or_come_from_their_links_are_kept_out_of_search_engines(client):
