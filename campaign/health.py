@@ -1,5 +1,11 @@
 """Health endpoints for the load balancer: liveness (the process answers) and readiness (it can
-reach Postgres and, where configured, Redis). They reveal nothing but "ok" or what is down."""
+reach Postgres and, where configured, Redis). They reveal nothing but "ok" or what is down.
+
+HealthCheckMiddleware, first in MIDDLEWARE, answers them before any other middleware: load
+balancers and Kubernetes probes name the instance by its own address in the Host header, which
+ALLOWED_HOSTS cannot list in advance (CommonMiddleware answered 400, and the probe took every
+instance out), and they probe over plain http (SecurityMiddleware redirected to https). The
+answers carry no URL, so the Host header has nothing to poison here."""
 
 from django.conf import settings
 from django.core.cache import cache
@@ -33,3 +39,15 @@ def ready(request):
             checks["redis"] = "down"
     ok = all(value == "ok" for value in checks.values())
     return JsonResponse({"status": "ok" if ok else "unavailable", **checks}, status=200 if ok else 503)
+
+
+class HealthCheckMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        view = PROBES.get(request.path_info)
+        return view(request) if view else self.get_response(request)
+
+
+PROBES = {"/healthz": live, "/readyz": ready}

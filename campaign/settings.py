@@ -189,6 +189,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: /healthz and /readyz for probes that know the instance by its address only (its docstring).
+    "campaign.health.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "campaign.middleware.PermissionsPolicyMiddleware",
     "campaign.middleware.CSPMiddleware",  # django-csp's, with the header built once
@@ -368,10 +370,8 @@ SECURE_HSTS_SECONDS = 60 * 60 * 24 * 365 if SITE_IS_HTTPS else 0
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SITE_IS_HTTPS
 SECURE_HSTS_PRELOAD = SITE_IS_HTTPS
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SITE_IS_HTTPS else None
-# A load balancer or container healthcheck probes over plain http: a 301 is not "healthy".
-# (Matched against the path without its leading slash; campaign/urls.py routes both outside the
-# language prefixes, without a trailing slash.)
-SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz)$"]
+# A load balancer or container healthcheck probes over plain http: campaign.health answers it
+# before SecurityMiddleware would redirect it (a 301 is not "healthy").
 SESSION_COOKIE_HTTPONLY = True
 # same-origin, not no-referrer: with no-referrer browsers send "Origin: null" on form posts, which
 # Django's CSRF check (rightly) refuses. Nothing is sent to other sites either way.

@@ -195,6 +195,19 @@ def test_a_request_for_a_host_the_site_does_not_serve_gets_a_400_not_a_500(caplo
     assert not [record for record in caplog.records if record.name == "django.request"]
 
 
+def test_health_checks_answer_a_probe_that_names_the_instance_by_its_address(client):
+    """Load balancers (AWS's, Kubernetes' httpGet probes) send the instance's own address as the
+    Host, which no ALLOWED_HOSTS can list in advance: a 400 "not healthy" took every instance out.
+    Only the health checks answer it; a page under that Host is still refused."""
+    for host in ("10.0.3.7:8000", "[fd00::7]:8000", "10.0.3.7"):
+        assert client.get("/healthz", HTTP_HOST=host).json() == {"status": "ok"}, host
+        ready = client.get("/readyz", HTTP_HOST=host)
+        assert ready.status_code == 200 and ready.json()["database"] == "ok", host
+    anonymous = Client(raise_request_exception=False)
+    assert anonymous.get("/en/", HTTP_HOST="10.0.3.7:8000").status_code == 400
+    assert anonymous.get("/healthz-not", HTTP_HOST="10.0.3.7:8000").status_code == 400
+
+
 def test_pages_that_name_signers_or_come_from_their_links_are_kept_out_of_search_engines(client):
     """A signer who chose to be shown on the site did not choose to be found by a search for their
     name; a confirm or withdraw link's page (a token in its address) is nobody's search result."""
