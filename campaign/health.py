@@ -1,5 +1,6 @@
 """Health endpoints for the load balancer: liveness (the process answers) and readiness (it can
-reach Postgres and, where configured, Redis). They reveal nothing but "ok" or what is down.
+reach Postgres; Redis, where configured, is reported but not required). They reveal nothing but
+"ok" or what is down.
 
 HealthCheckMiddleware, first in MIDDLEWARE, answers them before any other middleware: load
 balancers and Kubernetes probes name the instance by its own address in the Host header, which
@@ -24,6 +25,9 @@ def live(request):
 @never_cache
 @require_safe
 def ready(request):
+    """503 only when this instance cannot serve: Postgres unreachable. Redis down is "degraded",
+    still 200: pages, signing and confirming carry on without it (campaign/cache.py, the outbox),
+    and a 503 would have every instance taken out of the load balancer at once."""
     checks = {}
     try:
         with connection.cursor() as cursor:
@@ -37,8 +41,10 @@ def ready(request):
             checks["redis"] = "ok" if cache.get("health:ready") == "1" else "down"
         except Exception:  # noqa: BLE001
             checks["redis"] = "down"
-    ok = all(value == "ok" for value in checks.values())
-    return JsonResponse({"status": "ok" if ok else "unavailable", **checks}, status=200 if ok else 503)
+    if checks["database"] != "ok":
+        return JsonResponse({"status": "unavailable", **checks}, status=503)
+    status = "ok" if all(value == "ok" for value in checks.values()) else "degraded"
+    return JsonResponse({"status": status, **checks})
 
 
 class HealthCheckMiddleware:

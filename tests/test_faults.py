@@ -89,8 +89,11 @@ def test_redis_down_signing_is_recorded_and_answered_and_the_email_follows_once_
 
                 redis.cut()
                 assert visitor.get(page, headers=headers).status == 200  # pages need no cache
+                # Still ready: the site serves and signs without Redis, and a load balancer that
+                # took every instance out on a 503 would turn a Redis blip into an outage.
                 ready = visitor.get("/readyz")
-                assert ready.status == 503 and json.loads(ready.text)["redis"] == "down"
+                assert ready.status == 200, ready.text
+                assert json.loads(ready.text) == {"status": "degraded", "database": "ok", "redis": "down"}
                 signed = visitor.post(page, SIGNER, headers=headers)
                 assert signed.status == 302, signed.text
                 assert signed.headers["Location"].endswith(f"/petitions/{petition.slug}/check-your-email/")
@@ -105,7 +108,7 @@ def test_redis_down_signing_is_recorded_and_answered_and_the_email_follows_once_
                 redis.restore()
                 assert wait_for(lambda: smtp_sink.messages, timeout=60), (worker.log_path.read_text()[-3000:],
                                                                      beat.log_path.read_text()[-3000:])
-                assert wait_for(lambda: visitor.get("/readyz").status == 200, timeout=10)
+                assert wait_for(lambda: json.loads(visitor.get("/readyz").text)["status"] == "ok", timeout=10)
                 log = web.log()
             assert wait_for(lambda: Signature.objects.get().email_due == Signature.EmailDue.NONE, timeout=10)
             time.sleep(11)  # the next sweep finds nothing owed
