@@ -2,6 +2,7 @@
 
 import os
 import re
+import signal
 import subprocess
 import sys
 
@@ -204,6 +205,26 @@ def test_https_only_settings_follow_the_scheme_of_site_url():
         outputs[url] = result.stdout.split()
     assert outputs["http://127.0.0.1:8000"] == ["False", "False", "False"]
     assert outputs["https://petitions.example.org"] == ["True", "True", "True"]
+
+
+def test_the_web_server_refuses_to_start_without_the_collected_static_files(tmp_path):
+    """Without collectstatic's manifest (a deployment outside the image, or STATIC_ROOT set at run
+    time away from where the image collected them) every page was a 500 while /healthz said ok."""
+    env = {k: v for k, v in os.environ.items() if k not in variables_read_by_settings()}
+    env.update(DEBUG="false", SECRET_KEY="x" * 50, STATIC_ROOT=str(tmp_path))
+    server = subprocess.Popen(
+        [sys.executable, "manage.py", "serve", "--bind", "127.0.0.1:8102"],
+        cwd=BASE, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+    )
+    try:
+        _out, err = server.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)  # granian's worker processes too
+        server.communicate()
+        pytest.fail("manage.py serve started without the static files")
+    assert server.returncode != 0
+    assert f"No collected static files in STATIC_ROOT ({tmp_path})" in err
+    assert "collectstatic" in err and "Traceback" not in err
 
 
 def test_system_checks_are_clean():

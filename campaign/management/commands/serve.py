@@ -26,6 +26,19 @@ from django.core.management.base import BaseCommand, CommandError
 ACCESS_LOG_FORMAT = '"%(method)s %(path)s" %(status)d %(dt_ms).0fms'
 
 
+def check_static_files_collected():
+    """Without collectstatic's manifest every page that names a static file is a 500 (ValueError:
+    Missing staticfiles manifest entry), while /healthz says ok: refuse to start instead."""
+    from django.contrib.staticfiles.storage import ManifestFilesMixin, staticfiles_storage
+
+    if isinstance(staticfiles_storage, ManifestFilesMixin) and not staticfiles_storage.hashed_files:
+        raise CommandError(
+            f"No collected static files in STATIC_ROOT ({settings.STATIC_ROOT}): run"
+            " python manage.py collectstatic --noinput first (the Docker image does it when it is built,"
+            " into the default STATIC_ROOT)"
+        )
+
+
 class Command(BaseCommand):
     help = "Serve the site with granian (WSGI): the production web server."
 
@@ -39,6 +52,7 @@ class Command(BaseCommand):
         address, _, port = bind.rpartition(":")
         if not address or not port.isdigit():
             raise CommandError(f"--bind must look like 0.0.0.0:8000, not {bind!r}")
+        check_static_files_collected()
         logging = {
             **settings.LOGGING,
             "loggers": {
