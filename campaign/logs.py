@@ -76,3 +76,13 @@ class JSONFormatter(logging.Formatter):
         if record.exc_info:
             entry["exception"] = redact(self.formatException(record.exc_info))
         return json.dumps(entry, ensure_ascii=False)
+
+
+class AsWarning(logging.Filter):
+    """Logs a logger's records as warnings: for what Django calls an error but is only what the
+    internet sends (a Host header naming another site), so that alerts on errors stay meaningful."""
+
+    def filter(self, record):
+        if record.levelno > logging.WARNING:
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True

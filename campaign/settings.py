@@ -499,6 +499,7 @@ LOGGING = {
         "plain": {"()": "campaign.logs.PlainFormatter", "format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "campaign.logs.JSONFormatter"},
     },
+    "filters": {"as_warning": {"()": "campaign.logs.AsWarning"}},
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT},
     },
@@ -510,5 +511,7 @@ LOGGING = {
         # Django logs the request line of every 4xx/5xx; it carries no personal data we add, but
         # keep it at WARNING so a flood of 404s from scanners does not drown the worker logs.
         "django.request": {"level": "WARNING"},
+        # Django logs every request for a host we do not serve at ERROR; scanners send them all day.
+        "django.security.DisallowedHost": {"filters": ["as_warning"]},
     },
 }

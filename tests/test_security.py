@@ -1,5 +1,6 @@
 """The security baseline: deploy checks, headers, and health endpoints."""
 
+import logging
 import os
 import subprocess
 import sys
@@ -193,6 +194,15 @@ def test_a_request_for_a_host_the_site_does_not_serve_gets_a_400_not_a_500(caplo
             assert response.status_code == 400, (secure, path)
             assert "Request not understood" in response.text
     assert not [record for record in caplog.records if record.name == "django.request"]
+
+
+def test_a_host_the_site_does_not_serve_is_logged_as_a_warning_not_an_error(caplog):
+    """Scanners send bogus Host headers all day; Django logs each at ERROR, and an operator who
+    alerts on errors (as README advises) was paged for every one. It stays in the log, as a warning."""
+    Client(raise_request_exception=False).get("/en/", HTTP_HOST="scanner.example")
+    refused = [record for record in caplog.records if record.name == "django.security.DisallowedHost"]
+    assert [record.levelname for record in refused] == ["WARNING"]
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
 
 
 def test_health_checks_answer_a_probe_that_names_the_instance_by_its_address(client):
