@@ -134,6 +134,10 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "insecure-development-key-only-for-debug"  # noqa: S105 (never used with DEBUG off)
 
+# Keys SECRET_KEY replaced, comma-separated: links already emailed and admin sessions made under
+# them keep working while they are listed (rotating a leaked key).
+SECRET_KEY_FALLBACKS = env_list("SECRET_KEY_FALLBACKS", [])
+
 SITE_URL = env_url("SITE_URL", "http://127.0.0.1:8000", ["http", "https"]).rstrip("/")
 _site = urlsplit(SITE_URL)
 if not _site.hostname:

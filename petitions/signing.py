@@ -90,10 +90,23 @@ def ip_hash(address, now=None):
 
 # --- Links in emails ----------------------------------------------------------------------------
 
-def email_check(signature):
+def email_check(signature, key=None):
     # Binds a link to the address it was sent to: once a signature is erased (withdrawn, purged)
     # its old links stop working.
-    return salted_hmac("petitions.link", signature.email.strip().lower()).hexdigest()[:16]
+    return salted_hmac("petitions.link", signature.email.strip().lower(), secret=key).hexdigest()[:16]
+
+
+def _link_is_for(signature, payload):
+    """The link was made for this signature's address, under SECRET_KEY or one it replaced
+    (SECRET_KEY_FALLBACKS, as Django's signer checks the signature itself): a rotated key must not
+    break the links already in signers' mailboxes."""
+    if not signature.email:
+        return False
+    check = str(payload.get("e"))
+    return any(
+        hmac.compare_digest(check, email_check(signature, key))
+        for key in [settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS]
+    )
 
 
 def token_signer(purpose):
@@ -123,7 +136,7 @@ def signature_from_unsubscribe_token(token):
     if not isinstance(payload, dict) or not isinstance(payload.get("s"), int):
         raise BadLink
     signature = Signature.objects.filter(pk=payload["s"]).first()
-    if signature is None or not signature.email or payload.get("e") != email_check(signature):
+    if signature is None or not _link_is_for(signature, payload):
         raise BadLink
     return signature
 
@@ -151,7 +164,7 @@ def signature_from_token(token, petition, purpose, max_age=None):
     if not isinstance(payload, dict) or payload.get("p") != petition.pk or not isinstance(payload.get("s"), int):
         raise ForgedLink
     signature = _signature_for_link(payload["s"], petition.pk)
-    if signature is None or not signature.email or payload.get("e") != email_check(signature):
+    if signature is None or not _link_is_for(signature, payload):
         raise BadLink
     if max_age is not None:
         try:

@@ -109,6 +109,13 @@ def test_values_starting_with_a_dollar_sign_are_read_as_they_are():
     assert result.stdout.split() == ["$" + "k" * 59, "$separate-key"]
 
 
+def test_old_secret_keys_are_read_as_a_list_of_fallbacks():
+    code = "import django; django.setup(); from django.conf import settings as s; print(*s.SECRET_KEY_FALLBACKS)"
+    result = start_django(code, DEBUG="false", SECRET_KEY="k" * 50, SECRET_KEY_FALLBACKS="$old-one, older-one")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["$old-one", "older-one"]
+
+
 def test_a_postgres_host_that_does_not_answer_fails_within_seconds_unless_the_url_says_otherwise():
     code = "import django; django.setup(); from django.conf import settings as s; " \
         "print(s.DATABASES['default']['OPTIONS'].get('connect_timeout'))"

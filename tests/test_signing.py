@@ -398,6 +398,27 @@ def test_a_link_within_seven_days_still_works(client, petition, mailoutbox):
         assert client.post(links(mailoutbox[0], "confirm")[0]).status_code == 302
 
 
+def test_links_already_emailed_still_work_after_a_key_rotation_while_the_old_key_is_a_fallback(
+    client, petition, mailoutbox, settings
+):
+    """A leaked SECRET_KEY must be replaced; every confirm, withdraw and unsubscribe link already in
+    signers' mailboxes is signed with it. With the old key in SECRET_KEY_FALLBACKS they still work."""
+    sign(client, petition)
+    confirm, withdraw = links(mailoutbox[0], "confirm")[0], links(mailoutbox[0], "withdraw")[0]
+    unsubscribe = signing.make_unsubscribe_token(Signature.objects.get())
+    old_key = settings.SECRET_KEY
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "n" * 50, []
+    assert client.post(confirm).status_code in {400, 404}  # a new key alone breaks them
+
+    settings.SECRET_KEY_FALLBACKS = [old_key]
+    assert client.post(confirm)["Location"] == url(petition, "thanks")
+    signature = Signature.objects.get()
+    assert signature.status == Signature.Status.CONFIRMED
+    assert signing.signature_from_unsubscribe_token(unsubscribe) == signature
+    client.post(withdraw)
+    assert not Signature.objects.filter(email="olena@example.org").exists()
+
+
 @pytest.mark.parametrize("token", ["x", "abc:def:ghi", "eyJzIjoxfQ:1tX:forged", "%00", "a" * 500])
 def test_forged_tokens_get_a_clear_page_not_an_error(client, petition, token):
     SignatureFactory(petition=petition)
