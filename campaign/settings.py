@@ -144,6 +144,13 @@ if not _site.hostname:
     raise ImproperlyConfigured(
         "SITE_URL must name the site's host, as in https://petitions.example.org (it has none)"
     )
+if _site.path or _site.query or _site.fragment:
+    # The site is served at the root of its host (no FORCE_SCRIPT_NAME): with a path here, emailed
+    # links would point under it and the pages' own links outside it.
+    raise ImproperlyConfigured(
+        "SITE_URL must be the site's address without a path, as in https://petitions.example.org"
+        " (the site is served at the root of its host)"
+    )
 SITE_IS_HTTPS = _site.scheme == "https"
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", [_site.hostname, "127.0.0.1", "localhost"])

@@ -64,6 +64,10 @@ def test_settings_start_with_nothing_but_debug_set():
         ({"DEBUG": "true", "SITE_URL": "example.org"}, "SITE_URL must be a URL"),
         ({"DEBUG": "true", "CONN_MAX_AGE": "forever"}, "CONN_MAX_AGE must be a whole number"),
         ({"DEBUG": "true", "SITE_URL": "https://"}, "SITE_URL must name the site's host"),
+        # Served at the root of its host only: with a path, the links in emails pointed under it and
+        # the pages' own links outside it, and one of the two sets was broken whatever the proxy did.
+        ({"DEBUG": "true", "SITE_URL": "https://example.org/petitions"}, "SITE_URL must be the site's address"),
+        ({"DEBUG": "true", "SITE_URL": "https://example.org/?utm=x"}, "SITE_URL must be the site's address"),
         ({"DEBUG": "true", "SITE_URL": "https://example.org:99999"}, "SITE_URL has a port that is not a number"),
         ({"DEBUG": "true", "EMAIL_URL": "smtp://mail:abc"}, "EMAIL_URL has a port that is not a number"),
         ({"DEBUG": "true", "REDIS_URL": "redis://redis:xx/0"}, "REDIS_URL has a port that is not a number"),
