@@ -245,7 +245,10 @@ TEMPLATES = [
 # --- The web server (manage.py serve: granian) ------------------------------------------------
 
 # Worker processes, and threads in each; every thread holds one persistent database connection.
-WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", os.cpu_count() or 1, minimum=1)
+# By default one per CPU this process may run on: a container pinned to some of a big host's cores
+# (--cpuset-cpus) must not start one per core of the host. A CPU quota (--cpus) is not seen: set it.
+_cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1  # not on macOS
+WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", _cpus, minimum=1)
 WEB_THREADS = env_int("WEB_THREADS", 2, minimum=1)
 
 # --- Database -------------------------------------------------------------------------------

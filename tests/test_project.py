@@ -120,6 +120,19 @@ def test_old_secret_keys_are_read_as_a_list_of_fallbacks():
     assert result.stdout.split() == ["$old-one", "older-one"]
 
 
+def test_the_web_servers_default_workers_are_the_cpus_it_may_run_on_not_the_hosts():
+    """A container pinned to some of a big host's cores (docker --cpuset-cpus) started a worker per
+    core of the host, each holding WEB_THREADS database connections: Postgres's 100 ran out."""
+    code = "import django; django.setup(); from django.conf import settings as s; print(s.WEB_CONCURRENCY)"
+    env = {k: v for k, v in os.environ.items() if k not in variables_read_by_settings()}
+    env["DEBUG"] = "true"
+    pinned = subprocess.run(["taskset", "-c", "0", sys.executable, "-c", code], cwd=BASE, env=env,
+                            capture_output=True, text=True, timeout=60)
+    assert pinned.returncode == 0, pinned.stderr
+    assert pinned.stdout.split() == ["1"]
+    assert start_django(code, DEBUG="true", WEB_CONCURRENCY="3").stdout.split() == ["3"]
+
+
 def test_a_postgres_host_that_does_not_answer_fails_within_seconds_unless_the_url_says_otherwise():
     code = "import django; django.setup(); from django.conf import settings as s; " \
         "print(s.DATABASES['default']['OPTIONS'].get('connect_timeout'))"
