@@ -99,7 +99,12 @@ class SignatureForm(forms.Form):
         choices=LETTER_CHOICES,
         coerce=lambda value: value == "yes",
         widget=forms.RadioSelect,
-        help_text=_("Embassies receive a letter listing the signatories of their country."),
+        # The letter prints a named signer's city and organisation too (petitions/pdf.py): a choice
+        # about "my name" must not be the first a signer at risk hears of it.
+        help_text=_(
+            "Embassies receive a letter listing the signatories of their country. With your name, it "
+            "gives your city and organisation, if you fill them in."
+        ),
     )
     # A honeypot: hidden from people (and from screen readers), filled in by naive bots.
     website = forms.CharField(

@@ -702,6 +702,15 @@ def test_whether_the_name_goes_into_the_letter_is_the_signers_explicit_choice(cl
     assert len(radios) == 2 and not any("checked" in radio for radio in radios)
 
 
+def test_the_letter_choice_says_that_city_and_organisation_go_with_the_name(client, petition):
+    """The letter prints a named signer's city and organisation (petitions/pdf.py); the form said only
+    "include my name", and someone at risk who gave their small town learnt otherwise from no page."""
+    page = client.get(url(petition))
+    help_text = str(page.context["form"]["name_in_letter"].help_text)
+    assert "city" in help_text and "organisation" in help_text
+    assert escape(help_text) in page.text
+
+
 def test_a_closed_petition_takes_no_signatures(client, petition, mailoutbox):
     Petition.objects.filter(pk=petition.pk).update(status=Petition.Status.CLOSED)
     response = sign(client, petition)
