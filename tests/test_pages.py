@@ -488,6 +488,15 @@ def test_privacy_page_says_what_is_stored_shown_sent_and_for_how_long(db, client
         assert text in html, text
 
 
+def test_privacy_page_says_who_sees_a_signers_details_and_how_to_withdraw_without_the_email(db, client):
+    """Someone with family in Russia asks who can read their address, and a careful one deletes our
+    emails: signing again with the same address brings an email with the withdraw link
+    (test_signing.py), which the page did not say."""
+    html = get_ok(client, url("campaign:privacy"))
+    assert "organisers of the campaign can see your details, your email address included" in html
+    assert "Sign the petition again with the same address" in html
+
+
 # --- Every page --------------------------------------------------------------------------------
 
 
