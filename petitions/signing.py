@@ -149,6 +149,13 @@ class ForgedLink(BadLink):
     """Not a link we made for this petition: forged, mangled, or another petition's."""
 
 
+class ErasedLink(BadLink):
+    """A link we made, for a signature since erased (withdrawn, or anonymised after the petition).
+
+    Only whoever received our email holds it, so its page may say that the data is gone: a signer
+    who comes back to make sure of it was told the link "may have been copied incompletely"."""
+
+
 class ExpiredLink(Exception):
     def __init__(self, signature):
         self.signature = signature
@@ -164,6 +171,8 @@ def signature_from_token(token, petition, purpose, max_age=None):
     if not isinstance(payload, dict) or payload.get("p") != petition.pk or not isinstance(payload.get("s"), int):
         raise ForgedLink
     signature = _signature_for_link(payload["s"], petition.pk)
+    if signature is not None and not signature.email:
+        raise ErasedLink
     if signature is None or not _link_is_for(signature, payload):
         raise BadLink
     if max_age is not None:

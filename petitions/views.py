@@ -164,8 +164,11 @@ def check_email(request, slug):
     return render(request, "petitions/check_email.html", {"petition": get_petition(slug)})
 
 
-def _link_problem(request, petition, status=400, public=True):
-    return render(request, "petitions/bad_link.html", {"petition": petition, "public": public}, status=status)
+def _link_problem(request, petition, status=400, public=True, error=None):
+    erased = isinstance(error, signing.ErasedLink)
+    return render(
+        request, "petitions/bad_link.html", {"petition": petition, "public": public, "erased": erased}, status=status
+    )
 
 
 def _closed_for_confirming(request, petition):
@@ -190,8 +193,8 @@ def confirm(request, slug, token):
                 return _closed_for_confirming(request, petition)
             return render(request, "petitions/link_expired.html", {"petition": petition, "token": token}, status=410)
         signature = expired.signature
-    except signing.BadLink:
-        return _link_problem(request, petition)
+    except signing.BadLink as error:
+        return _link_problem(request, petition, error=error)
 
     if signature.status not in {Signature.Status.PENDING, Signature.Status.CONFIRMED}:
         return _link_problem(request, petition)
@@ -213,8 +216,8 @@ def resend(request, slug, token):
     petition = get_petition(slug)
     try:
         signature = signing.signature_from_token(token, petition, signing.CONFIRM)
-    except signing.BadLink:
-        return _link_problem(request, petition)
+    except signing.BadLink as error:
+        return _link_problem(request, petition, error=error)
     if _count_attempt(_network(request), petition).limited:
         return render(request, "petitions/rate_limited.html", {"petition": petition}, status=429)
     # "Check your email" only when an email is on its way.
@@ -254,9 +257,9 @@ def withdraw(request, slug, token):
         if not public:
             raise Http404 from None
         return _link_problem(request, petition, public=public)
-    except signing.BadLink:
+    except signing.BadLink as error:
         # Also what an already withdrawn (erased) signature's link gives.
-        return _link_problem(request, petition, public=public)
+        return _link_problem(request, petition, public=public, error=error)
     if request.method == "POST":
         erased = signing.withdraw(signature)
         return render(

@@ -15,7 +15,7 @@ from django.utils import timezone, translation
 from django.utils.html import escape
 
 from campaign import emails
-from petitions import counting, outbox, signing, views
+from petitions import counting, outbox, retention, signing, views
 from petitions.models import Petition, Signature
 
 from .checks import emails_in, third_party_loads
@@ -469,6 +469,28 @@ def test_withdrawing_erases_the_person_and_drops_the_count_at_once(client, petit
     assert client.post(links(mailoutbox[0], "confirm")[0]).status_code == 400
     sign(client, petition)
     assert Signature.objects.filter(status=Signature.Status.PENDING).count() == 1
+
+
+@pytest.mark.parametrize("erase", ["withdrawn", "anonymised"])
+def test_a_link_of_an_erased_signature_says_its_data_is_already_erased(client, petition, mailoutbox, erase):
+    """A signer at risk who comes back to their email to make sure was told the withdraw link "may have
+    been copied incompletely": as if their data were still here and they could not erase it."""
+    sign(client, petition)
+    client.post(links(mailoutbox[0], "confirm")[0])
+    withdraw_path = links(mailoutbox[0], "withdraw")[0]
+    if erase == "withdrawn":
+        client.post(withdraw_path)
+    else:
+        retention.anonymise(petition)
+
+    for path in (withdraw_path, links(mailoutbox[0], "confirm")[0]):
+        page = client.get(path)
+        assert page.status_code == 400, path
+        assert "its personal data is already erased" in page.text, path
+        assert "copied incompletely" not in page.text, path
+    # A mangled link is still only a link that does not work.
+    page = client.get(withdraw_path[:-5] + "xxxx/")
+    assert "copied incompletely" in page.text and "already erased" not in page.text
 
 
 @pytest.mark.parametrize("unpublished", ["petition", "campaign"])
