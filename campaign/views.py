@@ -5,6 +5,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from petitions import retention
 from petitions.models import Petition
 
 from . import permissions
@@ -92,6 +93,7 @@ def privacy(request):
         "pages/privacy.html",
         {
             "retention_days": settings.PERSONAL_DATA_RETENTION_DAYS,
+            "unconfirmed_days": retention.UNCONFIRMED_DAYS,
             "meta_title": _("Privacy: what we store and what we send"),
             "meta_description": _(
                 "What we store when you sign, what is shown publicly, what is sent to the embassy, and how "

@@ -70,7 +70,9 @@ def schedule():
 
 def owe(signature_id, kind):
     """Owe a signer an email (a repeat signing, a fresh link); sent soon after this commits."""
-    Signature.objects.filter(pk=signature_id).update(email_due=kind)
+    # updated_at: the link about to go out is the signature's last sign of life (petitions.retention
+    # deletes one never confirmed some time after it).
+    Signature.objects.filter(pk=signature_id).update(email_due=kind, updated_at=timezone.now())
     schedule()
 
 

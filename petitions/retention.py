@@ -157,3 +157,37 @@ def _batches(queryset, size):
 
 def purge(now=None):
     return {petition.pk: anonymise(petition) for petition in due_for_anonymising(now)}
+
+
+# --- Signatures never confirmed ------------------------------------------------------------------
+
+#: A signature never confirmed is deleted this many days after its confirmation link was last sent
+#: (or its details last replaced). The link expired long before (7 days); nothing of it was counted
+#: or sent; and it holds an address, a name and a comment that may have been typed by someone other
+#: than the address's owner. They were kept until the petition closed and its retention ran out:
+#: years, for a petition that stays open.
+UNCONFIRMED_DAYS = 30
+
+
+def unconfirmed_to_delete(now=None):
+    limit = (now or timezone.now()) - timedelta(days=UNCONFIRMED_DAYS)
+    # No email on its way (a fresh link asked for moves updated_at too), and in no letter (none
+    # should be: only confirmed signatures are claimed; a delivery record must not lose a row).
+    return Signature.objects.filter(
+        status=Signature.Status.PENDING, updated_at__lt=limit, email_due=Signature.EmailDue.NONE,
+        delivery_items__isnull=True,
+    )
+
+
+def delete_unconfirmed(now=None):
+    """Delete the signatures never confirmed whose time is up; returns how many."""
+    deleted = 0
+    for batch in _batches(unconfirmed_to_delete(now).only("pk"), BATCH):
+        with transaction.atomic():
+            # Asked again in the DELETE itself: a fresh link asked for since the batch was read keeps it.
+            doomed = unconfirmed_to_delete(now).filter(pk__in=[signature.pk for signature in batch])
+            forget_in_admin_history(doomed)
+            deleted += doomed.delete()[1].get(Signature._meta.label, 0)
+    if deleted:
+        logger.info("Deleted %s signatures never confirmed", deleted)
+    return deleted

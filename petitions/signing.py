@@ -279,7 +279,7 @@ def sign(petition, data, *, ip="", network=None, language="en", now=None, busy_n
             # confirmed those; nor could a signer who thought again change their choices.
             Signature.objects.filter(pk=existing.pk, status=Signature.Status.PENDING).update(
                 **{name: getattr(signature, name) for name in REPLACED_BY_A_NEW_SUBMISSION},
-                email_due=Signature.EmailDue.CONFIRM,
+                email_due=Signature.EmailDue.CONFIRM, updated_at=now,  # a new link: see petitions.retention
                 reviewed=False, comment_approved=False,  # an organiser's approval was of the old details
             )
             outbox.schedule()

@@ -82,4 +82,5 @@ def purge_personal_data():
     """Daily (beat): anonymise signers of petitions past their retention period."""
     from . import retention
 
-    return {str(pk): n for pk, n in retention.purge().items()}
+    anonymised = {str(pk): n for pk, n in retention.purge().items()}
+    return {"anonymised": anonymised, "unconfirmed_deleted": retention.delete_unconfirmed()}

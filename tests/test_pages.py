@@ -484,6 +484,7 @@ def test_privacy_page_says_what_is_stored_shown_sent_and_for_how_long(db, client
         "one PDF letter", "name withheld", "never sent", "anonymised 45 days after the petition closes",
         "withdraw your signature", "no analytics", "no CAPTCHA service", "Your comment, if you write one",
         "only if your name is in the letter too",
+        "A signature never confirmed is deleted 30 days after its last confirmation email",
     ):
         assert text in html, text
 

@@ -240,3 +240,51 @@ def test_an_open_petition_has_no_outlook_and_an_anonymised_one_none_left(closed_
     assert outlook["held_by"] == retention.HELD_BY["not_live"]  # a test-only petition never reached an embassy
     retention.purge()
     assert retention.outlook(closed_petition) is None
+
+
+# --- Signatures never confirmed ------------------------------------------------------------------
+
+def _aged(signature, days):
+    Signature.objects.filter(pk=signature.pk).update(updated_at=timezone.now() - timedelta(days=days))
+    return signature
+
+
+def test_a_signature_never_confirmed_is_deleted_a_month_after_its_last_confirmation_email():
+    """It may hold an address someone else typed, with a name and a comment: kept until the petition
+    closed and its retention ran out, that was years for a petition left open."""
+    open_petition = PetitionFactory()
+    stale = _aged(SignatureFactory(petition=open_petition, first_name="Typed", last_name="By Someone"), 31)
+    recent = _aged(SignatureFactory(petition=open_petition), 29)
+    confirmed = _aged(SignatureFactory(petition=open_petition, confirmed=True), 400)
+    owed = _aged(SignatureFactory(petition=open_petition, email_due=Signature.EmailDue.CONFIRM), 31)
+
+    out = StringIO()
+    call_command("purge_personal_data", stdout=out)
+
+    assert "1 signatures never confirmed deleted" in out.getvalue()
+    assert set(Signature.objects.values_list("pk", flat=True)) == {recent.pk, confirmed.pk, owed.pk}
+    assert not Signature.objects.filter(pk=stale.pk).exists()
+    assert retention.delete_unconfirmed() == 0  # nothing more to do
+
+
+def test_a_new_link_keeps_an_unconfirmed_signature_another_month(client, settings):
+    """Signing again, or asking for a fresh link, sends a new link: the month runs from it."""
+    from petitions import outbox
+
+    petition = PetitionFactory(slug="free-them")
+    form = {"first_name": "Olena", "last_name": "Petrenko", "email": "olena@example.org", "country": "UA",
+            "public_name": "full", "name_in_letter": "yes"}
+    assert client.post(petition.get_absolute_url(), form).status_code == 302
+    signature = _aged(Signature.objects.get(), 40)
+    Signature.objects.update(email_due="")
+    client.post(petition.get_absolute_url(), form)  # signing again
+    Signature.objects.update(email_due="")  # sent
+    assert retention.delete_unconfirmed() == 0
+
+    _aged(signature, 40)
+    Signature.objects.update(email_due="")
+    outbox.owe(signature.pk, Signature.EmailDue.CONFIRM)  # what "send me a fresh link" does
+    Signature.objects.update(email_due="")
+    assert retention.delete_unconfirmed() == 0
+    _aged(signature, 31)
+    assert retention.delete_unconfirmed() == 1
