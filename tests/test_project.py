@@ -272,6 +272,13 @@ def test_compose_runs_the_whole_stack():
     assert services["beat"]["command"][:4] == ["celery", "-A", "campaign", "beat"]
 
 
+def test_the_mail_catcher_shows_signers_emails_to_this_machine_only():
+    """Mailpit shows every email with its address and links: published on every interface, anyone
+    who reaches a machine running the compose file could read them."""
+    for port in compose()["services"]["mailcatcher"]["ports"]:
+        assert str(port).startswith("127.0.0.1:"), port
+
+
 def test_compose_sets_exactly_variables_the_settings_read():
     services = compose()["services"]
     read = variables_read_by_settings()
