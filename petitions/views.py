@@ -138,7 +138,9 @@ def petition_detail(request, slug):
     if attempt.limited:
         return render(request, "petitions/rate_limited.html", {"petition": petition}, status=429)
     if not petition.is_open_for_signing():
-        return _petition_page(request, petition, SignatureForm(language=language), status=409)
+        # Said at the top: a signer whose POST arrived as the petition closed saw the page again, on
+        # a phone its top, with "closed" only in the sign box far below, and might think it signed.
+        return _petition_page(request, petition, SignatureForm(language=language), status=409, not_recorded=True)
     cleaned = SignatureForm.valid_data(request.POST)
     if cleaned is None:  # something is wrong: the form says what, next to the field
         form = SignatureForm(request.POST, language=language)

@@ -738,6 +738,8 @@ def test_a_closed_petition_takes_no_signatures(client, petition, mailoutbox):
     response = sign(client, petition)
     assert response.status_code == 409
     assert "not open for signatures" in response.text
+    # At the top, where a signer whose POST arrived as it closed looks (a phone shows the page's top).
+    assert response.text.index('role="alert">Your signature was not recorded') < response.text.index('id="sign"')
     assert Signature.objects.count() == 0
 
 
