@@ -303,11 +303,16 @@ def test_a_confirmation_link_expires_after_seven_days_and_a_fresh_one_can_be_had
     assert Signature.objects.get().status == Signature.Status.CONFIRMED
 
 
-def test_a_signature_made_before_closing_can_be_confirmed_until_a_day_after(client, mailoutbox):
-    """The email may be read hours after the petition closed; as on the UK Parliament's site, a day."""
+def signed_an_hour_before_closing(client, mailoutbox):
+    """A petition that closes in an hour, signed now: the petition and its confirmation link."""
     petition = PetitionFactory(closes_at=timezone.now() + timedelta(hours=1))
     sign(client, petition)
-    link = links(mailoutbox[0], "confirm")[0]
+    return petition, links(mailoutbox[0], "confirm")[0]
+
+
+def test_a_signature_made_before_closing_can_be_confirmed_until_a_day_after(client, mailoutbox):
+    """The email may be read hours after the petition closed; as on the UK Parliament's site, a day."""
+    petition, link = signed_an_hour_before_closing(client, mailoutbox)
 
     with time_machine.travel(petition.closes_at + timedelta(hours=23, minutes=59)):
         assert not petition.is_open_for_signing()
@@ -317,9 +322,7 @@ def test_a_signature_made_before_closing_can_be_confirmed_until_a_day_after(clie
 
 
 def test_a_day_after_closing_a_pending_signature_is_not_counted_and_gets_no_fresh_link(client, mailoutbox):
-    petition = PetitionFactory(closes_at=timezone.now() + timedelta(hours=1))
-    sign(client, petition)
-    link = links(mailoutbox[0], "confirm")[0]
+    petition, link = signed_an_hour_before_closing(client, mailoutbox)
 
     for late in (timedelta(hours=24, minutes=1), timedelta(days=8)):  # the link still valid, then expired
         with time_machine.travel(petition.closes_at + late):
@@ -348,9 +351,7 @@ def test_an_organisers_closing_starts_the_day_of_grace_too(client, petition, mai
 
 
 def test_a_confirmed_signature_still_reads_as_confirmed_long_after_closing(client, mailoutbox):
-    petition = PetitionFactory(closes_at=timezone.now() + timedelta(hours=1))
-    sign(client, petition)
-    link = links(mailoutbox[0], "confirm")[0]
+    petition, link = signed_an_hour_before_closing(client, mailoutbox)
     client.post(link)
 
     with time_machine.travel(petition.closes_at + timedelta(days=3)):
