@@ -150,7 +150,8 @@ class ForgedLink(BadLink):
 
 
 class ErasedLink(BadLink):
-    """A link we made, for a signature since erased (withdrawn, or anonymised after the petition).
+    """A link we made, for a signature since erased (withdrawn, anonymised after the petition, or
+    deleted a month after its last link when never confirmed).
 
     Only whoever received our email holds it, so its page may say that the data is gone: a signer
     who comes back to make sure of it was told the link "may have been copied incompletely"."""
@@ -171,9 +172,11 @@ def signature_from_token(token, petition, purpose, max_age=None):
     if not isinstance(payload, dict) or payload.get("p") != petition.pk or not isinstance(payload.get("s"), int):
         raise ForgedLink
     signature = _signature_for_link(payload["s"], petition.pk)
-    if signature is not None and not signature.email:
+    # A link we made (its signature checked above) whose signature is gone -- deleted, never
+    # confirmed (petitions.retention) -- or emptied is a link to data already erased.
+    if signature is None or not signature.email:
         raise ErasedLink
-    if signature is None or not _link_is_for(signature, payload):
+    if not _link_is_for(signature, payload):
         raise BadLink
     if max_age is not None:
         try:

@@ -472,16 +472,20 @@ def test_withdrawing_erases_the_person_and_drops_the_count_at_once(client, petit
     assert Signature.objects.filter(status=Signature.Status.PENDING).count() == 1
 
 
-@pytest.mark.parametrize("erase", ["withdrawn", "anonymised"])
+@pytest.mark.parametrize("erase", ["withdrawn", "anonymised", "never confirmed, deleted"])
 def test_a_link_of_an_erased_signature_says_its_data_is_already_erased(client, petition, mailoutbox, erase):
     """A signer at risk who comes back to their email to make sure was told the withdraw link "may have
     been copied incompletely": as if their data were still here and they could not erase it."""
     sign(client, petition)
-    client.post(links(mailoutbox[0], "confirm")[0])
     withdraw_path = links(mailoutbox[0], "withdraw")[0]
+    if erase == "never confirmed, deleted":
+        Signature.objects.update(updated_at=timezone.now() - timedelta(days=retention.UNCONFIRMED_DAYS + 1))
+        assert retention.delete_unconfirmed() == 1
+    else:
+        client.post(links(mailoutbox[0], "confirm")[0])
     if erase == "withdrawn":
         client.post(withdraw_path)
-    else:
+    elif erase == "anonymised":
         retention.anonymise(petition)
 
     for path in (withdraw_path, links(mailoutbox[0], "confirm")[0]):
