@@ -63,6 +63,12 @@ COUNTRY_ALIASES = {
     "The Bahamas": "BS",
     "The Gambia": "GM",
     "Vatican": "VA",  # how newer database-of-embassies exports name the Holy See
+    # Wikidata's labels of countries a signer can choose, which django-countries names otherwise;
+    # one unknown name in a newer export would stop the whole import.
+    "Federated States of Micronesia": "FM",
+    "Macau": "MO",
+    "State of Palestine": "PS",
+    "United States": "US",
     # Territories without an ISO 3166-1 code of their own, filed under the ISO country whose
     # territory they are (ISO 3166-2:GE lists Abkhazia as GE-AB). Missions hosted there get a
     # descriptive name on creation, so they do not read as "Embassy ... in Georgia", and they are

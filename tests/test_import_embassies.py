@@ -167,6 +167,21 @@ def test_missions_in_occupied_territories_are_named_and_never_delivery_targets()
     assert not abkhazia.is_delivery_target and not south_ossetia.is_delivery_target
 
 
+@pytest.mark.parametrize("name, code", [
+    ("State of Palestine", "PS"), ("Federated States of Micronesia", "FM"), ("Macau", "MO"),
+    ("United States", "US"),
+])
+def test_wikidatas_names_of_countries_signers_can_choose_are_known(tmp_path, name, code):
+    """Wikidata's English labels, which a newer export may use for a host country or a jurisdiction;
+    one unknown name stops the whole import."""
+    lines = shared_lines()
+    i = line_of(QID_ANGOLA, lines)
+
+    run_import(write(tmp_path, [lines[0], replace_field(lines[i], "jurisdictions", f"Angola|{name}")]))
+
+    assert accredited_to(QID_ANGOLA) == {code}
+
+
 def test_every_country_alias_is_a_real_iso_code():
     assert all(code in countries for code in COUNTRY_ALIASES.values())
 
