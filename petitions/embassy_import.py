@@ -29,6 +29,7 @@ from django.utils.translation import override
 from django_countries import countries
 
 from petitions.models import Accreditation, Embassy
+from petitions.routing import covered_countries
 
 #: Wikidata's Russia; rows operated by anyone else (a full, multi-country export) are skipped.
 RUSSIA_QID = "Q159"
@@ -130,6 +131,10 @@ class ImportResult:
     skipped: list[SkippedRow] = field(default_factory=list)
     #: Imported missions (with a QID) that this file no longer lists; kept as they were.
     missing: list[Embassy] = field(default_factory=list)
+    #: Country codes routed to a mission before the import and to none after it.
+    uncovered: list[str] = field(default_factory=list)
+    #: (embassy, {field: the file's value}) where the file contradicts verified contact details.
+    unverified_changes: list[tuple[Embassy, dict[str, str]]] = field(default_factory=list)
 
 
 def import_embassies(path):
@@ -139,7 +144,11 @@ def import_embassies(path):
     when the file cannot be read.
     """
     missions, skipped = parse_missions(Path(path).read_bytes())
+    covered = covered_countries()
     result = save_missions(missions)
+    # A dropped accreditation (or a mission's new type or country) silently sends a country's
+    # signatures to the fallback, or nowhere; the administrator has to hear which countries.
+    result.uncovered = sorted(covered - covered_countries())
     result.skipped = skipped
     # Never deleted (their deliveries refer to them), but the organiser must hear of them: a mission
     # that closed, or whose Wikidata item was merged into a new one, still receives letters.
@@ -208,6 +217,15 @@ def save_missions(missions):
             continue
 
         changed = _copy_fields(mission, embassy)
+        if embassy.contact_verified_on:
+            # Kept, but an embassy that moved or changed its email since would get letters at the
+            # old address; an empty value in the file is no news (addresses are rarely in it).
+            differs = {
+                name: getattr(mission, name) for name in CONTACT_FIELDS
+                if getattr(mission, name) and getattr(mission, name) != getattr(embassy, name)
+            }
+            if differs:
+                result.unverified_changes.append((embassy, differs))
         # The file's accreditations replace the previous file's; an organiser's own (the admin's:
         # Hong Kong's signers to the consulate general there, say) stay, listed in the file or not.
         imported = {a.country.code for a in embassy.accreditations.all() if a.from_import}

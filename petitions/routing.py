@@ -8,6 +8,7 @@ as delivery targets count: embassies by default, a consulate only when an organi
 """
 
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 from .models import Embassy
 
@@ -56,8 +57,9 @@ def _rank(embassy):
 class Router:
     """Routes countries to embassies with two queries, however many signatures are routed."""
 
-    def __init__(self, petition):
-        self.fallback = petition.fallback_embassy if petition.fallback_embassy_id else None
+    def __init__(self, petition=None):
+        """Without a petition, the directory's own routes (no fallback target)."""
+        self.fallback = petition.fallback_embassy if petition and petition.fallback_embassy_id else None
         targets = list(Embassy.objects.filter(is_delivery_target=True).prefetch_related("accreditations"))
         self.resident = {}
         self.accredited = {}
@@ -87,6 +89,12 @@ class Router:
         if country_code in SOVEREIGN and self._covering(SOVEREIGN[country_code]):
             return "sovereign"
         return "fallback" if self.fallback else "none"
+
+
+def covered_countries():
+    """The country codes a signer can choose that the directory routes to a mission by itself."""
+    router = Router()
+    return {code for code, _name in countries if router.route(code)}
 
 
 def route_to_embassy(petition, country_code):

@@ -1,6 +1,7 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django_countries.fields import Country
 
 from petitions.embassy_import import EmbassyImportError, import_embassies
 
@@ -41,6 +42,20 @@ class Command(BaseCommand):
             ))
             for embassy in targets:
                 self.stdout.write(f"  {embassy} ({embassy.wikidata_id})")
+        if result.uncovered:
+            self.stdout.write(self.style.WARNING(
+                "No mission that receives letters covers these countries any more (their signatures go to a "
+                "petition's fallback target, or nowhere):"
+            ))
+            for code in result.uncovered:
+                self.stdout.write(f"  {Country(code).name} ({code})")
+        if result.unverified_changes:
+            self.stdout.write(self.style.WARNING(
+                "Verified contact details kept, though the file gives them differently (check them again):"
+            ))
+            for embassy, differs in result.unverified_changes:
+                values = ", ".join(f"{name} {value!r}" for name, value in differs.items())
+                self.stdout.write(f"  {embassy} ({embassy.wikidata_id}): {values}")
         if result.skipped and options["verbosity"] < 2:
             self.stdout.write("Run with -v 2 to list the skipped rows.")
         elif result.skipped:
