@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django_countries import countries as all_countries
 from django_countries.fields import Country
 from modeltranslation.admin import TranslationAdmin
 
@@ -186,12 +187,19 @@ class PetitionAdmin(CampaignScopedAdmin, TranslationAdmin):
                 "how": HOW[router.how(code)],
                 "not_live_delivered": pending_live.get(code, 0), "not_test_delivered": test_pending.get(code, 0),
             })
+        signed_from = {row["country"].code for row in rows}
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "petition": petition,
             "rows": rows,
             "unrouted": sum(r["count"] for r in rows if r["embassy"] is None),
+            # Every country a signer can choose, not only those signed from so far: before launch is
+            # when an organiser can still pick a fallback target for them.
+            "no_route_yet": ", ".join(
+                f"{name} ({code})" for code, name in all_countries
+                if code not in signed_from and router.route(code) is None
+            ),
             "title": _("Routing of %(petition)s") % {"petition": petition},
         }
         return TemplateResponse(request, "admin/petitions/petition/routing.html", context)

@@ -51,6 +51,22 @@ def test_the_routing_table_shows_where_each_country_goes_and_what_has_no_route(a
     assert "no route" in response.text
 
 
+def test_the_routing_table_names_countries_without_a_route_before_anyone_there_signs(admin_client, petition):
+    """A country no mission covers (as Slovakia in the real directory) is shown before launch, while a
+    fallback target can still be chosen, not only once signatures from there wait undelivered."""
+    response = admin_client.get(reverse("admin:petitions_petition_routing", args=[petition.pk]))
+
+    no_route = response.context["no_route_yet"]
+    assert "Slovakia (SK)" in no_route and "Ghana (GH)" not in no_route  # Ghana has its row above
+    assert "Ukraine (UA)" not in no_route and "Poland (PL)" not in no_route
+    assert "Slovakia (SK)" in response.text and "fallback target" in response.text
+
+    mfa = Embassy.objects.create(name="MFA", mission_type=Embassy.MissionType.MINISTRY, city="Moscow")
+    Petition.objects.filter(pk=petition.pk).update(fallback_embassy=mfa)
+    response = admin_client.get(reverse("admin:petitions_petition_routing", args=[petition.pk]))
+    assert response.context["no_route_yet"] == ""
+
+
 def test_previewing_a_letter_renders_it_without_sending_or_claiming(admin_client, petition, mailoutbox):
     kyiv = Embassy.objects.get(city="Kyiv")
     response = admin_client.get(reverse("admin:petitions_petition_preview", args=[petition.pk, kyiv.pk]))
