@@ -57,7 +57,9 @@ def build(name, to, context, language, headers=None, attachments=()):
 
 # Every email here is sent by the site itself, none by a person: RFC 3834 asks that it say so, so
 # that out-of-office and other autoresponders do not answer it (to an address nobody reads).
-AUTOMATIC = {"Auto-Submitted": "auto-generated"}
+# Exchange and Outlook heed their own header instead (MS-OXCMAIL 2.1.3.2.20); not "All", which
+# would also suppress the non-delivery reports that tell us an address is dead.
+AUTOMATIC = {"Auto-Submitted": "auto-generated", "X-Auto-Response-Suppress": "OOF, AutoReply"}
 
 
 def message_id():

@@ -195,6 +195,7 @@ def test_a_signature_rejected_as_spam_after_the_claim_is_not_told(world, mailout
 def test_an_announcement_is_marked_auto_submitted(client, world, mailoutbox):
     add_event(client, world["case"])
     assert mailoutbox[0].message()["Auto-Submitted"] == "auto-generated"
+    assert mailoutbox[0].message()["X-Auto-Response-Suppress"] == "OOF, AutoReply"  # Exchange's own
 
 
 def test_saving_the_event_again_tells_nobody_twice(client, world, mailoutbox):

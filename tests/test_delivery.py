@@ -464,6 +464,15 @@ def test_without_a_contact_address_a_letter_has_no_reply_to(smtp, petition, sign
     assert smtp.messages and {m["Reply-To"] for _r, m in smtp.messages} == {None}
 
 
+def test_a_letter_asks_autoresponders_not_to_answer_the_sites_sending_address(smtp, petition, signatures):
+    """Their replies go to the envelope's sender, which nobody reads; RFC 3834's header for most,
+    Exchange's own for Exchange and Outlook."""
+    call_command("deliver", petition="free-them", stdout=io.StringIO())
+    assert smtp.messages
+    assert {(m["Auto-Submitted"], m["X-Auto-Response-Suppress"]) for _r, m in smtp.messages} == {
+        ("auto-generated", "OOF, AutoReply")}
+
+
 def test_not_live_everything_goes_to_the_test_recipient_marked_test(smtp, petition, signatures, settings):
     settings.DELIVERY_LIVE = True  # the deployment allows it, but the petition is not switched live
     call_command("deliver", petition="free-them", stdout=io.StringIO())

@@ -121,6 +121,16 @@ def test_signer_emails_are_marked_auto_submitted_so_autoresponders_stay_quiet(pe
     assert [message["Auto-Submitted"] for _rcpts, message in smtp.messages] == ["auto-generated"] * 4
 
 
+def test_signer_emails_ask_exchange_not_to_send_out_of_office_replies(petition, smtp):
+    """Exchange and Outlook ignore Auto-Submitted and answer what does not carry their own header:
+    a bounce-back to our sender for every signer who is away."""
+    owed(petition, 3)  # a merge: the first built by Django, the rest (on SMTP) the merge's own bytes
+    owed(petition, 1, kind=Due.ALREADY_SIGNED, confirmed=True)
+    outbox.drain()
+    assert len(smtp.messages) == 4
+    assert [message["X-Auto-Response-Suppress"] for _rcpts, message in smtp.messages] == ["OOF, AutoReply"] * 4
+
+
 def test_signer_emails_message_ids_name_the_sites_domain_not_the_machines(petition, smtp, settings):
     """The machine's name is "localhost" or a container's id: a Message-ID whose right side is no
     domain is a spam sign (rspamd's MID_RHS_NOT_FQDN), and it is not ours to be unique under."""
