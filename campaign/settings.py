@@ -171,6 +171,9 @@ if SITE_IS_HTTPS and not DEBUG:
         ("DATABASE_URL", "SQLite under var/"),
         ("REDIS_URL", "a filesystem broker and per-process rate limits"),
         ("EMAIL_URL", "emails printed to the log"),
+        # No receiver can check SPF or DKIM for a From at "localhost": Gmail and others reject such mail
+        # or file it as spam, and the signers' confirmation links with it.
+        ("DEFAULT_FROM_EMAIL", "every email sent from noreply@localhost"),
     ):
         if not env_str(_name):
             raise ImproperlyConfigured(

@@ -152,13 +152,14 @@ def test_allowed_hosts_are_trimmed_and_always_include_the_host_of_site_url():
 
 
 SERVICES = {"DATABASE_URL": "postgres://u:p@db:5432/x", "REDIS_URL": "redis://redis:6379/0",
-            "EMAIL_URL": "smtp://relay:25"}
+            "EMAIL_URL": "smtp://relay:25", "DEFAULT_FROM_EMAIL": "Solidarity petitions <noreply@example.org>"}
 
 
 @pytest.mark.parametrize("missing", SERVICES)
 def test_production_behind_https_refuses_the_development_defaults(missing):
     """Without EMAIL_URL signers' emails (and addresses) went to the log; without DATABASE_URL into a
-    SQLite file in the container; without REDIS_URL the broker was the container's disk."""
+    SQLite file in the container; without REDIS_URL the broker was the container's disk; without
+    DEFAULT_FROM_EMAIL every email came from noreply@localhost, which receivers reject as unverifiable."""
     variables = {k: v for k, v in SERVICES.items() if k != missing}
     result = start_django(DEBUG="false", SECRET_KEY="x" * 50, SITE_URL="https://petitions.example.org", **variables)
     assert result.returncode != 0
