@@ -27,6 +27,7 @@ def test_check_deploy_is_clean_with_production_settings():
     env.setdefault("DATABASE_URL", "postgres://petitions@127.0.0.1:5432/petitions")
     env.setdefault("REDIS_URL", "redis://127.0.0.1:6379/0")
     env.setdefault("EMAIL_URL", "smtp://127.0.0.1:25")
+    env.setdefault("DEFAULT_FROM_EMAIL", "Solidarity petitions <noreply@petitions.example.org>")
     result = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=120,
