@@ -85,7 +85,7 @@ QID_URL = re.compile(r"https?://www\.wikidata\.org/entity/(Q[1-9][0-9]{0,18})")
 MAILTO = "mailto:"
 
 #: Fields copied from the file on every import.
-SYNCED_FIELDS = ("mission_type", "country", "city", "website")
+SYNCED_FIELDS = ("mission_type", "country", "serves_host_country", "city", "website")
 #: Fields copied from the file only while no organiser has verified the contact details.
 CONTACT_FIELDS = ("address", "email", "phone")
 
@@ -112,6 +112,9 @@ class Mission:
     website: str
     phone: str
     accreditations: frozenset[str]
+    #: False for a mission whose jurisdictions leave out its host country (the embassy to the Holy
+    #: See, in Rome): it is no route for that country's signers.
+    serves_host_country: bool = True
     #: Set only for missions in a territory without an ISO code (see COUNTRY_ALIASES).
     name: str = ""
 
@@ -351,9 +354,10 @@ def _parse_row(row, line):
     if not row["country"]:
         raise EmbassyImportError("the host country (column 'country') is empty", line=line)
     country = country_code(row["country"], line)
-    accreditations = frozenset(
+    jurisdictions = frozenset(
         country_code(name, line) for name in row["jurisdictions"].split("|") if name.strip()
-    ) - {country}
+    )
+    accreditations = jurisdictions - {country}
 
     email = row["email"]
     if email.lower().startswith(MAILTO):
@@ -365,6 +369,7 @@ def _parse_row(row, line):
 
     values = {
         "mission_type": mission_type, "country": country, "city": row["city"],
+        "serves_host_country": not jurisdictions or country in jurisdictions,
         "address": row["address"], "email": email, "website": row["website"],
         "phone": row["phone"],
     }

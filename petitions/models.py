@@ -52,6 +52,14 @@ class Embassy(models.Model):
         _("receives letters"), default=True,
         help_text=_("Embassies do by default; tick it for a consulate only on purpose."),
     )
+    # Two embassies sit in Rome: to Italy, and to the Holy See. Both have Italy as their host country,
+    # and the router picked between them by id -- Italy's signers' letters could go to the Vatican's.
+    serves_host_country = models.BooleanField(
+        _("serves its host country"), default=True,
+        help_text=_("Untick for a mission to another state that only sits in this country, such as the "
+                    "embassy to the Holy See in Rome: this country's signers then go to the one that serves "
+                    "it. The import sets it from the mission's jurisdictions."),
+    )
     contact_verified_on = models.DateField(
         _("contact details verified on"), null=True, blank=True,
         help_text=_("When an organiser last checked the address and email by hand."),

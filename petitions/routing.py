@@ -64,7 +64,7 @@ class Router:
         self.resident = {}
         self.accredited = {}
         for embassy in sorted(targets, key=_rank):
-            if embassy.country:
+            if embassy.country and embassy.serves_host_country:
                 self.resident.setdefault(embassy.country.code, embassy)
             for accreditation in embassy.accreditations.all():
                 self.accredited.setdefault(accreditation.country.code, embassy)

@@ -20,6 +20,7 @@ QID_AFGHANISTAN = "Q16687384"
 QID_ANGOLA = "Q106303333"
 QID_UKRAINE = "Q2063895"
 QID_HOLY_SEE = "Q16687393"
+QID_ITALY = "Q4374042"
 QID_ABKHAZIA = "Q4374039"
 QID_SOUTH_OSSETIA = "Q110007948"
 
@@ -116,6 +117,23 @@ def test_embassy_to_the_holy_see_is_hosted_in_italy_and_accredited_to_the_vatica
 
     assert (embassy(QID_HOLY_SEE).country, embassy(QID_HOLY_SEE).city) == ("IT", "Rome")
     assert accredited_to(QID_HOLY_SEE) == {"VA"}
+
+
+def test_italys_signers_go_to_the_embassy_to_italy_not_to_the_holy_see_whichever_comes_first(tmp_path):
+    """Both Rome embassies have Italy as their host country; the router chose between them by id, and
+    a file (or a Wikidata item made anew) with the Holy See's row first sent Italy's letters there."""
+    from petitions.routing import Router
+
+    lines = shared_lines()
+    italy, holy_see = line_of(QID_ITALY, lines), line_of(QID_HOLY_SEE, lines)
+    run_import(write(tmp_path, [lines[0], lines[holy_see], lines[italy]]))
+    assert embassy(QID_HOLY_SEE).pk < embassy(QID_ITALY).pk
+
+    assert (embassy(QID_ITALY).serves_host_country, embassy(QID_HOLY_SEE).serves_host_country) == (True, False)
+    router = Router()
+    assert router.route("IT").wikidata_id == QID_ITALY
+    assert router.route("SM").wikidata_id == QID_ITALY  # accredited
+    assert router.route("VA").wikidata_id == QID_HOLY_SEE
 
 
 def test_ukraine_embassy_is_in_kyiv_with_the_files_contact_details():
