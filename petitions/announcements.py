@@ -8,8 +8,10 @@ out, and a person already told about this event is never told again.
 
 import logging
 import smtplib
+import time
 from datetime import timedelta
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -77,13 +79,26 @@ def resume(now=None):
     return events
 
 
+# Seconds one task sends for before it hands the rest to a new task. One email is one SMTP
+# connection (a second or more through a distant relay with TLS): ten thousand supporters took
+# longer than the task's time limit, which stops it between claiming an email and sending it --
+# that person counted as told and never told.
+SEND_BUDGET = 60
+
+
 def send_pending(event_id):
-    """Send every claimed, unsent announcement of the event. Safe to run twice."""
-    sent = 0
+    """Send every claimed, unsent announcement of the event, or as many as SEND_BUDGET allows and
+    queue the rest in a new task. Safe to run twice."""
+    from .tasks import send_announcements
+
+    sent, started = 0, time.monotonic()
     pending = Announcement.objects.filter(event_id=event_id, sent_at__isnull=True).select_related(
         "signature__petition", "event", "event__case"
     )
     for announcement in pending.iterator(chunk_size=500):
+        if sent and time.monotonic() - started >= SEND_BUDGET:
+            jobs.enqueue(send_announcements, event_id)  # lost with the broker: resume() picks it up
+            break
         # Claim it first: a second worker on the same event skips it (at most once per person).
         if not Announcement.objects.filter(pk=announcement.pk, sent_at__isnull=True).update(sent_at=timezone.now()):
             continue
@@ -101,7 +116,7 @@ def send_pending(event_id):
             Announcement.objects.filter(pk=announcement.pk).update(sent_at=None)  # to be retried
             # Celery logs what a task raises, and this refusal names the address: only the codes.
             raise smtplib.SMTPException(f"recipient refused for now ({codes})") from None
-        except (smtplib.SMTPException, OSError):
+        except (smtplib.SMTPException, OSError, SoftTimeLimitExceeded):
             Announcement.objects.filter(pk=announcement.pk).update(sent_at=None)  # to be retried
             raise
         except ValueError as error:  # an address no email can go to: not counted, and the others still go

@@ -257,3 +257,50 @@ def test_a_signer_who_unsubscribes_before_the_sending_is_neither_emailed_nor_cou
     assert announcements.send_pending(event.pk) == 1
     assert [m.to for m in mailoutbox] == [["other@example.org"]]
     assert CaseEvent.objects.get().announced_to == 1
+
+
+def _claimed_for_three(world):
+    event = CaseEvent.objects.create(case=world["case"], kind="custody", date=datetime.date(2026, 11, 20),
+                                     description="A hearing was held.")
+    petition = world["people"]["olena"][0].petition
+    for signature in [world["people"]["olena"][0], *(
+            SignatureFactory(petition=petition, wants_updates=True, confirmed=True) for _ in range(2))]:
+        Announcement.objects.create(event=event, signature=signature)
+    return event
+
+
+def test_a_long_announcement_is_sent_in_tasks_that_each_stay_well_within_the_time_limit(
+    world, mailoutbox, monkeypatch
+):
+    """One email is one SMTP connection: ten thousand supporters outlasted the task's time limit,
+    which stops it between claiming an email and sending it -- counted as told, never told."""
+    event = _claimed_for_three(world)
+    monkeypatch.setattr(announcements, "SEND_BUDGET", 0)  # hand on after every email
+    runs = []
+    real = announcements.send_pending
+    monkeypatch.setattr(announcements, "send_pending", lambda pk: runs.append(pk) or real(pk))
+
+    assert real(event.pk) == 1  # one, and the rest handed to a new task (run at once here)
+
+    assert runs == [event.pk, event.pk]
+    assert sorted(m.to[0] for m in mailoutbox) == sorted(
+        Announcement.objects.filter(event=event).values_list("signature__email", flat=True))
+    assert not Announcement.objects.filter(event=event, sent_at__isnull=True).exists()
+    assert CaseEvent.objects.get(pk=event.pk).announced_to == 3
+
+
+def test_an_announcement_stopped_by_the_soft_time_limit_is_sent_again_later(world, mailoutbox, monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    event = _claimed_for_three(world)
+
+    def stopped(announcement):
+        raise SoftTimeLimitExceeded
+
+    monkeypatch.setattr(announcements, "_send", stopped)
+    with pytest.raises(SoftTimeLimitExceeded):
+        announcements.send_pending(event.pk)
+    assert not Announcement.objects.filter(event=event, sent_at__isnull=False).exists()  # none counted as told
+    monkeypatch.undo()
+    assert announcements.send_pending(event.pk) == 3
+    assert len(mailoutbox) == 3
