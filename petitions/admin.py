@@ -490,12 +490,12 @@ class DeliveryAdmin(CampaignScopedAdmin):
     search_fields = ["embassy__name", "embassy__city", "message_id", "pdf_sha256", "manifest_sha256"]
     readonly_fields = [
         "petition", "embassy", "status", "channel", "is_test", "recipient", "signature_count", "letter_link",
-        "pdf_sha256", "manifest_sha256", "message_id", "attempts", "last_error", "created_at", "sent_at",
-        "item_count",
+        "addressed_to", "pdf_sha256", "manifest_sha256", "message_id", "attempts", "last_error", "created_at",
+        "sent_at", "item_count",
     ]
     fieldsets = [
         (None, {"fields": ["petition", "embassy", "status", "channel", "is_test", "recipient", "signature_count"]}),
-        (_("The letter"), {"fields": ["letter_link", "pdf_sha256", "manifest_sha256", "message_id"]}),
+        (_("The letter"), {"fields": ["letter_link", "addressed_to", "pdf_sha256", "manifest_sha256", "message_id"]}),
         (_("Sending"), {"fields": ["attempts", "last_error", "created_at", "sent_at", "item_count"]}),
         (_("Hand or postal delivery"), {"fields": ["handed_over_at", "handover_note"]}),
     ]

@@ -269,7 +269,7 @@ def batch_signatures(delivery):
 def render(delivery, now=None):
     """Render and store the delivery's PDF (once: a retry sends the same letter)."""
     # reportlab (25 MB) is loaded by the processes that render letters, not by every web process.
-    from .pdf import render_letter
+    from .pdf import addressed_to, render_letter
 
     storage = delivery.pdf.storage
     with transaction.atomic():
@@ -295,7 +295,8 @@ def render(delivery, now=None):
         delivery.pdf_sha256 = hashlib.sha256(pdf).hexdigest()
         delivery.manifest_sha256 = manifest
         delivery.signature_count = count
-        delivery.save(update_fields=["pdf", "pdf_sha256", "manifest_sha256", "signature_count"])
+        delivery.addressed_to = addressed_to(delivery.embassy)
+        delivery.save(update_fields=["pdf", "pdf_sha256", "manifest_sha256", "signature_count", "addressed_to"])
         stale = [name for name in {previous, *_letter_files(delivery)} if name and name != delivery.pdf.name]
         transaction.on_commit(lambda: [storage.delete(name) for name in stale])
     return pdf

@@ -496,6 +496,12 @@ class Delivery(models.Model):
         _("test"), default=True, help_text=_("Sent to the petition's test recipient, not the embassy.")
     )
     recipient = models.EmailField(_("sent to"), blank=True)
+    # The record of where a letter went must not change with the directory: a later import may move
+    # the mission's city or country, or rename it; a letter handed over kept no address at all.
+    addressed_to = models.TextField(
+        _("addressed to"), blank=True, editable=False,
+        help_text=_("The mission's name and address as the letter printed them."),
+    )
     signature_count = models.PositiveIntegerField(_("signatures"), default=0)
     pdf = models.FileField(_("letter (PDF)"), upload_to="deliveries/%Y/%m/", blank=True, storage=private_storage)
     pdf_sha256 = models.CharField(_("PDF SHA-256"), max_length=64, blank=True)

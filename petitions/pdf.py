@@ -324,6 +324,14 @@ def render_letter(delivery, signatures, *, now=None):
         gc.collect()
 
 
+def addressed_to(embassy):
+    """Whom the letter is addressed to, as it prints it: the mission's name, address, city and
+    country, in English. Kept with the delivery's record (Delivery.addressed_to)."""
+    with translation.override("en"):
+        lines = [str(embassy), embassy.address, embassy.city, embassy.country.name if embassy.country else ""]
+    return "\n".join(line for line in lines if line)
+
+
 def _render_letter(delivery, signatures, now):
     _register_fonts()
     petition, embassy = delivery.petition, delivery.embassy
@@ -337,8 +345,7 @@ def _render_letter(delivery, signatures, now):
             ))
         if delivery.channel == delivery.Channel.HAND:
             story.append(_para("For hand or postal delivery", "head"))
-        recipient = [str(embassy), embassy.address, embassy.city, embassy.country.name if embassy.country else ""]
-        story.append(_para("\n".join(line for line in recipient if line), "body"))
+        story.append(_para(addressed_to(embassy), "body"))
         with translation.override("ru"):  # "7 декабря 2026 г.", as a letter dates itself: the month in the genitive
             russian_date = formats.date_format(now, "j E Y г.")
         story.append(_para(f"{formats.date_format(now, 'j F Y')} / {russian_date}", "right"))

@@ -167,6 +167,23 @@ def test_recording_a_hand_delivery(admin_client, petition, settings):
     assert warsaw.handover_note.startswith("Handed to the duty officer")
 
 
+def test_the_record_keeps_where_the_letter_was_addressed_when_the_directory_changes(admin_client, petition, settings):
+    """A later import may move or rename a mission; a letter handed over kept no address at all."""
+    settings.DELIVERY_LIVE = True
+    Petition.objects.filter(pk=petition.pk).update(live_delivery=True)
+    delivery.sweep(petition=Petition.objects.get(pk=petition.pk))
+    warsaw = Delivery.objects.get(embassy__city="Warsaw")
+    assert warsaw.addressed_to.splitlines() == ["Embassy of the Russian Federation in Poland", "Warsaw", "Poland"]
+    assert "Warsaw" in pdf_text(warsaw.pdf.read())
+
+    Embassy.objects.filter(pk=warsaw.embassy_id).update(city="Kraków", name="Consular office in Kraków")
+
+    page = admin_client.get(reverse("admin:petitions_delivery_change", args=[warsaw.pk])).text
+    assert "Embassy of the Russian Federation in Poland" in page and "Warsaw" in page
+    warsaw.refresh_from_db()
+    assert "Kraków" not in warsaw.addressed_to
+
+
 def handover_at(when):
     when = timezone.localtime(when)
     return {"handed_over_at_0": when.strftime("%Y-%m-%d"), "handed_over_at_1": when.strftime("%H:%M:%S")}
