@@ -138,6 +138,8 @@ class ImportResult:
     uncovered: list[str] = field(default_factory=list)
     #: (embassy, {field: the file's value}) where the file contradicts verified contact details.
     unverified_changes: list[tuple[Embassy, dict[str, str]]] = field(default_factory=list)
+    #: {country code: [embassy, ...]} where more than one embassy receives that country's letters.
+    rivals: dict[str, list[Embassy]] = field(default_factory=dict)
 
 
 def import_embassies(path):
@@ -152,6 +154,7 @@ def import_embassies(path):
     # A dropped accreditation (or a mission's new type or country) silently sends a country's
     # signatures to the fallback, or nowhere; the administrator has to hear which countries.
     result.uncovered = sorted(covered - covered_countries())
+    result.rivals = rival_embassies()
     result.skipped = skipped
     # Never deleted (their deliveries refer to them), but the organiser must hear of them: a mission
     # that closed, or whose Wikidata item was merged into a new one, still receives letters.
@@ -389,6 +392,20 @@ def _parse_row(row, line):
     return Mission(
         line=line, wikidata_id=match[1], accreditations=accreditations, name=name, **values
     )
+
+
+def rival_embassies():
+    """{country code: its embassies} where several embassies serve one host country and receive
+    letters: the router takes the first by id, and the others get none of that country's letters.
+    Wikidata has such twins (two items for the embassy in Dublin in the 2022 export): an
+    administrator unticks all but one."""
+    by_country = {}
+    targets = Embassy.objects.filter(
+        is_delivery_target=True, serves_host_country=True, mission_type=Embassy.MissionType.EMBASSY,
+    ).exclude(country="").order_by("country", "pk")
+    for embassy in targets:
+        by_country.setdefault(embassy.country.code, []).append(embassy)
+    return {code: embassies for code, embassies in by_country.items() if len(embassies) > 1}
 
 
 def country_code(name, line=None):

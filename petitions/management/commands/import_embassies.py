@@ -56,6 +56,15 @@ class Command(BaseCommand):
             for embassy, differs in result.unverified_changes:
                 values = ", ".join(f"{name} {value!r}" for name, value in differs.items())
                 self.stdout.write(f"  {embassy} ({embassy.wikidata_id}): {values}")
+        if result.rivals:
+            self.stdout.write(self.style.WARNING(
+                "More than one embassy receives letters for these countries (only the first gets them: untick "
+                "\"receives letters\" for the others, or \"serves its host country\" for an embassy to another "
+                "state):"
+            ))
+            for code, embassies in result.rivals.items():
+                listed = ", ".join(f"{embassy} ({embassy.wikidata_id or f'#{embassy.pk}'})" for embassy in embassies)
+                self.stdout.write(f"  {Country(code).name} ({code}): {listed}")
         if result.skipped and options["verbosity"] < 2:
             self.stdout.write("Run with -v 2 to list the skipped rows.")
         elif result.skipped:
