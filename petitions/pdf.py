@@ -359,8 +359,11 @@ def _render_letter(delivery, signatures, now):
                 story.append(_para(getattr(petition, f"title_{language}", "") or petition.title, "title"))
                 addressee = getattr(petition, f"addressee_{language}", "") or petition.addressee
                 if addressee == type(petition)._meta.get_field("addressee").default:
-                    addressee = ADDRESSEE.get(language, addressee)
-                story.append(_para(addressee, "head"))
+                    # "To the Ambassador", unless the mission has none (a consulate, the fallback
+                    # ministry): then the address block above says to whom, and no line is wrong.
+                    addressee = ADDRESSEE.get(language, addressee) if embassy.has_ambassador else ""
+                if addressee:
+                    story.append(_para(addressee, "head"))
                 story.extend(_paragraphs(appeal))
                 demands = [
                     d.strip() for d in (getattr(petition, f"demands_{language}", "") or "").splitlines() if d.strip()

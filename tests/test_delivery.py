@@ -436,15 +436,22 @@ def test_only_an_embassys_letter_greets_an_ambassador(smtp, petition, signatures
                            email="consulate-de@example.org", is_delivery_target=True)
     SignatureFactory(petition=petition, country="DE", status=Signature.Status.CONFIRMED, confirmed_at=timezone.now())
     call_command("deliver", petition="free-them", stdout=io.StringIO())
-    bodies = {}
+    bodies, letters = {}, {}
     for _recipients, message in smtp.messages:
         head = pdf_text(message).split("Signatories")[0]
         city = next(city for city in ("Bonn", "Paris", "Kyiv", "Bern", "Ministry") if city in head)
+        letters[city] = " ".join(head.split())
         bodies[city] = [" ".join(message.get_body(preferencelist=(part,)).get_content().split())
                         for part in ("plain", "html")]
     for body in bodies["Bonn"] + bodies["Ministry"]:
         assert "Ambassador" not in body and "посол" not in body
         assert "Dear Sir or Madam," in body and "Уважаемые дамы и господа," in body
+    # Nor does the letter itself address one, with the petition's default addressee.
+    for city, text in letters.items():
+        if city in ("Bonn", "Ministry"):
+            assert "To the Ambassador" not in text and "Послу" not in text, city
+        elif city == "Paris":
+            assert "To the Ambassador of the Russian Federation" in text and "Послу Российской Федерации" in text
     assert all("Dear Ambassador," in body and "Уважаемый господин посол," in body for body in bodies["Paris"])
 
 
