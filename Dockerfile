@@ -8,7 +8,9 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     UV_COMPILE_BYTECODE=1 \
     PATH="/opt/venv/bin:$PATH"
 
-RUN pip install --no-cache-dir uv \
+# uv pinned: a new uv may read or resolve uv.lock differently, and an image built next year must hold
+# what this one holds.
+RUN pip install --no-cache-dir uv==0.13.10 \
     && useradd --system --create-home --home-dir /app app
 
 WORKDIR /app

@@ -200,6 +200,13 @@ def test_processes_start_from_the_dependencies_compiled_bytecode():
     assert int(missing) == 0, f"compiled by nobody (make install compiles them): {examples}"
 
 
+def test_the_image_installs_a_pinned_uv():
+    """The dependencies come from uv.lock, but the uv that reads it came from whatever PyPI had on the
+    day: builds were not reproducible."""
+    dockerfile = (BASE / "Dockerfile").read_text()
+    assert re.search(r"pip install [^\n]*\buv==\d+\.\d+\.\d+", dockerfile), "pin uv in the Dockerfile"
+
+
 def test_the_image_ships_compiled_bytecode_as_well():
     """The image sets PYTHONDONTWRITEBYTECODE and runs as a user who cannot write the code: its
     bytecode must be made while it is built (no Docker here: read the Dockerfile)."""
