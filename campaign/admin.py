@@ -2,6 +2,7 @@ from celery.schedules import ParseException
 from django import forms
 from django.contrib import admin
 from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from django_celery_beat import admin as beat_admin
 from django_celery_beat.models import CrontabSchedule
@@ -9,7 +10,7 @@ from modeltranslation.admin import TranslationAdmin
 
 from .filters import CountryFilter
 from .models import AuditEntry, Campaign, CampaignPrisoner, Membership, Organisation, SolidarityAction
-from .permissions import CampaignScopedAdmin, CampaignScopedInline
+from .permissions import CampaignScopedAdmin, CampaignScopedFormSet, CampaignScopedInline
 
 
 class MembershipForm(forms.ModelForm):
@@ -48,6 +49,43 @@ class MembershipForm(forms.ModelForm):
         return exclude
 
 
+# Without an editor only an administrator can change a campaign: its organisers could no longer
+# moderate, deliver or close anything, in the middle of a campaign perhaps.
+LAST_EDITOR = _("Keep at least one editor: without one, only an administrator could change this campaign.")
+
+
+def other_editors(membership):
+    return Membership.objects.filter(campaign_id=membership.campaign_id, role=Membership.Role.EDITOR).exclude(
+        pk=membership.pk)
+
+
+class MembershipFormSet(CampaignScopedFormSet):
+    """The campaign page's organisers: a campaign that has an editor keeps one."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors) or not self.instance.pk:
+            return
+        if not Membership.objects.filter(campaign=self.instance, role=Membership.Role.EDITOR).exists():
+            return  # none to lose (a new campaign, or one an administrator runs)
+        kept = [form.cleaned_data for form in self.forms
+                if form.cleaned_data and not form.cleaned_data.get("DELETE")]
+        if not any(data.get("role") == Membership.Role.EDITOR for data in kept):
+            raise forms.ValidationError(LAST_EDITOR)
+
+
+class StandaloneMembershipForm(MembershipForm):
+    """One organiser's row on its own page: it may not take the campaign's last editor away."""
+
+    def clean(self):
+        cleaned = super().clean()
+        before = Membership.objects.filter(pk=self.instance.pk).first() if self.instance.pk else None
+        if (before is not None and before.role == Membership.Role.EDITOR and not other_editors(before).exists()
+                and (cleaned.get("role") != Membership.Role.EDITOR or cleaned.get("campaign") != before.campaign)):
+            raise forms.ValidationError(LAST_EDITOR)
+        return cleaned
+
+
 class ShowsOrganiserEmail:
     """For a viewer, whose read-only page shows each field by name: `user_email` is the form's, not
     the model's, and without this it read "User email: None"."""
@@ -73,6 +111,7 @@ class CampaignPrisonerInline(CampaignScopedInline, admin.TabularInline):
 class MembershipInline(ShowsOrganiserEmail, CampaignScopedInline, admin.TabularInline):
     model = Membership
     form = MembershipForm
+    formset = MembershipFormSet
     fields = ["user_email", "role"]
     extra = 0
 
@@ -99,11 +138,25 @@ class SolidarityActionAdmin(CampaignScopedAdmin, TranslationAdmin):
 
 @admin.register(Membership)
 class MembershipAdmin(ShowsOrganiserEmail, CampaignScopedAdmin):
-    form = MembershipForm
+    form = StandaloneMembershipForm
     list_display = ["user", "campaign", "role", "created_at"]
     list_filter = ["role", ("campaign", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["user", "campaign"]
     search_fields = ["user__username", "user__email", "campaign__title"]
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.role == Membership.Role.EDITOR and not other_editors(obj).exists():
+            return False  # LAST_EDITOR; on the campaign's page the organisers' list says why
+        return super().has_delete_permission(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        # "Delete selected": refused whole when it would leave a campaign without an editor.
+        chosen = queryset.values("pk")
+        for campaign_id in set(queryset.filter(role=Membership.Role.EDITOR).values_list("campaign_id", flat=True)):
+            if not Membership.objects.filter(campaign_id=campaign_id, role=Membership.Role.EDITOR).exclude(
+                    pk__in=chosen).exists():
+                raise PermissionDenied(LAST_EDITOR)
+        super().delete_queryset(request, queryset)
 
 
 @admin.register(AuditEntry)

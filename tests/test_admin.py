@@ -531,3 +531,41 @@ def test_an_implausible_year_of_birth_is_refused_next_to_the_field(organiser_cli
         assert "onstraint" not in response.text
     assert not Prisoner.objects.exists()
     assert add("1990").status_code == 302
+
+
+def test_a_campaign_keeps_at_least_one_editor(demo, client, django_user_model):
+    """Without an editor only an administrator could change the campaign: its organisers could no
+    longer moderate, deliver or close anything."""
+    from campaign.models import Campaign
+
+    campaign = Campaign.objects.get()
+    alice = django_user_model.objects.get(username="alice")
+    django_user_model.objects.filter(pk=alice.pk).update(is_staff=True)
+    client.force_login(alice)
+    mine = Membership.objects.get(user=alice, campaign=campaign)
+    path = admin_url(Campaign, "change", campaign.pk)
+
+    # On the campaign's page: demoting or removing the only editor is refused, and changes nothing.
+    for change in ({"memberships-0-role": "viewer"}, {"memberships-0-DELETE": "on"}):
+        response = resubmit(client, path, **change)
+        assert response.status_code == 200, change
+        assert "Keep at least one editor" in response.text
+        assert Membership.objects.get(pk=mine.pk).role == Membership.Role.EDITOR
+    # On its own page too; nor may it be deleted there.
+    response = resubmit(client, admin_url(Membership, "change", mine.pk), role="viewer")
+    assert response.status_code == 200 and "Keep at least one editor" in response.text
+    assert client.post(admin_url(Membership, "delete", mine.pk), {"post": "yes"}).status_code == 403
+    bulk = client.post(admin_url(Membership, "changelist"),
+                       {"action": "delete_selected", "_selected_action": [mine.pk], "post": "yes"})
+    assert bulk.status_code == 403
+    assert Membership.objects.filter(pk=mine.pk, role=Membership.Role.EDITOR).exists()
+
+    # With a second editor, stepping down is fine.
+    bob = django_user_model.objects.create_user("bob", "bob@example.org", "pw", is_staff=True)
+    bobs = Membership.objects.create(user=bob, campaign=campaign, role=Membership.Role.EDITOR)
+    both = client.post(admin_url(Membership, "changelist"),  # each has another editor, but not together
+                       {"action": "delete_selected", "_selected_action": [mine.pk, bobs.pk], "post": "yes"})
+    assert both.status_code == 403 and Membership.objects.filter(campaign=campaign).count() == 2
+    response = resubmit(client, admin_url(Membership, "change", mine.pk), role="viewer")
+    assert response.status_code == 302
+    assert Membership.objects.get(pk=mine.pk).role == Membership.Role.VIEWER
