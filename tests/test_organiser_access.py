@@ -6,6 +6,7 @@ root -- superuser. Generated over every registered admin model, so a new model c
 
 import pytest
 from django.contrib import admin
+from django.contrib.contenttypes.models import ContentType
 from django.urls import reverse
 from django.utils import timezone
 
@@ -295,3 +296,25 @@ def test_a_facilitys_prisoner_count_leaves_out_another_campaigns_prisoners(clien
     for name, expected in (("charlie", 0), ("alice", 1), ("root", 1)):
         page = as_user(client, world[name]).get(reverse("admin:prisoners_detentionfacility_changelist"))
         assert [obj._prisoners for obj in page.context["cl"].result_list] == [expected], name
+
+
+@pytest.mark.parametrize("model", [Campaign, Petition, Prisoner, CriminalCase], ids=lambda m: m._meta.label)
+def test_view_on_site_does_not_tell_another_campaigns_addresses(client, world, model, django_user_model):
+    """Django's "view on site" (/admin/r/<content type>/<id>/) redirected any staff user to any object's
+    page: counting up the ids, an organiser of B learnt the address of each of A's drafts, which
+    carries its name (a prisoner's slug is their name)."""
+    Campaign.objects.filter(pk=world["A"].pk).update(status=Campaign.Status.DRAFT)
+    theirs = object_of(model, world["A"])
+    content_type = ContentType.objects.get_for_model(model)
+    link = reverse("admin:view_on_site", args=[content_type.pk, theirs.pk])
+    loner = django_user_model.objects.create_user("eve", "eve@example.org", "pw", is_staff=True)
+    for user in (world["charlie"], loner):
+        response = as_user(client, user).get(link)
+        assert response.status_code == 404, user
+        assert theirs.slug not in response.text and theirs.slug not in response.get("Location", "")
+    for name in ("alice", "bob", "root"):
+        response = as_user(client, world[name]).get(link)
+        assert response.status_code == 302 and response["Location"].endswith(theirs.get_absolute_url()), name
+    for content_type_id, object_id in ((content_type.pk, "abc"), (content_type.pk, "9" * 30), ("x", 1), ("9" * 30, 1),
+                                       (ContentType.objects.get_for_model(Membership).pk, 1)):
+        assert client.get(f"/admin/r/{content_type_id}/{object_id}/").status_code == 404, (content_type_id, object_id)
