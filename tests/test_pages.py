@@ -814,6 +814,23 @@ def test_the_language_links_lead_to_the_same_page_in_each_language_without_cooki
                 assert f'<html lang="{lang}"' in get_ok(client, target)
 
 
+def test_the_language_links_of_a_missing_page_never_lead_to_another_site(db):
+    """A path of several slashes is read by browsers as another site's address ("///evil.example/" is
+    http://evil.example/): the 404 page of such an address, a link anyone can post, put it in its
+    language links, and "Українська" on our page led to that site."""
+    from django.test import Client
+
+    anonymous = Client(raise_request_exception=False)
+    for path in ("/%2F%2Fevil.example/", "///evil.example/", "/%2F/evil.example/x?y=1", "/en//evil.example/",
+                 "/%5C%5Cevil.example/"):
+        page = anonymous.get(path)
+        assert page.status_code == 404, path
+        links = re.findall(r'<a href="([^"]+)" hreflang="([a-z]+)"', page.text)
+        assert len(links) == 4, path
+        for target, _lang in links:
+            assert target.startswith("/") and not target.startswith(("//", "/\\")), (path, target)
+
+
 def test_search_engines_are_told_the_address_of_each_page_in_each_language(demo, client):
     """<link rel="alternate" hreflang>: a search shows a Ukrainian reader the Ukrainian page. Full
     addresses, without a visitor's query string; x-default is the English page."""

@@ -48,4 +48,7 @@ def _in_language(path, current, code):
     if url == path and code != current and path.startswith(f"/{current}/"):
         # A path no view answers (the 404 page): the same path under the other language's prefix.
         url = f"/{code}/{path.removeprefix(f'/{current}/')}"
-    return url
+    # One slash in front, however many the address had: the 404 page of /%2F%2Fevil.example/ (a
+    # link anyone can post) gave back its path, "///evil.example/", which a browser reads as the
+    # address of another site -- our page's language links led there.
+    return "/" + url.lstrip("/\\")
