@@ -177,9 +177,14 @@ def _closed_for_confirming(request, petition):
     return render(request, "petitions/closed_for_confirming.html", {"petition": petition}, status=410)
 
 
+# PRIVATE: the pages a signer's link leads to (confirm, fresh link, withdraw, unsubscribe) are kept by
+# no cache: a shared one (a CDN, a workplace proxy) would keep a page for a link only its signer
+# was sent, and a browser keeps it for the next person at a shared computer to find with "Back"
+# -- a withdraw page, telling which appeal its signer signed, after they withdrew. Each answer is
+# for whoever holds the link, now.
 @require_http_methods(["GET", "HEAD", "POST"])
 @noindex
-@never_cache  # it shows the signer's details to whoever holds the link
+@never_cache  # PRIVATE; and it shows the signer's details
 def confirm(request, slug, token):
     """GET shows a Confirm button; only the POST confirms (mail scanners follow links)."""
     petition = get_petition(slug)
@@ -213,6 +218,7 @@ def confirm(request, slug, token):
 
 @require_http_methods(["POST"])
 @noindex
+@never_cache  # PRIVATE (see confirm)
 def resend(request, slug, token):
     """A fresh confirmation link for an expired one (the old token still names the signature)."""
     petition = get_petition(slug)
@@ -244,6 +250,7 @@ def thanks(request, slug):
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @noindex
+@never_cache  # PRIVATE (see confirm)
 def withdraw(request, slug, token):
     # A signer may withdraw at any time: whatever became of the petition since (back to a draft,
     # its campaign unpublished), the link in their email still works.
@@ -304,6 +311,7 @@ def deliveries(request, slug):
 @csrf_exempt  # RFC 8058 one-click: mail clients POST here without our form or cookie
 @require_http_methods(["GET", "HEAD", "POST"])
 @noindex
+@never_cache  # PRIVATE (see confirm)
 def unsubscribe(request, token):
     """Stop campaign updates. A POST (our button, or a mail client's one-click) acts at once; a GET
     only shows the button, because mail scanners open links."""

@@ -472,6 +472,27 @@ def test_withdrawing_erases_the_person_and_drops_the_count_at_once(client, petit
     assert Signature.objects.filter(status=Signature.Status.PENDING).count() == 1
 
 
+def test_no_cache_keeps_a_page_reached_through_a_signers_link(client, petition, mailoutbox):
+    """Shared caches (a CDN, a workplace proxy) and a shared computer's browser kept the withdraw and
+    unsubscribe pages -- which appeal someone signed, for the next person to find with "Back"."""
+    sign(client, petition)
+    confirm_path, withdraw_path = links(mailoutbox[0], "confirm")[0], links(mailoutbox[0], "withdraw")[0]
+    unsubscribe_path = reverse("petitions:unsubscribe", args=[signing.make_unsubscribe_token(Signature.objects.get())])
+    fresh_path = confirm_path.replace("/confirm/", "/fresh-link/")
+    answers = {
+        "confirm": client.get(confirm_path), "fresh link": client.post(fresh_path),
+        "withdraw": client.get(withdraw_path), "unsubscribe": client.get(unsubscribe_path),
+        "unsubscribed": client.post(unsubscribe_path), "withdrawn": client.post(withdraw_path),
+        "dead withdraw link": client.get(withdraw_path), "dead confirm link": client.get(confirm_path),
+        "dead unsubscribe link": client.get(unsubscribe_path),
+        "forged withdraw link": client.get(url(petition, "withdraw", "forged")),
+    }
+    for name, response in answers.items():
+        assert response.status_code in (200, 302, 400), name
+        cache_control = response.get("Cache-Control", "")
+        assert "no-store" in cache_control and "private" in cache_control, name
+
+
 @pytest.mark.parametrize("erase", ["withdrawn", "anonymised", "never confirmed, deleted"])
 def test_a_link_of_an_erased_signature_says_its_data_is_already_erased(client, petition, mailoutbox, erase):
     """A signer at risk who comes back to their email to make sure was told the withdraw link "may have
