@@ -828,6 +828,23 @@ def test_the_limit_is_per_ipv6_network_not_per_address_in_it(petition, settings)
     assert sign(Client(REMOTE_ADDR="::ffff:198.51.100.7"), petition, email="w@example.org").status_code == 429
 
 
+@pytest.mark.parametrize("proxies", [0, 1, 2])
+def test_a_forwarded_for_header_the_client_makes_up_does_not_escape_the_limit(petition, settings, proxies):
+    """Whatever a client puts in X-Forwarded-For, only the entries our own proxies appended count
+    (TRUSTED_PROXY_COUNT, from the right): a new made-up address each time is no fresh start."""
+    settings.SIGN_RATE_BURST = "2/m"
+    settings.TRUSTED_PROXY_COUNT = proxies
+    # What our proxies append: the first the client's address, each next one the previous proxy's.
+    proxy_chain = ["203.0.113.50", "10.0.0.1"][:proxies]
+    statuses = []
+    for n in range(4):
+        made_up = f"198.51.100.{n}, 2001:db8::{n}"  # a fresh lie each time
+        forwarded = ", ".join([made_up, *proxy_chain])
+        client = Client(REMOTE_ADDR="10.0.0.2" if proxies else "203.0.113.50", HTTP_X_FORWARDED_FOR=forwarded)
+        statuses.append(sign(client, petition, email=f"s{n}@example.org").status_code)
+    assert statuses == [302, 302, 429, 429]
+
+
 def test_a_proxy_the_settings_do_not_count_is_logged_once_without_the_address(petition, settings, caplog,
                                                                                monkeypatch):
     """Behind a proxy with TRUSTED_PROXY_COUNT left at 0, every visitor is the proxy: a few signatures or
