@@ -55,6 +55,28 @@ def test_rules_flag_links_abuse_disposable_addresses_and_bursts(client, petition
     assert moderation.describe(["link"]) == "a link in the name, organisation or comment"
 
 
+@pytest.mark.parametrize("text", [
+    "join t.me/free_crypto_help", "bit.ly/3xYzAb", "wa.me/79991234567", "vk.cc/cabc12", "telegra.ph/Truth-04-01",
+    "scam.shop", "казино.рф", "evil[.]com", "evil (dot) net", "HTTPS://spam.example",
+])
+def test_links_in_the_forms_spam_uses_are_flagged(text):
+    """A Telegram or WhatsApp link, a link shortener, a domain with its dot written out: a name or
+    comment with one was shown on the petition page at once (only a scheme, www. and eight domain
+    endings were looked for), spam on the campaign's own site."""
+    for field in ("first_name", "organisation", "comment"):
+        signature = Signature(**{"email": "a@example.org", "first_name": "Olena", "last_name": "P", field: text})
+        assert "link" in moderation.flags_for(signature), (field, text)
+
+
+@pytest.mark.parametrize("text", [
+    "J.R.R. Tolkien", "St. Petersburg", "Free them.Now!", "Co-defendants. Co-op", "U.S./Canada", "and/or 1.5/10",
+    "Нижний Новгород", "ООО «Рога и копыта»", "Ph.D.", "e.g. the prisoners",
+])
+def test_ordinary_names_and_sentences_are_not_taken_for_links(text):
+    signature = Signature(email="a@example.org", first_name="Olena", last_name="P", comment=text)
+    assert "link" not in moderation.flags_for(signature), text
+
+
 def test_the_moderation_queue_shows_flagged_signatures_with_the_reason(client, alice, petition):
     SignatureFactory(petition=petition, first_name="Fine")
     SignatureFactory(petition=petition, first_name="Flagged", flags=["link"])
