@@ -486,6 +486,9 @@ if ADMIN_URL == "/":
     # path("/") matches no request: the admin would be unreachable.
     raise ImproperlyConfigured("ADMIN_URL must be a path such as admin/ or staff/, not empty or /")
 CONTENT_SECURITY_POLICY["EXCLUDE_URL_PREFIXES"] = [f"/{ADMIN_URL}"]
+# Where a login goes when its ?next= is refused (another site's address): the admin, the only
+# place anyone logs in. Django's default, /accounts/profile/, is no page here.
+LOGIN_REDIRECT_URL = f"/{ADMIN_URL}"
 # Admin sessions end after a working day; a shared computer at a picket should not stay logged in.
 SESSION_COOKIE_AGE = env_int("SESSION_COOKIE_AGE", 8 * 3600, minimum=300)
 

@@ -243,3 +243,16 @@ def test_the_petition_page_keeps_signers_names_and_comments_out_of_search_result
     for text in ("Olena Petrenko", "Free them all"):
         section = page[:page.index(text)].rsplit("<section", 1)[1]
         assert "data-nosnippet" in section.split(">", 1)[0], text
+
+
+def test_no_redirect_leads_to_another_site(db, django_user_model):
+    """The admin login's ?next= and the language switch's next (or its Referer) are the site's
+    only redirects built from what a request says; each refuses another site's address."""
+    django_user_model.objects.create_superuser("root", "root@example.org", "pw")
+    for target in ("//evil.example/", "https://evil.example/", "/\\evil.example/", "\\\\evil.example",
+                   "http:evil.example", "///evil.example"):
+        login = Client().post(f"/{settings.ADMIN_URL}login/?next={target}",
+                              {"username": "root", "password": "pw", "next": target})
+        assert login.status_code == 302 and login["Location"] == f"/{settings.ADMIN_URL}", target
+        switch = Client().post("/i18n/setlang/", {"language": "uk", "next": target}, HTTP_REFERER=target)
+        assert switch.status_code == 302 and switch["Location"] == "/", target
