@@ -7,6 +7,8 @@ root -- superuser. Generated over every registered admin model, so a new model c
 import pytest
 from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType
+from django.forms.models import model_to_dict
+from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
@@ -318,3 +320,28 @@ def test_view_on_site_does_not_tell_another_campaigns_addresses(client, world, m
     for content_type_id, object_id in ((content_type.pk, "abc"), (content_type.pk, "9" * 30), ("x", 1), ("9" * 30, 1),
                                        (ContentType.objects.get_for_model(Membership).pk, 1)):
         assert client.get(f"/admin/r/{content_type_id}/{object_id}/").status_code == 404, (content_type_id, object_id)
+
+
+def every_action():
+    """(model, action name) for every action of every scoped model's admin, as an editor has them."""
+    request = RequestFactory().get("/")
+    request.user = type("Root", (), {"is_active": True, "is_staff": True, "is_superuser": True,
+                                     "has_perm": lambda self, perm, obj=None: True})()
+    return [(model, name) for model in SCOPED for name in admin.site._registry[model].get_actions(request)]
+
+
+@pytest.mark.parametrize("model,action", every_action(), ids=lambda v: getattr(v, "__name__", v))
+def test_no_action_reaches_another_campaigns_rows_by_their_ids(client, world, model, action, mailoutbox):
+    """An action posted by hand with the ids of another campaign's rows: Django filters the ids by the
+    changelist's queryset (ours is the organiser's campaigns), so nothing is changed, deleted, queued
+    or recorded -- for every action, ours and Django's "delete selected", on every scoped model."""
+    theirs = object_of(model, world["A"])
+    before = model_to_dict(theirs)
+    audit, deliveries = AuditEntry.objects.count(), Delivery.objects.count()
+    as_user(client, world["charlie"]).post(url(model, "changelist"), {
+        "action": action, "_selected_action": [theirs.pk], "post": "yes", "index": 0,
+    })
+    assert model.objects.filter(pk=theirs.pk).exists()
+    assert model_to_dict(model.objects.get(pk=theirs.pk)) == before
+    assert (AuditEntry.objects.count(), Delivery.objects.count()) == (audit, deliveries)
+    assert mailoutbox == []
