@@ -390,6 +390,11 @@ SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https") if SITE_IS_HTTPS e
 # A load balancer or container healthcheck probes over plain http: campaign.health answers it
 # before SecurityMiddleware would redirect it (a 301 is not "healthy").
 SESSION_COOKIE_HTTPONLY = True
+# The language switch's cookie (/i18n/setlang/) too: by Django's defaults it went over plain http
+# and to scripts, and "this browser reads the site in Russian" is something to keep to the signer.
+LANGUAGE_COOKIE_SECURE = SITE_IS_HTTPS
+LANGUAGE_COOKIE_HTTPONLY = True
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 # same-origin, not no-referrer: with no-referrer browsers send "Origin: null" on form posts, which
 # Django's CSRF check (rightly) refuses. Nothing is sent to other sites either way.
 SECURE_REFERRER_POLICY = "same-origin"

@@ -256,3 +256,10 @@ def test_no_redirect_leads_to_another_site(db, django_user_model):
         assert login.status_code == 302 and login["Location"] == f"/{settings.ADMIN_URL}", target
         switch = Client().post("/i18n/setlang/", {"language": "uk", "next": target}, HTTP_REFERER=target)
         assert switch.status_code == 302 and switch["Location"] == "/", target
+
+
+def test_the_language_cookie_is_kept_from_scripts_and_follows_the_sites_https(db):
+    """The language switch's cookie had Django's defaults: sent over plain http, readable by scripts."""
+    assert settings.LANGUAGE_COOKIE_SECURE == settings.SESSION_COOKIE_SECURE == settings.SITE_IS_HTTPS
+    cookie = Client().post("/i18n/setlang/", {"language": "ru", "next": "/ru/"}).cookies[settings.LANGUAGE_COOKIE_NAME]
+    assert cookie["httponly"] and cookie["samesite"] == "Lax"
