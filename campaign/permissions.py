@@ -17,11 +17,15 @@ request for one by id gets 404 (see CampaignScopedAdmin). So are other campaigns
 history of a shared object shows an organiser only the changes made by themselves and by those who
 share a campaign with them -- a change message can name what its author could see (another
 campaign's draft, its prisoners), and its author's name says who works on which campaign. Changes
-made by a superuser who is not a member are left out for the same reason.
+made by a superuser who is not a member are left out for the same reason. A colleague who also
+organises a campaign this organiser does not (or is a superuser) could see more than they can: their
+changes are listed, without their messages.
 """
 
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
+from django.contrib.auth import get_user_model
+from django.core.paginator import Paginator
 from django.db.models import Q
 from django.forms import BaseInlineFormSet, ModelChoiceField
 from django.http import Http404
@@ -90,6 +94,33 @@ def scoped(queryset, user, editor=False):
 def colleagues(user):
     """The users who share a campaign with this organiser, themselves included."""
     return Membership.objects.filter(campaign__in=list(roles(user))).values("user")
+
+
+def colleagues_seeing_more(user):
+    """The ids of this organiser's colleagues who may see what they may not: members of another
+    campaign too, and superusers."""
+    together = colleagues(user)
+    elsewhere = Membership.objects.filter(user__in=together).exclude(campaign__in=list(roles(user)))
+    superusers = get_user_model().objects.filter(pk__in=together, is_superuser=True)
+    return set(elsewhere.values_list("user", flat=True)) | set(superusers.values_list("pk", flat=True))
+
+
+class HistoryPaginator(Paginator):
+    """A history's pages, each entry's change message left out where its author could see more than
+    the reader: "Added campaign prisoner 'Prisoner A in Campaign B'" names another campaign -- a
+    draft's title perhaps -- and what it features."""
+
+    def __init__(self, *args, hide_messages_of=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.hide_messages_of = hide_messages_of
+
+    def page(self, number):
+        page = super().page(number)
+        page.object_list = list(page.object_list)
+        for entry in page.object_list:
+            if entry.user_id in self.hide_messages_of:
+                entry.change_message = ""
+        return page
 
 
 def can_view(user, obj):
@@ -211,6 +242,8 @@ class CampaignScopedAdmin(admin.ModelAdmin):
         # The history view has no hook of its own for its entries, but pages them through here.
         if queryset.model is LogEntry and not request.user.is_superuser:
             queryset = queryset.filter(Q(user=request.user) | Q(user__in=colleagues(request.user)))
+            return HistoryPaginator(queryset, per_page, orphans, allow_empty_first_page,
+                                    hide_messages_of=colleagues_seeing_more(request.user) - {request.user.pk})
         return super().get_paginator(request, queryset, per_page, orphans, allow_empty_first_page)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):

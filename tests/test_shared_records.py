@@ -241,3 +241,41 @@ def test_saving_a_case_event_about_another_campaigns_co_defendant_keeps_its_pris
     outsider = Prisoner.objects.create(name="Prisoner Y", slug="prisoner-y")
     response = client.post(url(CaseEvent, "change", event.pk), {**form_data(page), "prisoner": str(outsider.pk)})
     assert response.status_code == 200 and "prisoner" in response.context["adminform"].form.errors
+
+
+def test_the_history_of_a_shared_record_does_not_tell_what_a_colleague_did_in_another_campaign(
+        client, world, django_user_model):
+    """dana organises A with alice, and B too. Her change message naming campaign B ("Added campaign
+    prisoner 'Prisoner A in Campaign B secret title'") was in the history alice reads: B's title, a
+    draft's perhaps, and that B features the prisoner, none of which alice may see elsewhere."""
+    dana = django_user_model.objects.create_user("dana", "dana@example.org", "pw", is_staff=True)
+    for campaign in (world["A"], world["B"]):
+        Membership.objects.create(user=dana, campaign=campaign, role=Membership.Role.EDITOR)
+    Campaign.objects.filter(pk=world["B"].pk).update(status=Campaign.Status.DRAFT)
+    prisoner = Prisoner.objects.get(slug="prisoner-A")
+    as_user(client, dana)
+    data = form_data(client.get(url(Prisoner, "change", prisoner.pk)))
+    n = int(data["campaign_links-TOTAL_FORMS"][0])
+    data.update({"campaign_links-TOTAL_FORMS": [str(n + 1)], f"campaign_links-{n}-campaign": [str(world["B"].pk)],
+                 f"campaign_links-{n}-prisoner": [str(prisoner.pk)], f"campaign_links-{n}-position": ["1"]})
+    assert client.post(url(Prisoner, "change", prisoner.pk), data).status_code == 302
+    assert CampaignPrisoner.objects.filter(prisoner=prisoner, campaign=world["B"]).exists()
+    as_user(client, dana)
+    assert "Campaign B secret title" in client.get(url(Prisoner, "history", prisoner.pk)).text  # hers to read
+
+    as_user(client, world["alice"])
+    history = client.get(url(Prisoner, "history", prisoner.pk))
+    assert history.status_code == 200
+    assert [entry.user.username for entry in history.context["action_list"]] == ["dana"]  # who, and when
+    assert "Campaign B secret title" not in history.text
+    # A colleague who organises nothing alice does not keeps their messages.
+    alice_before = history.text
+    as_user(client, world["bob"])
+    Membership.objects.filter(user=world["bob"]).update(role=Membership.Role.EDITOR)
+    data = form_data(client.get(url(Prisoner, "change", prisoner.pk)))
+    data["name_en"] = ["Prisoner A, renamed"]
+    assert client.post(url(Prisoner, "change", prisoner.pk), data).status_code == 302
+    as_user(client, world["alice"])
+    history = client.get(url(Prisoner, "history", prisoner.pk))
+    assert [entry.user.username for entry in history.context["action_list"]] == ["dana", "bob"]
+    assert "Changed Name [en]" in history.text and "Changed Name [en]" not in alice_before
