@@ -345,3 +345,16 @@ def test_no_action_reaches_another_campaigns_rows_by_their_ids(client, world, mo
     assert model_to_dict(model.objects.get(pk=theirs.pk)) == before
     assert (AuditEntry.objects.count(), Delivery.objects.count()) == (audit, deliveries)
     assert mailoutbox == []
+
+
+@pytest.mark.parametrize("model", SCOPED, ids=lambda m: m._meta.label)
+def test_a_delete_page_lists_no_signers_address_and_nothing_of_another_campaign(client, world, model):
+    """Django's delete confirmation lists every related object that would go: none of another
+    campaign's, and a signature by the name its signer chose to show, never by its address."""
+    for name in ("alice", "root"):
+        page = as_user(client, world[name]).get(url(model, "delete", object_of(model, world["A"]).pk))
+        assert page.status_code in (200, 403), (name, page.status_code)
+        assert "@example.org" not in page.text, name
+        if name == "alice":
+            for theirs in ("Campaign B secret title", "Petition B", "Prisoner B", "SignerB", "Picket B", "Case B"):
+                assert theirs not in page.text, theirs
