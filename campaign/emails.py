@@ -80,8 +80,11 @@ def message(to, rendered, headers=None, attachments=()):
     return email
 
 
-def send(name, to, context, language, headers=None, attachments=()):
-    build(name, to, context, language, headers=headers, attachments=attachments).send()
+def send(name, to, context, language, headers=None, attachments=(), connection=None):
+    """Send the email; through `connection` if given (an open one is left open for the next)."""
+    email = build(name, to, context, language, headers=headers, attachments=attachments)
+    email.connection = connection
+    email.send()
 
 
 @dataclass(frozen=True)

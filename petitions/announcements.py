@@ -6,12 +6,14 @@ several petitions is one recipient: Announcement rows are claimed per person bef
 out, and a person already told about this event is never told again.
 """
 
+import contextlib
 import logging
 import smtplib
 import time
 from datetime import timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
+from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import Max
 from django.urls import reverse
@@ -79,10 +81,10 @@ def resume(now=None):
     return events
 
 
-# Seconds one task sends for before it hands the rest to a new task. One email is one SMTP
-# connection (a second or more through a distant relay with TLS): ten thousand supporters took
+# Seconds one task sends for before it hands the rest to a new task: ten thousand supporters took
 # longer than the task's time limit, which stops it between claiming an email and sending it --
-# that person counted as told and never told.
+# that person counted as told and never told. A task sends over one SMTP connection (a new one per
+# email cost a second or more through a distant relay with TLS).
 SEND_BUDGET = 60
 
 
@@ -95,39 +97,16 @@ def send_pending(event_id):
     pending = Announcement.objects.filter(event_id=event_id, sent_at__isnull=True).select_related(
         "signature__petition", "event", "event__case"
     )
-    for announcement in pending.iterator(chunk_size=500):
-        if sent and time.monotonic() - started >= SEND_BUDGET:
-            jobs.enqueue(send_announcements, event_id)  # lost with the broker: resume() picks it up
-            break
-        # Claim it first: a second worker on the same event skips it (at most once per person).
-        if not Announcement.objects.filter(pk=announcement.pk, sent_at__isnull=True).update(sent_at=timezone.now()):
-            continue
-        try:
-            told = _send(announcement)
-        except smtplib.SMTPRecipientsRefused as error:
-            codes = sorted(code for code, _reply in error.recipients.values())
-            if all(code >= 500 for code in codes):
-                # Refused for good (no such mailbox): retrying the event for it would hold up
-                # everyone after it. Not counted, like an address no email can go to.
-                Announcement.objects.filter(pk=announcement.pk).delete()
-                logger.error("Announcement to signature %s not sent: the address was refused for good (%s)",
-                             announcement.signature_id, codes)
-                continue
-            Announcement.objects.filter(pk=announcement.pk).update(sent_at=None)  # to be retried
-            # Celery logs what a task raises, and this refusal names the address: only the codes.
-            raise smtplib.SMTPException(f"recipient refused for now ({codes})") from None
-        except (smtplib.SMTPException, OSError, SoftTimeLimitExceeded):
-            Announcement.objects.filter(pk=announcement.pk).update(sent_at=None)  # to be retried
-            raise
-        except ValueError as error:  # an address no email can go to: not counted, and the others still go
-            Announcement.objects.filter(pk=announcement.pk).delete()
-            logger.error("Announcement to signature %s not sent: the address cannot be used (%s)",
-                         announcement.signature_id, type(error).__name__)
-            continue
-        if not told:  # unsubscribed or withdrew since the claim: not one of those told
-            Announcement.objects.filter(pk=announcement.pk).delete()
-            continue
-        sent += 1
+    connection = get_connection()
+    try:
+        for announcement in pending.iterator(chunk_size=500):
+            if sent and time.monotonic() - started >= SEND_BUDGET:
+                jobs.enqueue(send_announcements, event_id)  # lost with the broker: resume() picks it up
+                break
+            sent += _claim_and_send(announcement, connection)
+    finally:
+        with contextlib.suppress(smtplib.SMTPException, OSError):
+            connection.close()  # a connection that died is closed all the same
     total = Announcement.objects.filter(event_id=event_id, sent_at__isnull=False).count()
     from prisoners.models import CaseEvent
 
@@ -135,7 +114,41 @@ def send_pending(event_id):
     return sent
 
 
-def _send(announcement):
+def _claim_and_send(announcement, connection):
+    """1 if this worker claimed the announcement and told the person, else 0; raises, with the
+    claim released, when the mail server should be tried again later."""
+    # Claim it first: a second worker on the same event skips it (at most once per person).
+    if not Announcement.objects.filter(pk=announcement.pk, sent_at__isnull=True).update(sent_at=timezone.now()):
+        return 0
+    try:
+        told = _send(announcement, connection)
+    except smtplib.SMTPRecipientsRefused as error:
+        codes = sorted(code for code, _reply in error.recipients.values())
+        if all(code >= 500 for code in codes):
+            # Refused for good (no such mailbox): retrying the event for it would hold up
+            # everyone after it. Not counted, like an address no email can go to.
+            Announcement.objects.filter(pk=announcement.pk).delete()
+            logger.error("Announcement to signature %s not sent: the address was refused for good (%s)",
+                         announcement.signature_id, codes)
+            return 0
+        Announcement.objects.filter(pk=announcement.pk).update(sent_at=None)  # to be retried
+        # Celery logs what a task raises, and this refusal names the address: only the codes.
+        raise smtplib.SMTPException(f"recipient refused for now ({codes})") from None
+    except (smtplib.SMTPException, OSError, SoftTimeLimitExceeded):
+        Announcement.objects.filter(pk=announcement.pk).update(sent_at=None)  # to be retried
+        raise
+    except ValueError as error:  # an address no email can go to: not counted, and the others still go
+        Announcement.objects.filter(pk=announcement.pk).delete()
+        logger.error("Announcement to signature %s not sent: the address cannot be used (%s)",
+                     announcement.signature_id, type(error).__name__)
+        return 0
+    if not told:  # unsubscribed or withdrew since the claim: not one of those told
+        Announcement.objects.filter(pk=announcement.pk).delete()
+        return 0
+    return 1
+
+
+def _send(announcement, connection=None):
     """Email the announcement; False, and nothing sent, for a person who withdrew or unsubscribed
     since it was claimed, or whose signature an organiser rejected as spam since."""
     signature, event = announcement.signature, announcement.event
@@ -152,9 +165,12 @@ def _send(announcement):
             "case_url": emails.absolute(event.case.get_absolute_url()), "unsubscribe_url": unsubscribe,
             "withdraw_url": emails.absolute(withdraw),  # as every email we send a signer has
         }
+    if connection is not None:
+        connection.open()  # once: Django's backend closes after each email a connection it opened itself
     emails.send(
         "announcement", signature.email, context, language,
         headers={"List-Unsubscribe": f"<{unsubscribe}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"},
+        connection=connection,
     )
     return True
 

@@ -33,9 +33,12 @@ class Handler:
         self.delay = 0  # seconds each DATA takes before the reply (a slow server)
         self.gate = None  # a threading.Event: DATA waits for it, then answers as usual (a letter on the wire)
         self.at_gate = threading.Event()  # set once a DATA waits at the gate
+        self.greetings = 0  # EHLOs: one per connection a client opened
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
         session.host_name = hostname
+        with self.lock:
+            self.greetings += 1
         if self.pipelining:
             responses.insert(-1, "250-PIPELINING")
         return responses
