@@ -26,6 +26,8 @@ from django.core.exceptions import ImproperlyConfigured, ValidationError
 from django.core.mail.message import sanitize_address
 from django.core.validators import validate_email
 
+from campaign import cpus
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = BASE_DIR / "var"
 
@@ -248,10 +250,9 @@ TEMPLATES = [
 # --- The web server (manage.py serve: granian) ------------------------------------------------
 
 # Worker processes, and threads in each; every thread holds one persistent database connection.
-# By default one per CPU this process may run on: a container pinned to some of a big host's cores
-# (--cpuset-cpus) must not start one per core of the host. A CPU quota (--cpus) is not seen: set it.
-_cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1  # not on macOS
-WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", _cpus, minimum=1)
+# By default one per CPU this process may use: a container pinned to some of a big host's cores
+# (--cpuset-cpus) or given a CPU quota (--cpus) must not start one per core of the host.
+WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", cpus.available(), minimum=1)
 WEB_THREADS = env_int("WEB_THREADS", 2, minimum=1)
 
 # --- Database -------------------------------------------------------------------------------

@@ -1,10 +1,12 @@
 """The project's wiring: settings, checks, migrations, the compose file."""
 
+import math
 import os
 import re
 import signal
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import yaml
@@ -131,6 +133,68 @@ def test_the_web_servers_default_workers_are_the_cpus_it_may_run_on_not_the_host
     assert pinned.returncode == 0, pinned.stderr
     assert pinned.stdout.split() == ["1"]
     assert start_django(code, DEBUG="true", WEB_CONCURRENCY="3").stdout.split() == ["3"]
+
+
+def _cpu_cgroup(quota_us):
+    """A real cgroup with a CPU quota, made here as root: v1's cpu controller (this machine) or v2's."""
+    for mount, files in [(Path("/sys/fs/cgroup/cpu"), {"cpu.cfs_quota_us": str(quota_us)}),
+                         (Path("/sys/fs/cgroup"), {"cpu.max": f"{quota_us} 100000"})]:
+        group = mount / f"petitions-test-{os.getpid()}"
+        try:
+            group.mkdir()
+        except OSError:
+            continue
+        try:
+            for name, value in files.items():
+                (group / name).write_text(value)
+            return group
+        except OSError:
+            group.rmdir()
+    pytest.skip("no cgroup with a CPU controller can be made on this machine (not root?)")
+
+
+def test_the_web_servers_default_workers_stay_within_the_containers_cpu_quota():
+    """docker run --cpus=1 on a many-core host: a worker per core of the host, each with its own
+    database connections, ran Postgres out of connections while the quota gave each a sliver."""
+    code = "import django; django.setup(); from django.conf import settings as s; print(s.WEB_CONCURRENCY)"
+    env = {k: v for k, v in os.environ.items() if k not in variables_read_by_settings()}
+    env["DEBUG"] = "true"
+    group = _cpu_cgroup(100000)  # 100 ms of every 100 ms: one CPU
+    try:
+        limited = subprocess.run(
+            [sys.executable, "-c", code], cwd=BASE, env=env, capture_output=True, text=True, timeout=60,
+            preexec_fn=lambda: (group / "cgroup.procs").write_text(str(os.getpid())),  # noqa: PLW1509
+        )
+    finally:
+        group.rmdir()  # the process has exited: the group is empty
+    assert limited.returncode == 0, limited.stderr
+    assert limited.stdout.split() == ["1"]
+    assert len(os.sched_getaffinity(0)) > 1  # it may run on more cores than that; else this proves nothing
+
+
+@pytest.mark.parametrize(("lines", "files", "expected"), [
+    # v2, the container's own cgroup at the root; a quota of 1.5 CPUs, an unlimited parent
+    ("0::/\n", {"cpu.max": "150000 100000"}, 1.5),
+    ("0::/a/b\n", {"a/cpu.max": "max 100000", "a/b/cpu.max": "200000 100000"}, 2),
+    # a parent's quota binds the child's too
+    ("0::/a/b\n", {"a/cpu.max": "50000 100000", "a/b/cpu.max": "max 100000"}, 0.5),
+    # v1 "cpu,cpuacct", the host's path not visible in the container: the mount's root applies
+    ("4:cpu,cpuacct:/docker/abc\n", {"cpu,cpuacct/cpu.cfs_quota_us": "300000",
+                                      "cpu,cpuacct/cpu.cfs_period_us": "100000"}, 3),
+    ("4:cpu,cpuacct:/\n", {"cpu,cpuacct/cpu.cfs_quota_us": "-1", "cpu,cpuacct/cpu.cfs_period_us": "100000"}, None),
+    ("0::/\n", {}, None),  # no cpu controller
+])
+def test_the_cpu_quota_is_read_from_either_cgroup_version(tmp_path, lines, files, expected):
+    from campaign import cpus
+
+    (tmp_path / "proc").write_text(lines)
+    for name, value in files.items():
+        (tmp_path / "fs" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "fs" / name).write_text(value)
+    (tmp_path / "fs").mkdir(exist_ok=True)
+    assert cpus.quota_in_cpus(tmp_path / "proc", tmp_path / "fs") == expected
+    assert cpus.available(tmp_path / "proc", tmp_path / "fs") == (
+        min(len(os.sched_getaffinity(0)), max(1, math.ceil(expected))) if expected else len(os.sched_getaffinity(0)))
 
 
 def test_a_postgres_host_that_does_not_answer_fails_within_seconds_unless_the_url_says_otherwise():
