@@ -98,6 +98,13 @@ class AdminSite(admin.AdminSite):
     site_title = gettext_lazy("Solidarity petitions")
     index_title = gettext_lazy("Campaigns, petitions and deliveries")
 
+    def index(self, request, extra_context=None):
+        # Stopped background jobs show nowhere else: signers get no confirmation email and the
+        # counts stand still, while every page looks fine.
+        from . import health
+
+        return super().index(request, {"late_jobs": health.late_jobs(), **(extra_context or {})})
+
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = admin_class or admin.ModelAdmin
         if not issubclass(admin_class, Guards):

@@ -1,6 +1,7 @@
 """Health endpoints for the load balancer: liveness (the process answers) and readiness (it can
 reach Postgres; Redis, where configured, is reported but not required). They reveal nothing but
-"ok" or what is down.
+"ok" or what is down. And one for an uptime monitor, not the load balancer: /healthz/jobs, whether
+the background work (Celery beat and the worker) is being done; the admin's index says the same.
 
 HealthCheckMiddleware, first in MIDDLEWARE, answers them before any other middleware: load
 balancers and Kubernetes probes name the instance by its own address in the Host header, which
@@ -8,10 +9,13 @@ ALLOWED_HOSTS cannot list in advance (CommonMiddleware answered 400, and the pro
 instance out), and they probe over plain http (SecurityMiddleware redirected to https). The
 answers carry no URL, so the Host header has nothing to poison here."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import JsonResponse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -47,6 +51,46 @@ def ready(request):
     return JsonResponse({"status": status, **checks})
 
 
+# The scheduler is late when none of its frequent tasks (every minute or more often) has been sent
+# for this long: beat records when it sent each one at most every 3 minutes (django-celery-beat's
+# DatabaseScheduler.sync_every), and falls back on when the task was last changed before its first
+# run. Signers' emails are late as petitions.outbox.overdue() says.
+SCHEDULER_LATE = timedelta(minutes=10)
+FREQUENT = timedelta(minutes=1)
+
+
+def late_jobs(now=None):
+    """{"scheduler": minutes since beat last sent a frequent task, or None if on time,
+    "signer_emails": how many are overdue}: the background work that is not being done."""
+    from django_celery_beat.models import PeriodicTask
+
+    from petitions import outbox
+
+    now = now or timezone.now()
+    sent = [
+        task.last_run_at or task.date_changed
+        for task in PeriodicTask.objects.filter(enabled=True, interval__isnull=False).select_related("interval")
+        if task.interval.schedule.run_every <= FREQUENT
+    ]
+    quiet = now - max(sent) if sent else None
+    return {
+        "scheduler": int(quiet.total_seconds() // 60) if quiet and quiet > SCHEDULER_LATE else None,
+        "signer_emails": outbox.overdue(now),
+    }
+
+
+@never_cache
+@require_safe
+def jobs(request):
+    """For an uptime monitor: 503 while the background work is late (beat or the worker stopped).
+    Only "ok" or "late" for each, no numbers."""
+    late = late_jobs()
+    checks = {name: "late" if value else "ok" for name, value in late.items()}
+    if any(late.values()):
+        return JsonResponse({"status": "late", **checks}, status=503)
+    return JsonResponse({"status": "ok", **checks})
+
+
 class HealthCheckMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
@@ -56,4 +100,4 @@ class HealthCheckMiddleware:
         return view(request) if view else self.get_response(request)
 
 
-PROBES = {"/healthz": live, "/readyz": ready}
+PROBES = {"/healthz": live, "/readyz": ready, "/healthz/jobs": jobs}

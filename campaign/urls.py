@@ -45,6 +45,7 @@ urlpatterns += [
     path("sitemap.xml", sitemaps.sitemap, name="sitemap"),
     path("healthz", health.live, name="health-live"),
     path("readyz", health.ready, name="health-ready"),
+    path("healthz/jobs", health.jobs, name="health-jobs"),
     path(settings.ADMIN_URL, admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

@@ -27,7 +27,7 @@ from django.core.mail import get_connection
 from django.core.mail.message import sanitize_address
 from django.core.signals import setting_changed
 from django.db import connection as db
-from django.db.models import F
+from django.db.models import F, Q
 from django.dispatch import receiver
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -74,6 +74,19 @@ def owe(signature_id, kind):
     # deletes one never confirmed some time after it).
     Signature.objects.filter(pk=signature_id).update(email_due=kind, updated_at=timezone.now())
     schedule()
+
+
+# An owed email this long past its time means no worker is sending (a claim's lease is as long).
+OVERDUE = LEASE
+
+
+def overdue(now=None):
+    """How many owed emails have waited OVERDUE past the time they could go: a retry's backoff
+    or a claim's lease is their time; a new one's is when it was owed (updated_at)."""
+    late = (now or timezone.now()) - OVERDUE
+    return Signature.objects.exclude(email_due=Due.NONE).filter(
+        Q(email_not_before__lt=late) | Q(email_not_before__isnull=True, updated_at__lt=late)
+    ).count()
 
 
 # --- The outbox's statements, in SQL ------------------------------------------------------------

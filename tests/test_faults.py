@@ -318,3 +318,56 @@ def test_workers_killed_at_random_moments_never_deliver_a_signature_twice_or_los
     assert set(received) == expected
     # The kills did land mid-letter: those letters were taken up again by the next worker.
     assert Delivery.objects.filter(attempts__gte=2).count() >= 4
+
+
+def _probe_jobs(client):
+    response = client.get("/healthz/jobs")
+    return response.status_code, json.loads(response.content)
+
+
+def test_signers_emails_left_unsent_by_a_stopped_worker_are_reported_until_a_worker_sends_them(
+    tmp_path, smtp_sink, petition, client, django_user_model
+):
+    """With the worker stopped every page looks fine while no signer can confirm: the jobs probe
+    (for an uptime monitor) and the admin's index say so."""
+    from campaign.celery import app
+
+    app.conf.task_always_eager = False  # the kick goes to the broker, and no worker runs (conftest resets it)
+    install_schedules("0009_signature_outbox")  # beat on time: only the worker is stopped
+    assert client.post(f"/en/petitions/{petition.slug}/", SIGNER).status_code == 302
+    assert _probe_jobs(client) == (200, {"status": "ok", "scheduler": "ok", "signer_emails": "ok"})
+
+    # Eleven minutes later, no worker having sent it.
+    Signature.objects.update(updated_at=timezone.now() - timedelta(minutes=11))
+    assert _probe_jobs(client) == (503, {"status": "late", "scheduler": "ok", "signer_emails": "late"})
+    client.force_login(django_user_model.objects.create_superuser("root", "root@example.org", "pw"))
+    index = client.get("/admin/").content.decode()
+    assert "1 email to a signer has waited more than 10 minutes" in index
+
+    worker = start_worker(tmp_path / "worker.log", EMAIL_URL=smtp_sink.url)
+    try:
+        assert wait_for(lambda: smtp_sink.messages, timeout=60), worker.log_path.read_text()[-3000:]
+        assert wait_for(lambda: _probe_jobs(client)[0] == 200, timeout=10)
+    finally:
+        stop_worker(worker)
+    assert "id=\"late-jobs\"" not in client.get("/admin/").content.decode()
+
+
+def test_a_stopped_scheduler_is_reported_until_beat_runs_again(tmp_path, client, django_user_model):
+    """Beat stopped: the counts stand still and no letter goes out, and nothing else says so."""
+    install_schedules("0002_schedules")
+    install_schedules("0009_signature_outbox")
+    from django_celery_beat.models import PeriodicTask
+
+    # Installed twenty minutes ago; beat never ran (it records a task's last run when it sends it).
+    PeriodicTask.objects.update(last_run_at=None, date_changed=timezone.now() - timedelta(minutes=20))
+    assert _probe_jobs(client) == (503, {"status": "late", "scheduler": "late", "signer_emails": "ok"})
+    client.force_login(django_user_model.objects.create_superuser("root", "root@example.org", "pw"))
+    assert "Scheduled jobs have not run for 20 minutes" in client.get("/admin/").content.decode()
+
+    beat = start_beat(tmp_path / "beat.log")
+    try:
+        assert wait_for(lambda: _probe_jobs(client)[0] == 200, timeout=60), beat.log_path.read_text()[-3000:]
+    finally:
+        stop_worker(beat)
+    assert "Scheduled jobs have not run" not in client.get("/admin/").content.decode()
