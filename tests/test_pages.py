@@ -6,6 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 import time_machine
+from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -127,7 +128,8 @@ def test_a_petition_open_but_outside_its_dates_is_shown_as_the_petition_page_sho
     petition.refresh_from_db()
     # The day it opened or closed, as the visitor's language writes a date (English: "Dec. 17, 2026")
     when = formats.date_format(petition.opens_at if opens > 0 else petition.closes_at, "DATE_FORMAT")
-    said = f"Signing opens on {when}." if opens > 0 else f"This petition closed on {when}."
+    said = (f"Signing opens on {when} at {petition.opens_at:%H:%M} UTC." if opens > 0
+            else f"This petition closed on {when}.")
     page = get_ok(client, petition.get_absolute_url())
     assert said in page and 'name="email"' not in page
 
@@ -142,14 +144,31 @@ def test_a_petition_open_but_outside_its_dates_is_shown_as_the_petition_page_sho
     assert "Go to the petition" in widget and said in widget
 
 
+def test_an_open_petition_says_when_signing_closes_to_the_minute_in_utc(demo, client):
+    """Supporters sign from many time zones: a date alone is a different day for half of them."""
+    petition = demo.petitions.get()
+    closes = datetime.datetime.now(datetime.UTC).replace(microsecond=0) + datetime.timedelta(days=3)
+    Petition.objects.filter(pk=petition.pk).update(status=Petition.Status.OPEN, closes_at=closes)
+    page = get_ok(client, petition.get_absolute_url())
+    when = formats.date_format(closes, "DATE_FORMAT")
+    assert f"Signing closes on {when} at {closes:%H:%M} UTC." in page and 'name="email"' in page
+
+    petition.refresh_from_db()
+    petition.closes_at = None  # as an organiser saves it in admin
+    petition.save()
+    caches["local"].clear()  # the page is kept for two seconds in each process
+    assert "Signing closes" not in get_ok(client, petition.get_absolute_url())
+
+
 @pytest.mark.parametrize("lang, when", [("uk", "7 грудня 2026"), ("ru", "7 декабря 2026"), ("fr", "7 décembre 2026")])
 def test_a_date_that_ends_a_sentence_ends_with_one_full_stop(demo, client, lang, when):
     """Django's Ukrainian and Russian dates end in an abbreviation ("р.", "г."), whose point doubled the
-    sentence's own: "Підписання відкриється 07 грудня 2026 р..". """
+    sentence's own: "Петицію закрито 07 грудня 2026 р..". """
     petition = demo.petitions.get()
-    opens = datetime.datetime(2026, 12, 7, 12, tzinfo=datetime.UTC)
-    Petition.objects.filter(pk=petition.pk).update(status=Petition.Status.OPEN, opens_at=opens, closes_at=None)
-    with time_machine.travel(opens - datetime.timedelta(days=3), tick=False):
+    closed = datetime.datetime(2026, 12, 7, 12, tzinfo=datetime.UTC)
+    Petition.objects.filter(pk=petition.pk).update(status=Petition.Status.OPEN, opens_at=closed - datetime.timedelta(
+        days=30), closes_at=closed)
+    with time_machine.travel(closed + datetime.timedelta(days=3), tick=False):
         for name in ("petitions:detail", "petitions:widget"):
             text = re.sub(r"<[^>]*>", "", get_ok(client, url(name, petition.slug, lang=lang)))
             assert f"{when}." in text and ".." not in text
