@@ -136,7 +136,10 @@ def petition_detail(request, slug):
     network = _network(request)
     attempt = _count_attempt(network, petition)
     if attempt.limited:
-        return render(request, "petitions/rate_limited.html", {"petition": petition}, status=429)
+        # What they typed comes back in hidden fields, sent again by one button once they have
+        # waited: a back link gave an empty form. Not the whole page: a flood is answered cheaply.
+        form = SignatureForm(request.POST, language=language)
+        return render(request, "petitions/rate_limited.html", {"petition": petition, "form": form}, status=429)
     if not petition.is_open_for_signing():
         # Said at the top: a signer whose POST arrived as the petition closed saw the page again, on
         # a phone its top, with "closed" only in the sign box far below, and might think it signed.

@@ -4,6 +4,7 @@ import re
 import unicodedata
 from datetime import timedelta
 from html import unescape
+from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import pytest
@@ -802,6 +803,39 @@ def test_too_many_signatures_from_one_address_get_a_friendly_429(client, petitio
     page = sign(client, petition, email="s9@example.org")
     assert "Too many attempts" in page.text
     assert Signature.objects.count() == 3
+
+
+def test_a_signer_stopped_by_the_limit_sends_the_same_details_again_with_one_button(client, petition, settings):
+    """The 429 page's only way on was a link back to an empty form: what they had typed was lost."""
+    settings.SIGN_RATE_BURST = "1/m"
+    assert sign(client, petition, email="first@example.org").status_code == 302
+    limited = sign(client, petition, email="second@example.org", first_name="Zoë <b>", comment='Say "no"')
+    assert limited.status_code == 429
+    page = limited.content.decode()
+    assert "<b>" not in page and "Zoë &lt;b&gt;" in page  # escaped, as every value a signer types
+    form = HiddenInputs()
+    form.feed(page)
+    assert form.fields["email"] == "second@example.org" and form.fields["comment"] == 'Say "no"'
+
+    settings.SIGN_RATE_BURST = "5/m"  # as if the minute had passed
+    again = client.post(url(petition), form.fields)
+    assert again.status_code == 302 and again["Location"] == url(petition, "check-email")
+    signature = Signature.objects.get(email="second@example.org")
+    assert (signature.first_name, signature.comment, signature.country) == ("Zoë <b>", 'Say "no"', "UA")
+    assert signature.name_in_letter is True
+
+
+class HiddenInputs(HTMLParser):
+    """The hidden inputs of a page's forms, as a browser would send them."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields = {}
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "input" and attrs.get("type") == "hidden":
+            self.fields[attrs["name"]] = attrs.get("value", "")
 
 
 def test_the_limit_is_per_address_and_petition(client, petition, settings):
