@@ -100,6 +100,19 @@ class PetitionAdmin(CampaignScopedAdmin, TranslationAdmin):
         (_("Count"), {"fields": ["signature_count"]}),
     ]
 
+    def get_readonly_fields(self, request, obj=None):
+        # The slug is in the address of every link emailed to its signers (confirm, fresh link,
+        # withdraw) and of the page shared elsewhere: changed, each of them was a 404, and a
+        # signer could no longer confirm or withdraw. Fixed once anyone could have it.
+        if obj is not None and (obj.status != Petition.Status.DRAFT or obj.signatures.exists()):
+            return [*self.readonly_fields, "slug"]
+        return self.readonly_fields
+
+    def get_prepopulated_fields(self, request, obj=None):
+        if "slug" in self.get_readonly_fields(request, obj):
+            return {}  # filled from the title only while it can still change
+        return super().get_prepopulated_fields(request, obj)
+
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         if obj.status != Petition.Status.DRAFT and obj.campaign.status == Campaign.Status.DRAFT:

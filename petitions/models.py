@@ -148,7 +148,11 @@ class Petition(models.Model):
         MANUAL = "manual", _("Only when an organiser says so")
 
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="petitions")
-    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    slug = models.SlugField(
+        _("slug"), max_length=100, unique=True,
+        help_text=_("Part of the petition's address. It cannot be changed once the petition is open or signed: "
+                    "the links emailed to its signers carry it."),
+    )
     title = models.CharField(_("title"), max_length=200)
     summary = models.CharField(_("summary"), max_length=500, blank=True)
     addressee = models.CharField(

@@ -344,6 +344,36 @@ def test_reopening_a_closed_petition_asks_for_a_closing_date_that_has_not_passed
     assert Petition.objects.get(pk=petition.pk).is_open_for_signing()
 
 
+def test_a_petitions_slug_is_fixed_once_it_is_open_so_the_emailed_links_keep_working(demo, superuser_client, client):
+    """The slug is in every link a signer was emailed: changed, confirming and withdrawing were a 404."""
+    from petitions import signing
+
+    petition = Petition.objects.first()
+    signature = SignatureFactory(petition=petition)
+    confirm = reverse("petitions:confirm", args=[petition.slug, signing.make_token(signature, signing.CONFIRM)])
+    withdraw = reverse("petitions:withdraw", args=[petition.slug, signing.make_token(signature, signing.WITHDRAW)])
+    path = admin_url(Petition, "change", petition.pk)
+
+    assert resubmit(superuser_client, path, slug="a-better-slug", goal=5000).status_code == 302
+
+    saved = Petition.objects.get(pk=petition.pk)
+    assert (saved.slug, saved.goal) == (petition.slug, 5000)  # the rest of the form is saved
+    assert client.get(confirm).status_code == 200
+    assert client.get(withdraw).status_code == 200
+    assert client.get(petition.get_absolute_url()).status_code == 200
+
+
+def test_a_draft_no_one_has_signed_can_still_have_its_slug_changed(demo, superuser_client):
+    from .factories import PetitionFactory
+
+    petition = PetitionFactory(campaign=Petition.objects.get().campaign, status=Petition.Status.DRAFT)
+    path = admin_url(Petition, "change", petition.pk)
+    assert 'id="id_slug"' in superuser_client.get(path).text
+
+    assert resubmit(superuser_client, path, slug="a-better-slug").status_code == 302
+    assert Petition.objects.get(pk=petition.pk).slug == "a-better-slug"
+
+
 def test_a_petition_whose_signers_were_anonymised_cannot_be_reopened(demo, superuser_client):
     """Anonymised, its signers have no address left for the one-signature-per-address rule to see:
     reopened, it would count each of them again who signed again."""
