@@ -1,9 +1,12 @@
 from celery.schedules import ParseException
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_celery_beat import admin as beat_admin
 from django_celery_beat.models import CrontabSchedule
 from modeltranslation.admin import TranslationAdmin
@@ -194,3 +197,28 @@ class CrontabScheduleAdmin(beat_admin.CrontabScheduleAdmin):
 
 admin.site.unregister(CrontabSchedule)
 admin.site.register(CrontabSchedule, CrontabScheduleAdmin)
+
+
+class KeepsHistoryUserAdmin(UserAdmin):
+    """Django's, but an account that has changed anything stays, deactivated rather than deleted:
+    Django deletes a user's entries in the admin's history with them (a cascade it does not list
+    as a loss), and the audit log forgets who did what. Who changed a campaign's content, moderated
+    its signatures or sent its letters is the record organisers answer for."""
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        for user in objs:
+            changes = LogEntry.objects.filter(user=user).count() + AuditEntry.objects.filter(user=user).count()
+            if changes:
+                # Shown in the admin's "Cannot delete" page, which then refuses the deletion.
+                protected.append(ngettext(
+                    "%(user)s: %(n)s change in the admin's history and audit log would lose its author. "
+                    "Untick “Active” instead: the account can no longer log in.",
+                    "%(user)s: %(n)s changes in the admin's history and audit log would lose their author. "
+                    "Untick “Active” instead: the account can no longer log in.", changes,
+                ) % {"user": user, "n": changes})
+        return deleted, counts, perms_needed, protected
+
+
+admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), KeepsHistoryUserAdmin)

@@ -599,3 +599,42 @@ def test_a_campaign_keeps_at_least_one_editor(demo, client, django_user_model):
     response = resubmit(client, admin_url(Membership, "change", mine.pk), role="viewer")
     assert response.status_code == 302
     assert Membership.objects.get(pk=mine.pk).role == Membership.Role.VIEWER
+
+
+def test_an_organiser_who_changed_anything_is_deactivated_not_deleted_with_the_admins_history(
+    demo, superuser_client, django_user_model
+):
+    """Django deletes a user's entries in the admin's history with the user, and the audit log
+    loses their name: who changed what would be gone."""
+    from django.contrib.admin.models import LogEntry
+    from django.test import Client
+
+    from campaign.models import AuditEntry
+
+    alice = django_user_model.objects.get(username="alice")
+    alice.is_staff = True
+    alice.save()
+    bob = django_user_model.objects.create_user("bob", "bob@example.org", "pw", is_staff=True)
+    Membership.objects.create(user=bob, campaign=Petition.objects.get().campaign, role=Membership.Role.EDITOR)
+    as_alice = Client()
+    as_alice.force_login(alice)
+    petition = Petition.objects.get()
+    assert resubmit(as_alice, admin_url(Petition, "change", petition.pk), goal=5000).status_code == 302
+    audit.record("signature.rejected", user=alice, campaign=petition.campaign, signature_ids=[1])
+    history = LogEntry.objects.filter(user=alice).count()
+    assert history >= 1
+
+    page = superuser_client.get(admin_url(django_user_model, "delete", alice.pk))
+    assert page.status_code == 200 and "Untick “Active” instead" in page.text
+    refused = superuser_client.post(admin_url(django_user_model, "delete", alice.pk), {"post": "yes"})
+    assert refused.status_code == 200 and "Untick “Active” instead" in refused.text
+    selected = superuser_client.post(admin_url(django_user_model, "changelist"), {
+        "action": "delete_selected", "_selected_action": [alice.pk, bob.pk], "post": "yes"})
+    assert selected.status_code == 200 and "Untick “Active” instead" in selected.text
+
+    assert django_user_model.objects.filter(pk=alice.pk).exists()
+    assert LogEntry.objects.filter(user=alice).count() == history
+    assert AuditEntry.objects.filter(user=alice).exists()
+    # One who has changed nothing (an account made by mistake) is deleted as before.
+    assert superuser_client.post(admin_url(django_user_model, "delete", bob.pk), {"post": "yes"}).status_code == 302
+    assert not django_user_model.objects.filter(pk=bob.pk).exists()
