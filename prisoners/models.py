@@ -122,9 +122,11 @@ class Prisoner(models.Model):
     )
     biography = models.TextField(_("biography"), blank=True)
     status = models.CharField(_("status"), max_length=30, choices=Status, default=Status.PRETRIAL_DETENTION)
+    # PROTECT, not SET_NULL: a facility deleted in the admin took with it, unlisted, where each of
+    # its prisoners is held and written to. The delete page now names them.
     facility = models.ForeignKey(
         DetentionFacility, verbose_name=_("held at"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="prisoners",
+        on_delete=models.PROTECT, related_name="prisoners",
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -237,8 +239,10 @@ class CaseEvent(models.Model):
         OTHER = "other", _("Other")
 
     case = models.ForeignKey(CriminalCase, on_delete=models.CASCADE, related_name="events")
+    # PROTECT, not SET_NULL: a deleted prisoner's arrest or verdict became, unlisted, an event of
+    # the whole case, its description still naming them. The delete page now lists these events.
     prisoner = models.ForeignKey(
-        Prisoner, null=True, blank=True, on_delete=models.SET_NULL, related_name="events",
+        Prisoner, null=True, blank=True, on_delete=models.PROTECT, related_name="events",
         help_text=_("Leave empty when the event concerns the whole case."),
     )
     class DatePrecision(models.TextChoices):

@@ -638,3 +638,41 @@ def test_an_organiser_who_changed_anything_is_deactivated_not_deleted_with_the_a
     # One who has changed nothing (an account made by mistake) is deleted as before.
     assert superuser_client.post(admin_url(django_user_model, "delete", bob.pk), {"post": "yes"}).status_code == 302
     assert not django_user_model.objects.filter(pk=bob.pk).exists()
+
+
+def test_a_detention_facility_in_use_is_not_deleted_from_under_its_prisoners(demo, superuser_client):
+    """It was, and each prisoner held there silently lost where they are held and written to."""
+    from prisoners.models import DetentionFacility, Prisoner
+
+    facility = DetentionFacility.objects.filter(prisoners__isnull=False).distinct().first()
+    held = set(facility.prisoners.values_list("pk", flat=True))
+    path = admin_url(DetentionFacility, "delete", facility.pk)
+
+    page = superuser_client.get(path)
+    assert page.status_code == 200 and "Cannot delete detention facility" in page.text
+    assert str(Prisoner.objects.get(pk=min(held))) in page.text  # says which prisoners are held there
+    assert superuser_client.post(path, {"post": "yes"}).status_code == 200
+    assert set(Prisoner.objects.filter(facility=facility).values_list("pk", flat=True)) == held
+    # Once no one is held there any more, it goes.
+    Prisoner.objects.filter(facility=facility).update(facility=None)
+    assert superuser_client.post(path, {"post": "yes"}).status_code == 302
+    assert not DetentionFacility.objects.filter(pk=facility.pk).exists()
+
+
+def test_a_prisoner_whose_timeline_names_them_is_not_deleted_from_under_their_events(demo, superuser_client):
+    """Deleted, their arrest or verdict silently became an event of the whole case, its
+    description still naming them."""
+    from prisoners.models import CaseEvent, Prisoner
+
+    prisoner = Prisoner.objects.filter(events__isnull=False).distinct().first()
+    events = set(prisoner.events.values_list("pk", flat=True))
+    path = admin_url(Prisoner, "delete", prisoner.pk)
+
+    page = superuser_client.get(path)
+    assert page.status_code == 200 and "Cannot delete prisoner" in page.text
+    assert superuser_client.post(path, {"post": "yes"}).status_code == 200
+    assert set(CaseEvent.objects.filter(prisoner=prisoner).values_list("pk", flat=True)) == events
+    # Their events deleted (or given to the case) first, the prisoner goes, with their place in the cases.
+    CaseEvent.objects.filter(pk__in=events).delete()
+    assert superuser_client.post(path, {"post": "yes"}).status_code == 302
+    assert not Prisoner.objects.filter(pk=prisoner.pk).exists()
