@@ -1477,6 +1477,8 @@ class Summary:
     """
 
     counts: dict = field(default_factory=dict)
+    #: Whether the demo was loaded before (see `_load`): then no row of it is made again.
+    again: bool = False
 
     def record(self, label, outcome, n=1):
         self.counts.setdefault(label, Counter())[outcome] += n
@@ -1503,9 +1505,19 @@ class Summary:
         return "\n".join(lines)
 
 
+#: What `_ensure` gives for a row of the demo that is not there on a second run.
+GONE = object()
+
+
 def _ensure(summary, model, lookup, values, translations=None):
     """Create the row if it is missing, in every language; of an existing row, only fill in the
     translations it lacks (see `_fill_translations`), everything else is left exactly as it is.
+
+    On a second run (`summary.again`) a row that is not there is not made again, and GONE stands
+    for it: the demo finds its rows by slug, name or date, which organisers edit. A prisoner whose
+    slug was changed came back as a second one, in both cases and on the campaign's page; a
+    campaign's, as a second live campaign on the home page; an event whose date was corrected, as
+    the same event twice in the timeline. A row deleted on purpose came back too.
 
     `make run` loads the demo on every start: an organiser's edits made in admin since (a closed
     petition, a corrected address, an import of newer embassy data) must survive it.
@@ -1517,7 +1529,14 @@ def _ensure(summary, model, lookup, values, translations=None):
         for language, fields in translations.items()
         for name, text in fields.items()
     }
-    obj, created = model.objects.get_or_create(**lookup, defaults={**values, **columns})
+    if any(value is GONE for value in lookup.values()):
+        return GONE  # a row under one the organisers renamed or deleted: theirs to add again
+    if summary.again:
+        obj, created = model.objects.filter(**lookup).first(), False
+        if obj is None:
+            return GONE
+    else:
+        obj, created = model.objects.get_or_create(**lookup, defaults={**values, **columns})
     summary.record(model.__name__, "created" if created else "unchanged")
     if not created and translations:
         _fill_translations(summary, obj, {**lookup, **values}, translations)
@@ -1559,8 +1578,12 @@ def _typeset(language, text):
     return text.replace("« ", "«\u00a0").replace("n° ", "n°\u00a0")
 
 
-def _ensure_linked(summary, label, manager, wanted):
-    """Add the missing many-to-many links; existing ones (and any added by hand) stay."""
+def _ensure_linked(summary, label, owner, name, wanted):
+    """Add the missing many-to-many links of `owner.<name>`; existing ones (and any added by hand) stay."""
+    if owner is GONE:
+        return
+    manager = getattr(owner, name)
+    wanted = [obj for obj in wanted if obj is not GONE]
     present = set(manager.values_list("pk", flat=True))
     missing = [obj for obj in wanted if obj.pk not in present]
     if missing:
@@ -1575,7 +1598,8 @@ def _without(data, *keys):
 
 @transaction.atomic
 def load_demo():
-    """Create whatever of the demo campaign is missing; return a Summary of what it did."""
+    """Create the demo campaign, or fill in the translations and links an earlier run's rows lack;
+    return a Summary of what it did."""
     # modeltranslation writes `title=...` to the active language's column: the English data must
     # land in the English columns whatever language the caller (a request, a test) left active.
     with translation.override("en"):
@@ -1583,6 +1607,10 @@ def load_demo():
 
 
 def _load(summary):
+    # Its petition (whose slug is fixed once it is open or signed) or its campaign is there: the
+    # demo was loaded before, and what of it is missing now an organiser renamed or deleted.
+    summary.again = (Petition.objects.filter(slug=PETITION["slug"]).exists()
+                     or Campaign.objects.filter(slug=CAMPAIGN["slug"]).exists())
 
     facilities = {
         key: _ensure(summary, DetentionFacility, {"name": data["name"], "city": data["city"]},
@@ -1620,7 +1648,7 @@ def _load(summary):
                 {"role": Defendant.Role.ACCUSED, "notes": notes.get("en", ""), "position": position},
                 {language: {"notes": notes[language]} for language in TRANSLATED_LANGUAGES if notes},
             )
-            _ensure_linked(summary, "Defendant charges", link.charges,
+            _ensure_linked(summary, "Defendant charges", link, "charges",
                            [articles[key] for key in charges])
         for kind, date, slug, description, translations in data["events"]:
             _ensure(
@@ -1642,7 +1670,7 @@ def _load(summary):
     for position, slug in enumerate(featured + others):
         _ensure(summary, CampaignPrisoner, {"campaign": campaign, "prisoner": prisoners[slug]},
                 {"featured": slug in featured, "position": position})
-    _ensure_linked(summary, "Campaign organisations", campaign.organisations,
+    _ensure_linked(summary, "Campaign organisations", campaign, "organisations",
                    [organisations[key] for key in CAMPAIGN["organisations"]])
 
     action = _ensure(
@@ -1652,7 +1680,7 @@ def _load(summary):
         _without(ACTION, "kind", "date", "city", "organisers", "translations"),
         ACTION["translations"],
     )
-    _ensure_linked(summary, "Action organisers", action.organisers,
+    _ensure_linked(summary, "Action organisers", action, "organisers",
                    [organisations[key] for key in ACTION["organisers"]])
 
     for qid, country, city, email, website, phone, accredited in EMBASSIES:

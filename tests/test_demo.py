@@ -1,6 +1,7 @@
 """`manage.py load_demo`: the campaign of the December 2021 appeal, loaded once and only once."""
 
 import re
+from datetime import timedelta
 from io import StringIO
 
 import pytest
@@ -646,3 +647,29 @@ def test_only_the_missing_translations_of_a_row_are_filled(demo):
     assert campaign.title_uk == "Власна назва організаторки"
     assert campaign.summary_uk.startswith("У Росії за переконання переслідують")
     assert campaign.story_fr.startswith("Igor Kouznetsov, syndicaliste")
+
+
+def test_a_second_run_makes_nothing_again_that_an_organiser_renamed_redated_or_deleted(demo):
+    """It found its rows by slug, name and date, which organisers edit: a prisoner's new slug
+    brought back a second Kuznetsov, in both cases and on the campaign page; the campaign's, a
+    second live campaign; a corrected date, the same event twice; a deleted row came back."""
+    Campaign.objects.update(slug="free-them")
+    Prisoner.objects.filter(slug="igor-kuznetsov").update(slug="kuznetsov")
+    event = CaseEvent.objects.filter(prisoner__isnull=True).order_by("pk").first()
+    CaseEvent.objects.filter(pk=event.pk).update(date=event.date - timedelta(days=1))
+    Embassy.objects.filter(name=MFA_NAME).update(name="МИД России")
+    deleted = CaseEvent.objects.exclude(pk=event.pk).order_by("pk").last()
+    deleted.delete()
+    counts_before = row_counts()
+
+    again = load_demo()
+
+    assert again.created == 0
+    assert row_counts() == counts_before
+    assert Campaign.objects.get().slug == "free-them"
+    assert Prisoner.objects.filter(name="Igor Kuznetsov").count() == 1
+    assert not CaseEvent.objects.filter(case=event.case, kind=event.kind, date=event.date).exists()
+    assert not CaseEvent.objects.filter(case=deleted.case, kind=deleted.kind, date=deleted.date).exists()
+    # What it still finds gets its missing translations, as before.
+    Prisoner.objects.filter(slug="darya-polyudova").update(summary_uk="")
+    assert load_demo().counts["Prisoner translations"]["created"] == 1
