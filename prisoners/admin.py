@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib import admin, messages
 from django.db.models import Count, Q
+from django.utils.html import format_html
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.admin import TranslationAdmin, TranslationTabularInline
@@ -36,6 +38,15 @@ class CodeArticleAdmin(CampaignScopedAdmin, TranslationAdmin):
     list_display = ["__str__", "title", "code", "max_sentence"]
     list_filter = ["code"]
     search_fields = ["article", "part", "title"]
+
+    def get_deleted_objects(self, objs, request):
+        # The defendants charged under it, as the delete page's protected objects (the page then
+        # refuses): deleted, it took each of their charges with it, listed only as nine lines of
+        # "Defendant-codearticle relationship: Defendant_charges object (1)".
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        charged = Defendant.objects.filter(charges__in=objs).select_related("prisoner", "case").distinct()
+        label = capfirst(Defendant._meta.verbose_name)
+        return deleted, counts, perms_needed, [*protected, *(format_html("{}: {}", label, d) for d in charged)]
 
 
 class DefendantInline(CampaignScopedInline, TranslationTabularInline):

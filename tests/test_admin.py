@@ -676,3 +676,25 @@ def test_a_prisoner_whose_timeline_names_them_is_not_deleted_from_under_their_ev
     CaseEvent.objects.filter(pk__in=events).delete()
     assert superuser_client.post(path, {"post": "yes"}).status_code == 302
     assert not Prisoner.objects.filter(pk=prisoner.pk).exists()
+
+
+def test_a_code_article_someone_is_charged_under_is_not_deleted_from_under_their_charges(demo, superuser_client):
+    """Deleted, it took each defendant's charge with it, listed only as "Defendant_charges object (1)"."""
+    from prisoners.models import CodeArticle, Defendant
+
+    article = CodeArticle.objects.filter(defendants__isnull=False).first()
+    charged = set(Defendant.objects.filter(charges=article).values_list("pk", flat=True))
+    path = admin_url(CodeArticle, "delete", article.pk)
+
+    page = superuser_client.get(path)
+    assert page.status_code == 200 and "Cannot delete code article" in page.text
+    assert escape(str(Defendant.objects.get(pk=min(charged)))) in page.text  # names who is charged under it
+    assert superuser_client.post(path, {"post": "yes"}).status_code == 200
+    selected = superuser_client.post(admin_url(CodeArticle, "changelist"), {
+        "action": "delete_selected", "_selected_action": [article.pk], "post": "yes"})
+    assert selected.status_code == 200
+    assert set(Defendant.objects.filter(charges=article).values_list("pk", flat=True)) == charged
+    # An article no one is charged under goes.
+    spare = CodeArticle.objects.create(article="280", part="2", title="Calls to extremism")
+    assert superuser_client.post(admin_url(CodeArticle, "delete", spare.pk), {"post": "yes"}).status_code == 302
+    assert not CodeArticle.objects.filter(pk=spare.pk).exists()
