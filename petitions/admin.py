@@ -358,6 +358,13 @@ class SignatureAdmin(CampaignScopedAdmin):
             # posted, may have changed since (the signer confirmed, or withdrew and was erased).
             if form.changed_data:
                 obj.save(update_fields=[*form.changed_data, "updated_at"])
+            # A pending signature's address corrected (mistyped from a paper list, say): its link
+            # went to the old address, if anywhere, and it waited unconfirmed until deleted a month
+            # later. The new address gets one -- if still pending as read now, not as the form read it.
+            if "email" in form.changed_data and obj.petition.takes_confirmations() and Signature.objects.filter(
+                    pk=obj.pk, status=Signature.Status.PENDING).update(
+                    email_due=Signature.EmailDue.CONFIRM, updated_at=timezone.now()):
+                outbox.schedule()
             return
         if obj.status == Signature.Status.CONFIRMED and obj.confirmed_at is None:
             obj.confirmed_at = timezone.now()  # typed in as confirmed: from a paper list, say

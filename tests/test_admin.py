@@ -275,6 +275,27 @@ def test_a_signature_typed_in_as_pending_gets_its_confirmation_link_by_email(
     assert [value for value, _label in form.fields["status"].choices] == ["pending", "confirmed"]
 
 
+def test_a_pending_signatures_corrected_address_gets_the_confirmation_link(
+    demo, superuser_client, smtp, django_capture_on_commit_callbacks
+):
+    """Its link went to the mistyped address, if anywhere: corrected, the signature waited, never
+    confirmed, until deleted a month later. A confirmed one's correction sends nothing."""
+    petition = Petition.objects.first()
+    pending = SignatureFactory(petition=petition, email="anna@gmial.com")
+    confirmed = SignatureFactory(petition=petition, email="olena@gmial.com", confirmed=True)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        for signature, corrected in ((pending, "anna@gmail.com"), (confirmed, "olena@gmail.com")):
+            response = resubmit(superuser_client, admin_url(Signature, "change", signature.pk), email=corrected)
+            assert response.status_code == 302
+
+    assert [rcpts for rcpts, _message in smtp.messages] == [["anna@gmail.com"]]
+    body = smtp.messages[0][1].get_body(("plain",)).get_content()
+    link = re.search(r"/en/petitions/\S+/confirm/\S+/", body)[0]
+    assert superuser_client.post(link).status_code == 302
+    assert Signature.objects.get(pk=pending.pk).status == Signature.Status.CONFIRMED
+
+
 def test_signatures_cannot_be_deleted_in_the_admin_only_rejected_or_erased(demo, superuser_client):
     """Deleted, a counted signature stayed in the count, and a letter's record lost its row."""
     signature = SignatureFactory(petition=Petition.objects.first(), confirmed=True)
