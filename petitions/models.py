@@ -296,8 +296,10 @@ class Petition(models.Model):
         """Whether a pending signature may still be confirmed (or get a fresh link): until
         CONFIRMATION_GRACE after the petition closed, by its date or by an organiser."""
         now = now or timezone.now()
+        # The grace comes off now rather than onto closes_at: a closing date late in 9999, which the
+        # admin accepts, plus a day is past the last date Python has (OverflowError, a 500).
         return self.status != self.Status.DRAFT and (
-            self.closes_at is None or now < self.closes_at + self.CONFIRMATION_GRACE
+            self.closes_at is None or now - self.CONFIRMATION_GRACE < self.closes_at
         )
 
     def is_open_for_signing(self, now=None):

@@ -563,6 +563,25 @@ def test_a_closing_date_before_the_opening_date_is_refused_in_words(organiser_cl
         organiser_client.campaign, status=status, closes_at_0="2030-07-01", closes_at_1="10:00:00")).status_code == 302
 
 
+def test_a_closing_date_in_the_last_year_there_is_still_lets_signers_confirm(organiser_client, mailoutbox):
+    """The form takes any date up to 9999-12-31 (a mistyped year, or "never"): a day of grace added
+    to it was past the last date Python has, and every signer's Confirm button was a 500."""
+    from petitions.signing import CONFIRM, make_token
+
+    response = organiser_client.post(admin_url(Petition, "add"), petition_form(
+        organiser_client.campaign, status="open", opens_at_0="2020-01-01", closes_at_0="9999-12-31",
+        closes_at_1="23:59:59"))
+    assert response.status_code == 302
+    petition = Petition.objects.get()
+    signature = SignatureFactory(petition=petition)
+
+    confirm = reverse("petitions:confirm", args=[petition.slug, make_token(signature, CONFIRM)])
+    assert organiser_client.get(confirm).status_code == 200
+    assert organiser_client.post(confirm).status_code == 302
+    signature.refresh_from_db()
+    assert signature.status == Signature.Status.CONFIRMED
+
+
 def test_an_implausible_year_of_birth_is_refused_next_to_the_field(organiser_client):
     from prisoners.models import Prisoner
 
