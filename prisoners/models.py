@@ -1,14 +1,23 @@
 """Political prisoners, where they are held, and the criminal cases brought against them."""
 
 import re
+from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+
+def latest_past_date():
+    """The last date that may have come for someone somewhere: tomorrow in UTC (all admin dates
+    are UTC, and east of it the day has already changed)."""
+    return timezone.now().date() + timedelta(days=1)
 
 
 class DetentionFacility(models.Model):
@@ -180,6 +189,12 @@ class CriminalCase(models.Model):
     def get_absolute_url(self):
         return reverse("prisoners:case", args=[self.slug])
 
+    def clean(self):
+        super().clean()
+        # A mistyped year (2062 for 2026) would be published as the day the case was opened.
+        if self.opened_on and self.opened_on > latest_past_date():
+            raise ValidationError({"opened_on": _("This date has not come yet. Check the year.")})
+
     @property
     def articles(self):
         """Every article charged in this case: the union of the defendants' charges.
@@ -277,8 +292,20 @@ class CaseEvent(models.Model):
         ordering = ["date", "id"]
         indexes = [models.Index(fields=["case", "date"], name="caseevent_case_date")]
 
+    # What can be known before its day: the date a hearing is set for. Everything else in a
+    # timeline has happened, so a date still to come is a mistyped one, published as a fact.
+    SCHEDULED_KINDS = {Kind.HEARING, Kind.APPEAL}
+
     def __str__(self):
         return f"{self.date_machine} {self.get_kind_display()}"
+
+    def clean(self):
+        super().clean()
+        if self.date and self.kind not in self.SCHEDULED_KINDS and self.date > latest_past_date():
+            raise ValidationError({"date": _(
+                "This date has not come yet: only a hearing or an appeal can be entered ahead of its day. "
+                "Check the year."
+            )})
 
     @property
     def date_shown(self):

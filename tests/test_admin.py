@@ -603,6 +603,39 @@ def test_an_implausible_year_of_birth_is_refused_next_to_the_field(organiser_cli
     assert add("1990").status_code == 302
 
 
+def test_a_case_opened_or_an_arrest_dated_in_the_future_is_refused_next_to_the_date(organiser_client):
+    """A mistyped year (2062 for 2026) would be published as a fact; only a hearing or an appeal can
+    be known before its day."""
+    from prisoners.models import CaseEvent, Prisoner
+
+    prisoner = Prisoner.objects.create(name="Ivan Petrov", slug="ivan-petrov")
+    organiser_client.campaign.prisoner_links.create(prisoner=prisoner)
+    next_year = (timezone.now() + timedelta(days=366)).date().isoformat()
+    today = timezone.now().date().isoformat()
+
+    def add(opened_on, kind, date):
+        return organiser_client.post(admin_url(CriminalCase, "add"), {
+            "title_en": "The case", "slug": "the-case", "opened_on": opened_on,
+            "defendant_links-TOTAL_FORMS": "1", "defendant_links-INITIAL_FORMS": "0",
+            "defendant_links-0-prisoner": prisoner.pk, "defendant_links-0-role": "accused",
+            "defendant_links-0-position": "0",
+            "events-TOTAL_FORMS": "1", "events-INITIAL_FORMS": "0", "events-0-kind": kind, "events-0-date": date,
+            "events-0-date_precision": "day", "events-0-description_en": "Searched and detained.",
+        })
+
+    response = add(next_year, "arrest", today)
+    assert response.status_code == 200
+    assert list(response.context["adminform"].form.errors) == ["opened_on"]
+    response = add(today, "arrest", next_year)
+    assert response.status_code == 200
+    assert list(response.context["inline_admin_formsets"][1].formset.errors[0]) == ["date"]
+    assert "not come yet" in response.text
+    assert not CriminalCase.objects.exists()
+
+    assert add(today, "hearing", next_year).status_code == 302  # a hearing is set ahead of its day
+    assert CaseEvent.objects.get().kind == "hearing"
+
+
 def test_a_campaign_keeps_at_least_one_editor(demo, client, django_user_model):
     """Without an editor only an administrator could change the campaign: its organisers could no
     longer moderate, deliver or close anything."""
