@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.forms import AdminUserCreationForm
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -36,7 +37,8 @@ class MembershipForm(forms.ModelForm):
         users = get_user_model().objects.filter(email__iexact=email, is_active=True, is_staff=True)
         if users.count() != 1:
             raise forms.ValidationError(
-                _("No single active staff account has this email. Ask an administrator to create it first.")
+                _("No single active account with Staff status has this email. An administrator creates it under "
+                  "Users, with this email and Staff status ticked.")
             )
         self.instance.user = self.cleaned_data["user"] = users.get()
         # In cleaned_data too: the inline's check that no organiser is listed twice compares the
@@ -195,15 +197,48 @@ class CrontabScheduleAdmin(beat_admin.CrontabScheduleAdmin):
             return self.get_empty_value_display()
 
 
-admin.site.unregister(CrontabSchedule)
-admin.site.register(CrontabSchedule, CrontabScheduleAdmin)
+class AccountCreationForm(AdminUserCreationForm):
+    """An account as an organiser needs it: the email their campaigns add them by, and staff status
+    (every account here is an admin login; signers have none). Django's asked for a username and a
+    password only, and the account could then not be added to a campaign."""
+
+    class Meta(AdminUserCreationForm.Meta):
+        fields = ("username", "email", "is_staff")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["email"].required = True
+        self.fields["is_staff"].initial = True
+
+    def clean_email(self):
+        email = self.cleaned_data["email"]
+        if get_user_model().objects.filter(email__iexact=email).exists():
+            # MembershipForm finds the account by its email: two accounts with one could not be added.
+            raise forms.ValidationError(_("Another account has this email. Each organiser needs their own."))
+        return email
 
 
-class KeepsHistoryUserAdmin(UserAdmin):
-    """Django's, but an account that has changed anything stays, deactivated rather than deleted:
-    Django deletes a user's entries in the admin's history with them (a cascade it does not list
-    as a loss), and the audit log forgets who did what. Who changed a campaign's content, moderated
-    its signatures or sent its letters is the record organisers answer for."""
+class AccountAdmin(UserAdmin):
+    """Django's, with the account form above, and an account that has changed anything stays,
+    deactivated rather than deleted: Django deletes a user's entries in the admin's history with
+    them (a cascade it does not list as a loss), and the audit log forgets who did what. Who changed
+    a campaign's content, moderated its signatures or sent its letters is the record organisers
+    answer for."""
+
+    add_form = AccountCreationForm
+    add_fieldsets = [(None, {
+        "classes": ["wide"],
+        "fields": ["username", "email", "is_staff", "usable_password", "password1", "password2"],
+        "description": _("Then give the organiser their campaign: on the campaign's page, under Organisers, "
+                         "with this email and a role."),
+    })]
+    fieldsets = [
+        *UserAdmin.fieldsets[:2],
+        (UserAdmin.fieldsets[2][0], {**UserAdmin.fieldsets[2][1], "description": _(
+            "An organiser needs only Staff status: their campaigns and their role in each (Organisers) decide "
+            "what they see and change, not groups or permissions.")}),
+        *UserAdmin.fieldsets[3:],
+    ]
 
     def get_deleted_objects(self, objs, request):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
@@ -221,4 +256,6 @@ class KeepsHistoryUserAdmin(UserAdmin):
 
 
 admin.site.unregister(get_user_model())
-admin.site.register(get_user_model(), KeepsHistoryUserAdmin)
+admin.site.register(get_user_model(), AccountAdmin)
+admin.site.unregister(CrontabSchedule)
+admin.site.register(CrontabSchedule, CrontabScheduleAdmin)

@@ -207,6 +207,43 @@ def resubmit(client, path, **changes):
     return client.post(path, data | changes)
 
 
+def test_an_administrator_makes_an_organiser_with_an_account_and_then_a_campaign(demo, superuser_client,
+                                                                                django_user_model):
+    """The account's form asks for what an organiser needs -- the email they are added by, and staff
+    status, ticked -- and says what comes next. Django's asked for a username and password only, and
+    adding the account to a campaign then said to "ask an administrator to create it first"."""
+    from campaign.models import Campaign
+
+    add = reverse("admin:auth_user_add")
+    page = superuser_client.get(add)
+    form = page.context["adminform"].form
+    assert form.fields["email"].required and form["is_staff"].value() is True
+    assert "under Organisers, with this email" in page.text  # what comes next
+    account = {"username": "olga", "email": "Olga@Example.org", "is_staff": "on", "usable_password": "true",
+               "password1": "a long pass phrase 7", "password2": "a long pass phrase 7"}
+
+    taken = superuser_client.post(add, account | {"username": "olga2", "email": "ALICE@example.org"})
+    assert taken.status_code == 200 and list(taken.context["adminform"].form.errors) == ["email"]
+    assert superuser_client.post(add, account).status_code == 302
+    olga = django_user_model.objects.get(username="olga")
+    assert olga.is_staff and not olga.is_superuser
+
+    campaign = Campaign.objects.get()
+    response = superuser_client.post(admin_url(Membership, "add"), {
+        "user_email": "olga@example.org", "campaign": campaign.pk, "role": "editor"})
+    assert response.status_code == 302
+    superuser_client.force_login(olga)
+    assert superuser_client.get(admin_url(Petition, "changelist")).context["cl"].result_count == 1
+
+
+def test_adding_an_account_without_staff_status_to_a_campaign_says_what_is_missing(demo, superuser_client):
+    alice = Membership.objects.get(user__username="alice").user  # no staff status in `demo`
+    response = superuser_client.post(admin_url(Membership, "add"), {
+        "user_email": alice.email, "campaign": Membership.objects.get().campaign_id, "role": "viewer"})
+    assert response.status_code == 200
+    assert "Staff status" in response.context["adminform"].form.errors["user_email"][0]
+
+
 def test_adding_someone_already_organising_the_campaign_gets_the_form_back(demo, superuser_client):
     alice = Membership.objects.get(user__username="alice")
     alice.user.is_staff = True
