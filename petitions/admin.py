@@ -76,7 +76,7 @@ class EmbassyAdmin(CampaignScopedAdmin):
 @admin.register(Petition)
 class PetitionAdmin(CampaignScopedAdmin, TranslationAdmin):
     list_display = [
-        "title", "campaign", "status", "signature_count", "goal", "delivery_cadence",
+        "title", "campaign", "status_now", "signature_count", "goal", "delivery_cadence",
         "delivery_paused", "live_delivery",
     ]
     list_filter = ["status", "delivery_cadence", "live_delivery", ("campaign", admin.RelatedOnlyFieldListFilter)]
@@ -99,6 +99,11 @@ class PetitionAdmin(CampaignScopedAdmin, TranslationAdmin):
         (_("Signers' comments"), {"fields": ["comment_display"]}),
         (_("Count"), {"fields": ["signature_count"]}),
     ]
+
+    # Not the stored status alone: an open petition closes by its date, and opens by it.
+    @admin.display(description=_("status"), ordering="status")
+    def status_now(self, obj):
+        return obj.get_public_status_display()
 
     def get_readonly_fields(self, request, obj=None):
         # The slug is in the address of every link emailed to its signers (confirm, fresh link,

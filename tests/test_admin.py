@@ -619,6 +619,23 @@ def test_a_closing_date_in_the_last_year_there_is_still_lets_signers_confirm(org
     assert signature.status == Signature.Status.CONFIRMED
 
 
+def test_the_petition_list_says_whether_each_petition_takes_signatures_now(organiser_client):
+    """An open petition past its closing date takes no signatures, and one before its opening date
+    none yet: the list said "Open for signatures" of both."""
+    from .factories import PetitionFactory
+
+    now = timezone.now()
+    PetitionFactory(campaign=organiser_client.campaign, title="Past", opens_at=now - timedelta(days=9),
+                    closes_at=now - timedelta(days=1))
+    PetitionFactory(campaign=organiser_client.campaign, title="Coming", opens_at=now + timedelta(days=1))
+    PetitionFactory(campaign=organiser_client.campaign, title="Taking")
+
+    page = organiser_client.get(admin_url(Petition, "changelist")).text
+    row = r'<th class="field-title"><a [^>]*>([^<]+)</a></th>.*?<td class="field-status_now">([^<]+)</td>'
+    rows = dict(re.findall(row, page, re.S))
+    assert rows == {"Past": "Closed", "Coming": "Not open yet", "Taking": "Open for signatures"}
+
+
 def test_an_implausible_year_of_birth_is_refused_next_to_the_field(organiser_client):
     from prisoners.models import Prisoner
 
