@@ -150,17 +150,22 @@ class Petition(models.Model):
     campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="petitions")
     slug = models.SlugField(
         _("slug"), max_length=100, unique=True,
-        help_text=_("Part of the petition's address. It cannot be changed once the petition is open or signed: "
-                    "the links emailed to its signers carry it."),
+        help_text=_("Its web address: /petitions/slug/. It stays as it is once the petition is open or signed: "
+                    "the links emailed to signers carry it."),
     )
     title = models.CharField(_("title"), max_length=200)
     summary = models.CharField(_("summary"), max_length=500, blank=True)
     addressee = models.CharField(
-        _("addressed to"), max_length=200, default="To the Ambassador of the Russian Federation"
+        _("addressed to"), max_length=200, default="To the Ambassador of the Russian Federation",
+        help_text=_("The line above the appeal in the letter. Left as it is, the letter says it in each of its "
+                    "languages, and leaves it out for a consulate or a ministry, which have no ambassador."),
     )
     appeal = models.TextField(_("appeal"), help_text=_("The text of the letter that is delivered."))
     demands = models.TextField(_("demands"), blank=True, help_text=_("One demand per line."))
-    goal = models.PositiveIntegerField(_("goal"), default=1000)
+    goal = models.PositiveIntegerField(
+        _("goal"), default=1000,
+        help_text=_("The number of signatures the pages show progress towards. 0: no goal, the count alone."),
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=Status, default=Status.DRAFT,
         help_text=_("Draft: only organisers see it. Open: it takes signatures from its opening date to its closing "

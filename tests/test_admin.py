@@ -531,6 +531,15 @@ def test_the_petition_form_explains_its_status_dates_cadence_and_pause(demo, sup
         assert help_text and escape(help_text) in page, field
 
 
+def test_the_petition_form_explains_its_goal_address_and_addressee(demo, superuser_client):
+    """0 is no goal; the slug is the address in every signer's links; the addressee is translated,
+    and left out for a mission without an ambassador, only as long as it is left as it is."""
+    page = superuser_client.get(admin_url(Petition, "add")).text
+    for field, words in (("goal", "0: no goal"), ("slug", "links emailed to signers"), ("addressee", "Left as it is")):
+        help_text = str(Petition._meta.get_field(field).help_text)
+        assert words in help_text and escape(help_text) in page, field
+
+
 def test_the_admin_says_whose_it_is_in_the_organisers_language(demo, superuser_client):
     page = superuser_client.get(reverse("admin:index")).text
     assert "Solidarity petitions" in page and "Django administration" not in page
