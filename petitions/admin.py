@@ -3,6 +3,7 @@ from datetime import timedelta
 from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Value
 from django.db.models.functions import Lower, Trim
@@ -251,6 +252,15 @@ class PetitionAdmin(CampaignScopedAdmin, TranslationAdmin):
 
     @admin.action(permissions=["change"], description=_("Deliver now (new signatures of the selected petitions)"))
     def deliver_now(self, request, queryset):
+        live = [p for p in queryset if p.delivers_live and p.status != Petition.Status.DRAFT]
+        if live and request.POST.get("post") != "yes":
+            # A letter emailed to an embassy cannot be called back: say so, and wait for a Yes (as
+            # "Delete selected" does). In test mode the letters go to an organiser: no need to ask.
+            return TemplateResponse(request, "admin/petitions/petition/deliver_now_confirmation.html", {
+                **self.admin_site.each_context(request), "opts": self.model._meta, "live": live,
+                "queryset": queryset, "action_checkbox_name": ACTION_CHECKBOX_NAME,
+                "title": _("Send letters to the embassies?"),
+            })
         planned = []
         for petition in queryset:
             if petition.status == Petition.Status.DRAFT:  # delivery.sweep() leaves drafts out

@@ -133,6 +133,26 @@ def test_deliver_now_sends_the_selected_petitions_letters(admin_client, petition
     assert set(Delivery.objects.values_list("status", flat=True)) == {Delivery.Status.SENT}
 
 
+def test_deliver_now_asks_before_it_sends_letters_to_the_embassies_themselves(admin_client, petition, mailoutbox,
+                                                                            settings):
+    """A letter emailed to an embassy cannot be called back: with live delivery on, the action says
+    where the letters go and waits for a Yes. In test mode they go to the test recipient at once."""
+    settings.DELIVERY_LIVE = True
+    Petition.objects.filter(pk=petition.pk).update(live_delivery=True)
+    changelist = reverse("admin:petitions_petition_changelist")
+    chosen = {"action": "deliver_now", "_selected_action": [petition.pk]}
+
+    response = admin_client.post(changelist, chosen)
+    assert response.status_code == 200
+    assert "to the embassies themselves" in response.text and str(petition) in response.text
+    assert not Delivery.objects.exists() and not mailoutbox
+
+    response = admin_client.post(changelist, chosen | {"post": "yes"}, follow=True)
+    assert "deliveries queued" in response.text
+    assert "embassy-ua@example.org" in [m.to[0] for m in mailoutbox]
+    assert not Delivery.objects.filter(is_test=True).exists()
+
+
 def test_the_stored_letter_downloads_only_through_the_admin(admin_client, client, petition):
     delivery.sweep(petition=petition)
     sent = Delivery.objects.get(embassy__city="Kyiv")
