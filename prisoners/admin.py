@@ -58,12 +58,19 @@ class DefendantInline(CampaignScopedInline, TranslationTabularInline):
     autocomplete_fields = ["prisoner", "charges"]
     fields = ["prisoner", "role", "charges", "notes", "position"]
 
+    def get_queryset(self, request):
+        # Each row is shown under its name (prisoner and case): without this, two queries a row.
+        return super().get_queryset(request).select_related("prisoner", "case")
+
 
 class CaseEventInline(CampaignScopedInline, TranslationTabularInline):
     model = CaseEvent
     extra = 0
     autocomplete_fields = ["prisoner"]
     fields = ["date", "date_precision", "kind", "prisoner", "description", "source_url", "source_title"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("case")  # each row's name has the case's date
 
 
 @admin.register(CriminalCase)
