@@ -342,8 +342,8 @@ class SignatureAdminForm(forms.ModelForm):
 class SignatureAdmin(CampaignScopedAdmin):
     form = SignatureAdminForm
     list_display = [
-        "__str__", "petition", "status", "country", "city", "public_name", "name_in_letter", "created_at",
-        "flag_reasons",
+        "__str__", "petition", "status", "country", "city", "public_name", "name_in_letter", "organisation",
+        "short_comment", "created_at", "flag_reasons",
     ]
     list_filter = [
         NeedsReviewFilter, "status", "public_name", "name_in_letter", "wants_updates", ("country", CountryFilter),
@@ -429,6 +429,12 @@ class SignatureAdmin(CampaignScopedAdmin):
             "title": _("Erase a person's data"),
         }
         return TemplateResponse(request, "admin/petitions/signature/erase.html", context)
+
+    # What an organiser approves or hides (the organisation a signer named, their comment): on the
+    # list, the moderation queue can be worked through without opening each signature.
+    @admin.display(description=_("comment"))
+    def short_comment(self, obj):
+        return obj.comment if len(obj.comment) <= 80 else obj.comment[:79] + "…"
 
     @admin.display(description=_("flagged because"))
     def flag_reasons(self, obj):

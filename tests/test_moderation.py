@@ -164,6 +164,18 @@ def test_an_organisation_a_signer_names_is_published_only_once_an_organiser_appr
         reverse("admin:petitions_petition_dashboard", args=[petition.pk])).text
 
 
+def test_the_moderation_queue_shows_what_is_to_be_approved_without_opening_each_signature(client, alice, petition):
+    """Approving an organisation, or a comment, is deciding on what the signer typed: the list showed
+    neither, and each signature had to be opened in turn."""
+    SignatureFactory(petition=petition, organisation="Amnesty International", confirmed=True,
+                     comment="Free them all " + "now " * 40)
+
+    page = client.get(reverse("admin:petitions_signature_changelist"), {"review": "organisations"}).text
+    assert '<td class="field-organisation">Amnesty International</td>' in page
+    comment = re.search(r'<td class="field-short_comment">([^<]*)</td>', page).group(1)
+    assert comment.startswith("Free them all now") and comment.endswith("…") and len(comment) <= 80
+
+
 def test_approving_a_signature_rejected_as_spam_says_it_stays_rejected(client, alice, petition):
     spam = SignatureFactory(petition=petition, comment="Visit www.pills.example.com", confirmed=True)
     moderation.reject_as_spam(Signature.objects.filter(pk=spam.pk))
