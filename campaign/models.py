@@ -99,8 +99,16 @@ class CampaignPrisoner(models.Model):
 
     campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="prisoner_links")
     prisoner = models.ForeignKey(Prisoner, on_delete=models.CASCADE, related_name="campaign_links")
-    featured = models.BooleanField(_("featured"), default=False)
-    position = models.PositiveSmallIntegerField(_("order"), default=0)
+    # Not featured is not "less important" alone: the campaign's page lists such a prisoner under
+    # "Co-defendants", and the home page leaves them out.
+    featured = models.BooleanField(
+        _("featured"), default=False,
+        help_text=_("Featured prisoners are named on the home page and lead the campaign's page, with their photo. "
+                    "The others are listed there as co-defendants."),
+    )
+    position = models.PositiveSmallIntegerField(
+        _("order"), default=0, help_text=_("Lower numbers come first, among the featured and among the others."),
+    )
 
     class Meta:
         verbose_name = _("campaign prisoner")

@@ -540,6 +540,18 @@ def test_the_petition_form_explains_its_goal_address_and_addressee(demo, superus
         assert words in help_text and escape(help_text) in page, field
 
 
+def test_the_prisoner_form_says_what_featuring_a_prisoner_in_a_campaign_does(organiser_client):
+    """Not featured -- the default -- the campaign's own prisoner was listed as a co-defendant, and
+    left off the home page, with nothing in the form to say so."""
+    from campaign.models import CampaignPrisoner
+    from prisoners.models import Prisoner
+
+    page = organiser_client.get(admin_url(Prisoner, "add")).text
+    for field, words in (("featured", "co-defendants"), ("position", "Lower numbers come first")):
+        help_text = str(CampaignPrisoner._meta.get_field(field).help_text)
+        assert words in help_text and escape(help_text) in page, field
+
+
 def test_the_admin_says_whose_it_is_in_the_organisers_language(demo, superuser_client):
     page = superuser_client.get(reverse("admin:index")).text
     assert "Solidarity petitions" in page and "Django administration" not in page
