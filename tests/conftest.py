@@ -21,6 +21,17 @@ def collected_static_files():
     call_command("collectstatic", interactive=False, verbosity=0)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing():
+    """Accounts that tests make are hashed fast, as Django advises for tests: the production
+    hasher's million PBKDF2 rounds cost about 0.4 s an account, and most admin tests make three
+    or four personas. The processes that tests start (web server, workers) keep the real one."""
+    from django.test.utils import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def celery_eager(request):
     """Tasks run in-process, on commit, unless the test starts a real worker.
