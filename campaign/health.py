@@ -57,11 +57,13 @@ def ready(request):
 # run. Signers' emails are late as petitions.outbox.overdue() says.
 SCHEDULER_LATE = timedelta(minutes=10)
 FREQUENT = timedelta(minutes=1)
+RETENTION_TASK = "petitions.tasks.purge_personal_data"
 
 
 def late_jobs(now=None):
     """{"scheduler": minutes since beat last sent a frequent task, or None if on time,
-    "signer_emails": how many are overdue}: the background work that is not being done."""
+    "signer_emails": how many are overdue, "retention": whether no enabled periodic task deletes
+    personal data}: the background work that is not being done."""
     from django_celery_beat.models import PeriodicTask
 
     from petitions import outbox
@@ -76,16 +78,19 @@ def late_jobs(now=None):
     return {
         "scheduler": int(quiet.total_seconds() // 60) if quiet and quiet > SCHEDULER_LATE else None,
         "signer_emails": outbox.overdue(now),
+        # Deleted or disabled in the admin, nothing deletes signers' data as the privacy page
+        # promises, while each petition's dashboard still gives a date for it.
+        "retention": not PeriodicTask.objects.filter(enabled=True, task=RETENTION_TASK).exists(),
     }
 
 
 @never_cache
 @require_safe
 def jobs(request):
-    """For an uptime monitor: 503 while the background work is late (beat or the worker stopped).
-    Only "ok" or "late" for each, no numbers."""
+    """For an uptime monitor: 503 while the background work is late (beat or the worker stopped)
+    or retention is off. Only "ok", "late" or "off" for each, no numbers."""
     late = late_jobs()
-    checks = {name: "late" if value else "ok" for name, value in late.items()}
+    checks = {name: ("off" if name == "retention" else "late") if value else "ok" for name, value in late.items()}
     if any(late.values()):
         return JsonResponse({"status": "late", **checks}, status=503)
     return JsonResponse({"status": "ok", **checks})

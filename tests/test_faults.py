@@ -334,12 +334,14 @@ def test_signers_emails_left_unsent_by_a_stopped_worker_are_reported_until_a_wor
 
     app.conf.task_always_eager = False  # the kick goes to the broker, and no worker runs (conftest resets it)
     install_schedules("0009_signature_outbox")  # beat on time: only the worker is stopped
+    install_schedules("0006_purge_schedule")
     assert client.post(f"/en/petitions/{petition.slug}/", SIGNER).status_code == 302
-    assert _probe_jobs(client) == (200, {"status": "ok", "scheduler": "ok", "signer_emails": "ok"})
+    assert _probe_jobs(client) == (200, {"status": "ok", "scheduler": "ok", "signer_emails": "ok", "retention": "ok"})
 
     # Eleven minutes later, no worker having sent it.
     Signature.objects.update(updated_at=timezone.now() - timedelta(minutes=11))
-    assert _probe_jobs(client) == (503, {"status": "late", "scheduler": "ok", "signer_emails": "late"})
+    assert _probe_jobs(client) == (
+        503, {"status": "late", "scheduler": "ok", "signer_emails": "late", "retention": "ok"})
     client.force_login(django_user_model.objects.create_superuser("root", "root@example.org", "pw"))
     index = client.get("/admin/").content.decode()
     assert "1 email to a signer has waited more than 10 minutes" in index
@@ -355,13 +357,14 @@ def test_signers_emails_left_unsent_by_a_stopped_worker_are_reported_until_a_wor
 
 def test_a_stopped_scheduler_is_reported_until_beat_runs_again(tmp_path, client, django_user_model):
     """Beat stopped: the counts stand still and no letter goes out, and nothing else says so."""
-    install_schedules("0002_schedules")
-    install_schedules("0009_signature_outbox")
+    for migration in ("0002_schedules", "0006_purge_schedule", "0009_signature_outbox"):
+        install_schedules(migration)
     from django_celery_beat.models import PeriodicTask
 
     # Installed twenty minutes ago; beat never ran (it records a task's last run when it sends it).
     PeriodicTask.objects.update(last_run_at=None, date_changed=timezone.now() - timedelta(minutes=20))
-    assert _probe_jobs(client) == (503, {"status": "late", "scheduler": "late", "signer_emails": "ok"})
+    assert _probe_jobs(client) == (
+        503, {"status": "late", "scheduler": "late", "signer_emails": "ok", "retention": "ok"})
     client.force_login(django_user_model.objects.create_superuser("root", "root@example.org", "pw"))
     assert "Scheduled jobs have not run for 20 minutes" in client.get("/admin/").content.decode()
 

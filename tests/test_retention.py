@@ -288,3 +288,25 @@ def test_a_new_link_keeps_an_unconfirmed_signature_another_month(client, setting
     assert retention.delete_unconfirmed() == 0
     _aged(signature, 31)
     assert retention.delete_unconfirmed() == 1
+
+
+def test_retention_switched_off_in_the_admin_is_reported_until_it_is_on_again(client, django_user_model):
+    """Disabling or deleting the periodic task stopped every deletion the privacy page promises,
+    silently: each petition's dashboard still gave a date for it."""
+    import json
+
+    from django_celery_beat.models import PeriodicTask
+
+    def probe():
+        response = client.get("/healthz/jobs")
+        return response.status_code, json.loads(response.content)["retention"]
+
+    assert probe() == (200, "ok")  # installed by the migrations
+    PeriodicTask.objects.filter(task="petitions.tasks.purge_personal_data").update(enabled=False)
+    assert probe() == (503, "off")
+    client.force_login(django_user_model.objects.create_superuser("root", "root@example.org", "pw"))
+    assert "Signers' data is not being deleted as the privacy page promises" in client.get("/admin/").text
+
+    PeriodicTask.objects.filter(task="petitions.tasks.purge_personal_data").update(enabled=True)
+    assert probe() == (200, "ok")
+    assert "is not being deleted" not in client.get("/admin/").text
