@@ -9,7 +9,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower, Trim
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
@@ -543,6 +543,18 @@ class Delivery(models.Model):
     def __str__(self):
         test = " [TEST]" if self.is_test else ""
         return f"{self.petition} → {self.embassy}{test}"
+
+    def embassy_as_addressed(self):
+        """The mission's name as the letter printed it, for the public log: in the reader's language
+        while the directory still names the mission so; as printed (in English) once an import or an
+        organiser has renamed or moved it, because the log is the record of where the letter went."""
+        printed = self.addressed_to.partition("\n")[0]
+        if printed:
+            with translation.override("en"):
+                renamed = str(self.embassy) != printed
+            if renamed:
+                return printed
+        return str(self.embassy)
 
 
 class DeliveryItem(models.Model):

@@ -77,7 +77,7 @@ def delivered(petition):
     return (
         Delivery.objects.filter(petition=petition, is_test=False, status__in=DELIVERED)
         .select_related("embassy")
-        .only("embassy", "status", "channel", "signature_count", "sent_at", "handed_over_at",
+        .only("embassy", "addressed_to", "status", "channel", "signature_count", "sent_at", "handed_over_at",
               "pdf_sha256", "manifest_sha256", "petition_id")
         # Latest first, however it went: a letter handed over has no sent_at, and ordered by that
         # column Postgres put every such letter first (NULLs lead a descending order), however old.

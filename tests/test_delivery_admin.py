@@ -204,6 +204,22 @@ def test_the_record_keeps_where_the_letter_was_addressed_when_the_directory_chan
     assert "Kraków" not in warsaw.addressed_to
 
 
+def test_the_public_delivery_log_names_the_mission_as_the_letter_was_addressed(client, petition, settings):
+    """The log is the record of where each letter went: a later import renamed or moved the mission,
+    and the log named the new one for a letter sent to the old."""
+    settings.DELIVERY_LIVE = True
+    Petition.objects.filter(pk=petition.pk).update(live_delivery=True)
+    delivery.sweep(petition=Petition.objects.get(pk=petition.pk))
+    # Unchanged, the mission is named in the reader's language.
+    assert "Ambassade de la Fédération de Russie (Ukraine)" in client.get("/fr/petitions/free-them/deliveries/").text
+
+    Embassy.objects.filter(city="Kyiv").update(city="Lviv", name="Consulate general in Lviv")
+
+    for language in ("en", "fr"):
+        page = client.get(f"/{language}/petitions/free-them/deliveries/").text
+        assert "Embassy of the Russian Federation in Ukraine" in page, language
+        assert "Lviv" not in page, language
+
 def handover_at(when):
     when = timezone.localtime(when)
     return {"handed_over_at_0": when.strftime("%Y-%m-%d"), "handed_over_at_1": when.strftime("%H:%M:%S")}
