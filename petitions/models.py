@@ -269,6 +269,19 @@ class Petition(models.Model):
                 "This closing date has passed, so the petition would stay closed. To reopen it, clear the "
                 "date or set a later one."
             )})
+        # A closed petition's closing moment is the record the retention period runs from. A new date
+        # typed in, with the status left at Closed, was overwritten by save() with "now": a later date
+        # kept the signers' data a while longer than the privacy page says, and did not reopen it.
+        # Seconds only: the admin's form drops the microseconds save() recorded.
+        if self.status == self.Status.CLOSED and self.pk:
+            recorded = Petition.objects.filter(pk=self.pk, status=self.Status.CLOSED).values_list(
+                "closes_at", flat=True).first()
+            if recorded and (self.closes_at is None
+                             or self.closes_at.replace(microsecond=0) != recorded.replace(microsecond=0)):
+                raise ValidationError({"closes_at": _(
+                    "It is closed, and this is when it closed: the date stays as it is. To take signatures "
+                    "again, set the status to Open with a later closing date, or none."
+                )})
         # The constraint petition_closes_after_opening, said where it can be put right: the admin
         # showed it above the form as "Constraint “petition_closes_after_opening” is violated."
         if self.opens_at and self.closes_at and self.closes_at <= self.opens_at:

@@ -402,6 +402,33 @@ def test_reopening_a_closed_petition_asks_for_a_closing_date_that_has_not_passed
     assert Petition.objects.get(pk=petition.pk).is_open_for_signing()
 
 
+@pytest.mark.parametrize("closes_at", [(+30, "12:00:00"), (-30, "12:00:00"), None])
+def test_a_closed_petitions_closing_moment_stays_the_record_the_retention_period_runs_from(
+        demo, superuser_client, closes_at):
+    """A later date typed into a closed petition was replaced by "now" on saving: its signers' data
+    was kept longer than promised, and the petition stayed closed all the same."""
+    petition = Petition.objects.first()
+    Petition.objects.filter(pk=petition.pk).update(opens_at=timezone.now() - timedelta(days=60))
+    path = admin_url(Petition, "change", petition.pk)
+    assert resubmit(superuser_client, path, status="closed").status_code == 302
+    closed_at = Petition.objects.get(pk=petition.pk).closes_at
+    typed = {"closes_at_0": "", "closes_at_1": ""}
+    if closes_at is not None:
+        days, time = closes_at
+        typed = {"closes_at_0": (timezone.now() + timedelta(days=days)).strftime("%Y-%m-%d"), "closes_at_1": time}
+
+    response = resubmit(superuser_client, path, goal=5000, **typed)
+
+    assert response.status_code == 200
+    assert "Open" in response.context["adminform"].form.errors["closes_at"][0]
+    saved = Petition.objects.get(pk=petition.pk)
+    assert (saved.closes_at, saved.goal) == (closed_at, petition.goal)
+    # Left as it is, the rest of a closed petition can still be edited.
+    response = resubmit(superuser_client, path, goal=5000)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert Petition.objects.get(pk=petition.pk).closes_at.replace(microsecond=0) == closed_at.replace(microsecond=0)
+
+
 def test_a_petitions_slug_is_fixed_once_it_is_open_so_the_emailed_links_keep_working(demo, superuser_client, client):
     """The slug is in every link a signer was emailed: changed, confirming and withdrawing were a 404."""
     from petitions import signing
