@@ -7,11 +7,13 @@ from petitions import api
 from prisoners import views as prisoner_views
 
 from . import health, sitemaps, views
+from .feeds import CampaignNews
 
 campaign_patterns = (
     [
         path("", views.home, name="home"),
         path("campaigns/<slug:slug>/", views.campaign_detail, name="detail"),
+        path("campaigns/<slug:slug>/news.atom", CampaignNews(), name="news"),
         path("privacy/", views.privacy, name="privacy"),
     ],
     "campaign",

@@ -1,0 +1,91 @@
+"""A campaign's news as an Atom feed: the timeline events of the cases it features, newest first.
+
+For supporters who follow the case without giving anyone an email address (the updates by email
+need one): a feed reader polls it, and the site learns nothing about who reads it.
+"""
+
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import format_html, linebreaks
+from django.utils.translation import gettext as _
+
+from prisoners.views import public_events
+
+from .models import Campaign
+
+# Enough for a reader that polls once a day through a busy week; older news is on the case pages.
+ITEMS = 30
+
+
+def _absolute(path):
+    # The site's own address (as the sitemap gives it), not the Host header a request came with.
+    return settings.SITE_URL + path
+
+
+class CampaignNews(Feed):
+    feed_type = Atom1Feed
+
+    def get_object(self, request, slug):
+        # Drafts have no feed, for organisers either: a feed reader shows no preview banner.
+        return get_object_or_404(Campaign.objects.exclude(status=Campaign.Status.DRAFT), slug=slug)
+
+    def title(self, campaign):
+        return _("%(campaign)s: news of the case") % {"campaign": campaign.title}
+
+    def subtitle(self, campaign):
+        return campaign.summary
+
+    def link(self, campaign):
+        return _absolute(campaign.get_absolute_url())
+
+    def feed_url(self, campaign):
+        return _absolute(reverse("campaign:news", args=[campaign.slug]))
+
+    def feed_guid(self, campaign):
+        return self._tag(f"campaign:{campaign.pk}")
+
+    def items(self, campaign):
+        # The same events the case pages show (never one about a prisoner no campaign has made
+        # public), of the cases with a defendant this campaign features; newest entry first, so
+        # that an old fact entered today is news in the reader.
+        return (
+            public_events().filter(case__defendants__campaigns=campaign).distinct()
+            .select_related("case", "prisoner").order_by("-created_at", "-pk")[:ITEMS]
+        )
+
+    def item_title(self, event):
+        about = event.prisoner.name if event.prisoner else event.case.title
+        return " · ".join(str(part) for part in (event.date_shown, event.get_kind_display(), about))
+
+    def item_description(self, event):
+        # Readers take the summary as HTML: escaped here, as the case page escapes it, so that what an
+        # organiser typed is shown as text and never runs as markup in someone's reader.
+        html = linebreaks(event.description, autoescape=True)
+        if event.source_url:
+            html += format_html('<p>{} <a href="{}">{}</a></p>', _("Source:"), event.source_url,
+                                event.source_title or event.source_url)
+        return html
+
+    def item_link(self, event):
+        return _absolute(f"{event.case.get_absolute_url()}#event-{event.pk}")
+
+    def item_guid(self, event):
+        # Stable whatever the case's address becomes, so that a reader never shows an entry twice.
+        return self._tag(f"case-event:{event.pk}")
+
+    item_guid_is_permalink = False
+
+    def item_pubdate(self, event):
+        return event.created_at
+
+    def item_updateddate(self, event):
+        return event.created_at
+
+    def _tag(self, specific):
+        # RFC 4151 tag URIs: the site's host and the year the feed began.
+        return f"tag:{urlsplit(settings.SITE_URL).hostname},2026:{specific}"
