@@ -7,7 +7,7 @@ from petitions import api
 from prisoners import views as prisoner_views
 
 from . import health, sitemaps, views
-from .feeds import CampaignNews
+from .news import CampaignNews
 
 campaign_patterns = (
     [

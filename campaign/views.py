@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from petitions import retention
 from petitions.models import Petition
 
-from . import permissions
+from . import news, permissions
 from .models import Campaign, CampaignPrisoner, SolidarityAction
 
 
@@ -67,6 +67,7 @@ def campaign_detail(request, slug):
         raise Http404
     # CampaignPrisoner's ordering already puts featured prisoners first.
     links = list(campaign.prisoner_links.all())
+    coming, latest = news.on_the_page(campaign)
     page_url = request.build_absolute_uri(campaign.get_absolute_url())
     return render(
         request,
@@ -78,6 +79,8 @@ def campaign_detail(request, slug):
             "petitions": campaign.public_petitions,
             "actions": campaign.actions.all(),
             "organisations": campaign.organisations.all(),
+            "coming_events": coming,
+            "latest_events": latest,
             "meta_title": campaign.title,
             "meta_description": campaign.summary,
             "meta_image": _first_photo_url(request, links),

@@ -1,7 +1,8 @@
-"""A campaign's news as an Atom feed: the timeline events of the cases it features, newest first.
+"""A campaign's news: the timeline events of the cases it features, on its page and as an Atom feed.
 
-For supporters who follow the case without giving anyone an email address (the updates by email
-need one): a feed reader polls it, and the site learns nothing about who reads it.
+The page says what is coming up (a hearing supporters can attend, a date to picket) and what happened
+last. The feed is for supporters who follow the case without giving anyone an email address (the
+updates by email need one): a feed reader polls it, and the site learns nothing about who reads it.
 """
 
 from urllib.parse import urlsplit
@@ -10,16 +11,40 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import format_html, linebreaks
 from django.utils.translation import gettext as _
 
+from prisoners.models import CaseEvent
 from prisoners.views import public_events
 
 from .models import Campaign
 
 # Enough for a reader that polls once a day through a busy week; older news is on the case pages.
 ITEMS = 30
+
+
+def campaign_events(campaign):
+    """The timeline events of the cases with a defendant this campaign features: the events the case
+    pages show, never one about a prisoner no campaign has made public."""
+    return public_events().filter(case__defendants__campaigns=campaign).distinct().select_related("case", "prisoner")
+
+
+# How many events of each kind the campaign page shows; the rest are on the case pages.
+ON_THE_PAGE = 3
+
+
+def on_the_page(campaign, today=None):
+    """(coming up, latest): the hearings and appeals set for today or later, soonest first, and the
+    events up to today, most recent first."""
+    today = today or timezone.localdate()
+    events = campaign_events(campaign)
+    coming = list(events.filter(date__gte=today, kind__in=CaseEvent.SCHEDULED_KINDS).order_by("date", "pk")
+                  [:ON_THE_PAGE])
+    latest = list(events.filter(date__lte=today).exclude(pk__in=[event.pk for event in coming])
+                  .order_by("-date", "-pk")[:ON_THE_PAGE])
+    return coming, latest
 
 
 def _absolute(path):
@@ -50,13 +75,8 @@ class CampaignNews(Feed):
         return self._tag(f"campaign:{campaign.pk}")
 
     def items(self, campaign):
-        # The same events the case pages show (never one about a prisoner no campaign has made
-        # public), of the cases with a defendant this campaign features; newest entry first, so
-        # that an old fact entered today is news in the reader.
-        return (
-            public_events().filter(case__defendants__campaigns=campaign).distinct()
-            .select_related("case", "prisoner").order_by("-created_at", "-pk")[:ITEMS]
-        )
+        # Newest entry first, so that an old fact entered today is news in the reader.
+        return campaign_events(campaign).order_by("-created_at", "-pk")[:ITEMS]
 
     def item_title(self, event):
         about = event.prisoner.name if event.prisoner else event.case.title

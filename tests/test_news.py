@@ -1,9 +1,11 @@
-"""A campaign's news as an Atom feed: for supporters who follow the case without an email address."""
+"""A campaign's news: what is coming up and what happened last, on its page and as an Atom feed (for
+supporters who follow the case without an email address)."""
 
 import datetime
 import xml.etree.ElementTree as ET
 
 import pytest
+import time_machine
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils.translation import override
@@ -88,8 +90,8 @@ def test_a_draft_campaign_has_no_feed_and_a_prisoner_only_a_draft_names_is_never
     assert client.get(feed_path("not-yet")).status_code == 404
     assert admin_client.get(feed_path("not-yet")).status_code == 404  # a reader shows no "draft" banner
     assert 'type="application/atom+xml"' not in admin_client.get(draft.get_absolute_url()).text
-    body = client.get(feed_path()).content.decode()
-    assert "Hidden Person" not in body and "hidden-person" not in body
+    for body in (client.get(feed_path()).content.decode(), client.get(demo.get_absolute_url()).text):
+        assert "Hidden Person" not in body and "hidden-person" not in body
 
 
 def test_the_campaign_page_offers_its_feed_in_the_readers_language(demo, client):
@@ -105,3 +107,30 @@ def test_the_campaign_page_offers_its_feed_in_the_readers_language(demo, client)
 
 def test_an_unknown_campaign_has_no_feed(db, client):
     assert client.get(feed_path("no-such-campaign")).status_code == 404
+
+
+@time_machine.travel(datetime.datetime(2022, 2, 1, 12, tzinfo=datetime.UTC), tick=False)
+def test_the_campaign_page_says_what_is_coming_up_and_what_happened_last(demo, client):
+    """A hearing supporters can attend, or picket outside, was only on the case page, at the end of its
+    timeline."""
+    case = CriminalCase.objects.get(slug="left-resistance-case")
+    kuznetsov = Prisoner.objects.get(slug="igor-kuznetsov")
+    hearing = CaseEvent.objects.create(case=case, prisoner=kuznetsov, kind=CaseEvent.Kind.HEARING,
+                                       date=datetime.date(2022, 2, 15), description="Custody hearing in Moscow.")
+    CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.APPEAL, date=datetime.date(2022, 1, 20),
+                             description="An appeal already heard.")
+    past = list(CaseEvent.objects.filter(case__defendants__campaigns=demo, date__lte=datetime.date(2022, 2, 1))
+                .distinct().order_by("-date", "-pk"))
+
+    page = client.get(demo.get_absolute_url()).text
+
+    section = page[page.index('id="news-heading"'):page.index("</section>", page.index('id="news-heading"'))]
+    coming_up, latest = section.split("Latest")
+    assert "Coming up" in coming_up and 'datetime="2022-02-15"' in coming_up and "Custody hearing" in coming_up
+    assert f'href="{case.get_absolute_url()}#event-{hearing.pk}"' in coming_up
+    assert "An appeal already heard" not in coming_up
+    # The three most recent up to today, most recent first; the rest are on the case pages.
+    shown = [event.pk for event in past if f"#event-{event.pk}\"" in latest]
+    assert shown == [event.pk for event in past[:3]]
+    assert latest.index(f"#event-{past[0].pk}\"") < latest.index(f"#event-{past[1].pk}\"")
+    assert f'href="{feed_path()}"' in section
