@@ -744,11 +744,12 @@ def test_english_shown_for_a_missing_translation_is_marked_as_english(demo, clie
     CriminalCase.objects.filter(pk=case.pk).update(title_uk="")
     shown = [get_ok(client, f"{path}?fresh") for path in pages]
     # The petition's title and appeal; its title on the campaign page (and in its sign button's
-    # hidden text), and the story; on the prisoner's page, the petition's title in the sign button's
-    # hidden text, the biography, and the case's title over its charges and over its two events in
-    # the timeline; the case's title.
+    # hidden text), the case's title in its news (a case-wide event's, and two "More in" links), and
+    # the story; on the prisoner's page, the petition's title in the sign button's hidden text, the
+    # biography, and the case's title over its charges and over its two events in the timeline; the
+    # case's title.
     assert [marked_as_english(html) for html in shown] == [
-        ["h1", "div"], ["h3", "span", "div"], ["span", "div", "h3", "p", "p"], ["h1"]]
+        ["h1", "div"], ["h3", "span", "span", "span", "span", "div"], ["span", "div", "h3", "p", "p"], ["h1"]]
     assert re.search(r'<h1 lang="en">([^<]*)</h1>', shown[0]).group(1) == escape(petition.title_en)
     assert re.search(r'<div lang="en"><p>([^<]*)', shown[0]).group(1).strip() == escape(
         petition.appeal_en.split("\n")[0].strip())
