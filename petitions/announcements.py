@@ -7,17 +7,20 @@ out, and a person already told about this event is never told again.
 """
 
 import contextlib
+import hashlib
 import logging
 import smtplib
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from campaign import emails, jobs
 from campaign.models import Campaign
@@ -160,11 +163,8 @@ def _send(announcement, connection=None):
         unsubscribe = emails.absolute(reverse("petitions:unsubscribe", args=[token]))
         withdraw = reverse("petitions:withdraw", args=[signature.petition.slug, signing.make_token(
             signature, signing.WITHDRAW)])
-        context = {
-            "signature": signature, "event": event, "case": event.case,
-            "case_url": emails.absolute(event.case.get_absolute_url()), "unsubscribe_url": unsubscribe,
-            "withdraw_url": emails.absolute(withdraw),  # as every email we send a signer has
-        }
+    # The withdraw link, as every email we send a signer has.
+    context = email_context(event, language, signature, unsubscribe, emails.absolute(withdraw))
     if connection is not None:
         connection.open()  # once: Django's backend closes after each email a connection it opened itself
     emails.send(
@@ -173,6 +173,68 @@ def _send(announcement, connection=None):
         connection=connection,
     )
     return True
+
+
+def email_context(event, language, signature, unsubscribe_url, withdraw_url):
+    """The announcement templates' context: what every recipient in `language` gets, and their
+    own name and links. The one place both the sending and the organiser's preview build it."""
+    with translation.override(language):
+        case_url = emails.absolute(event.case.get_absolute_url())
+    return {
+        "signature": signature, "event": event, "case": event.case, "case_url": case_url,
+        "unsubscribe_url": unsubscribe_url, "withdraw_url": withdraw_url,
+    }
+
+
+# What differs from one recipient to the next, shown in the preview as a placeholder (in the
+# organiser's language): a real signer's name or link on an organiser's screen is personal data.
+PLACEHOLDERS = {
+    "first_name": _("[first name]"),
+    "unsubscribe_url": _("[their own link to stop these updates]"),
+    "withdraw_url": _("[their own link to withdraw their signature]"),
+}
+
+
+def preview(event, language):
+    """The announcement as it would go to the event's recipients in `language` (subject, text and
+    HTML), rendered by the templates it is sent with, placeholders where each recipient's own values go."""
+    shown = {name: str(text) for name, text in PLACEHOLDERS.items()}  # before the email's language is active
+    signer = Signature(first_name=shown["first_name"], language=language)  # never saved: no one's data
+    context = email_context(event, language, signer, shown["unsubscribe_url"], shown["withdraw_url"])
+    return emails.render("announcement", context, language)
+
+
+def audience_by_language(event, campaign_ids=None):
+    """{language: people} for the recipients announce() would claim now (the same audience())."""
+    rows = (
+        Signature.objects.filter(pk__in=audience(event, campaign_ids)).values("language")
+        .annotate(people=Count("pk")).order_by("language")
+    )
+    return {row["language"]: row["people"] for row in rows}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What announce() would do now for an organiser: how many people, in which languages, told
+    what. `key` stands for what they are shown: confirming a page whose key no longer matches (the
+    event edited or announced since, a language's first recipient since) is confirming something else."""
+
+    people: int
+    by_language: dict
+    previews: dict  # {language: Rendered}, for each language with recipients
+    key: str
+
+
+def plan(event, campaign_ids=None):
+    by_language = audience_by_language(event, campaign_ids)
+    previews = {language: preview(event, language) for language in by_language}
+    digest = hashlib.sha256(str(event.announced_at).encode())
+    # Not the counts: on a busy day signers confirm every second, and the organiser could never
+    # confirm a page; what each person would read is what they agreed to.
+    for language, rendered in previews.items():
+        for part in (language, rendered.subject, rendered.text, rendered.html):
+            digest.update(b"\0" + part.encode())
+    return Plan(sum(by_language.values()), by_language, previews, digest.hexdigest())
 
 
 def unsubscribe(signature):
