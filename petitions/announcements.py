@@ -59,7 +59,7 @@ def announce(event, campaign_ids=None, now=None):
             ignore_conflicts=True,
         )
         type(event).objects.filter(pk=event.pk, announced_at__isnull=True).update(
-            announced_at=now or timezone.now()
+            announced_at=now or timezone.now(), announce=True
         )
         jobs.enqueue_on_commit(send_announcements, event.pk)
     return len(created)

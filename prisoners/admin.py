@@ -1,6 +1,14 @@
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.options import IS_POPUP_VAR
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, Q
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -139,20 +147,92 @@ class CaseEventAdmin(CampaignScopedAdmin, TranslationAdmin):
     search_fields = ["description", "case__title", "prisoner__name"]
     autocomplete_fields = ["case", "prisoner"]
     date_hierarchy = "date"
-    readonly_fields = ["announced_at", "announced_to"]
+    readonly_fields = ["announce", "announced_at", "announced_to"]
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        if obj.announce and "announce" in form.changed_data:
-            # Only the supporters of campaigns this organiser edits (all, for a superuser).
-            campaigns = None if request.user.is_superuser else campaign_ids(request.user, editor=True)
-            people = announcements.announce(obj, campaigns)
-            audit.record("case_event.announced", user=request.user, obj=obj, recipients=people,
+    def get_urls(self):
+        return [
+            path("<path:object_id>/announce/", self.admin_site.admin_view(self.announce_view),
+                 name="prisoners_caseevent_announce"),
+            *super().get_urls(),
+        ]
+
+    # "Save and announce…": the event saved as usual, then its confirmation page, where nothing is
+    # sent until the organiser has seen the email and how many people it goes to.
+    # Django's own responses first, for their "was added/changed successfully" message.
+    def response_add(self, request, obj, post_url_continue=None):
+        response = super().response_add(request, obj, post_url_continue)
+        return self._announce_next(request, obj) or response
+
+    def response_change(self, request, obj):
+        response = super().response_change(request, obj)
+        return self._announce_next(request, obj) or response
+
+    def _announce_next(self, request, obj):
+        if "_announce" in request.POST and IS_POPUP_VAR not in request.POST:
+            return HttpResponseRedirect(reverse("admin:prisoners_caseevent_announce", args=[obj.pk]))
+        return None
+
+    def announce_view(self, request, object_id):
+        """Announce the event to supporters, after showing how many and what they will read.
+
+        Only the campaigns this organiser edits (every campaign, for a superuser), as announce()
+        is told. Only a POST carrying the key of the page the organiser saw sends anything."""
+        event = self.get_object(request, unquote(object_id))  # another campaign's: 404, as its change page
+        if not self.has_change_permission(request, event):
+            raise PermissionDenied  # a viewer: as its change page answers them a POST
+        campaigns = None if request.user.is_superuser else campaign_ids(request.user, editor=True)
+        change_url = reverse("admin:prisoners_caseevent_change", args=[event.pk])
+        if request.method == "POST":
+            return self._confirm_announcement(request, event, campaigns, change_url)
+        plan = announcements.plan(event, campaigns)
+        languages = dict(settings.LANGUAGES)
+        context = {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "object": event, "plan": plan,
+            "change_url": change_url,
+            "languages": [
+                {"code": code, "name": languages.get(code, code), "people": people,
+                 "preview": plan.previews[code]} for code, people in plan.by_language.items()
+            ],
+            "title": self._announce_question(event, plan.people),
+        }
+        return TemplateResponse(request, "admin/prisoners/caseevent/announce.html", context)
+
+    def _announce_question(self, event, people):
+        if not people:
+            return _("No supporter to announce this event to")
+        if event.announced_at:
+            return ngettext(
+                "Announce this event to %(n)s supporter not told yet?",
+                "Announce this event to %(n)s supporters not told yet?", people,
+            ) % {"n": people}
+        return ngettext(
+            "Announce this event to %(n)s supporter?", "Announce this event to %(n)s supporters?", people,
+        ) % {"n": people}
+
+    def _confirm_announcement(self, request, event, campaigns, change_url):
+        with transaction.atomic():
+            # The event locked while it is checked and announced: a colleague's edit, or their
+            # announcement, waits for this one (announce() takes the same lock) or is seen by it.
+            event = type(event).objects.select_for_update().get(pk=event.pk)
+            plan = announcements.plan(event, campaigns)
+            if request.POST.get("key") != plan.key:
+                self.message_user(request, _(
+                    "Nothing was sent: the event, its announcement or its recipients' languages changed since "
+                    "this page was opened (or the form was incomplete). Check the email again below."
+                ), messages.ERROR)
+                return HttpResponseRedirect(request.path)
+            if not plan.people:
+                self.message_user(request, _("Nothing was sent: there is no supporter left to tell."),
+                                  messages.WARNING)
+                return HttpResponseRedirect(change_url)
+            people = announcements.announce(event, campaigns)
+            audit.record("case_event.announced", user=request.user, obj=event, recipients=people,
                          campaigns=sorted(campaigns) if campaigns is not None else "all")
-            self.message_user(request, ngettext(
-                "%(n)s supporter will be told, once, in their language.",
-                "%(n)s supporters will be told, each once, in their language.", people,
-            ) % {"n": people}, messages.SUCCESS)
+        self.message_user(request, ngettext(
+            "%(n)s supporter will be told, once, in their language.",
+            "%(n)s supporters will be told, each once, in their language.", people,
+        ) % {"n": people}, messages.SUCCESS)
+        return HttpResponseRedirect(change_url)
 
     @admin.display(description=_("date"), ordering="date")
     def when(self, obj):

@@ -278,9 +278,11 @@ class CaseEvent(models.Model):
     description = models.TextField(_("what happened"))
     source_url = models.URLField(_("source"), max_length=500, blank=True)
     source_title = models.CharField(_("source title"), max_length=200, blank=True)
+    # The record that supporters were told, set by announcements.announce(): no longer a box on the
+    # form, whose one click emailed thousands of people before anyone saw the email.
     announce = models.BooleanField(
-        _("announce to supporters"), default=False,
-        help_text=_("Email every confirmed signer who asked for updates, once, in their language."),
+        _("announce to supporters"), default=False, editable=False,
+        help_text=_("Set when an organiser confirms the announcement on its confirmation page."),
     )
     announced_at = models.DateTimeField(_("announced at"), null=True, blank=True, editable=False)
     announced_to = models.PositiveIntegerField(_("announcement emails sent"), default=0, editable=False)
