@@ -244,8 +244,22 @@ def test_a_forged_unsubscribe_link_changes_nothing(client, world):
 
 def test_a_superuser_announces_to_every_campaign(client, world, mailoutbox, django_user_model):
     client.force_login(django_user_model.objects.create_superuser("root", "root@example.org", "pw"))
-    add_and_announce(client, world["case"])
+    response = add_and_announce(client, world["case"])
+    assert response.redirect_chain[-1][0].endswith("/change/")
+    assert "2 supporters will be told, each once, in their language." in response.text
     assert sorted(m.to[0] for m in mailoutbox) == ["Olena@example.org", "other@example.org"]
+
+
+def test_the_page_counts_only_the_campaigns_the_organiser_edits_not_those_they_view(client, world, smtp):
+    viewed = Signature.objects.get(email="other@example.org").petition.campaign
+    Membership.objects.create(user=world["alice"], campaign=viewed, role=Membership.Role.VIEWER)
+    event = CaseEvent.objects.create(case=world["case"], kind="custody", date=datetime.date(2026, 11, 20),
+                                     description="Extended.")
+
+    assert client.get(announce_url(event)).context["plan"].by_language == {"uk": 1}  # Olena, not other@
+
+    confirm(client, event)
+    assert people_in(smtp) == ["Olena@example.org"]
 
 
 def test_withdrawn_signers_are_not_told(client, world, mailoutbox):
