@@ -6,7 +6,7 @@ from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count, Q
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -156,9 +156,9 @@ class CaseEventAdmin(CampaignScopedAdmin, TranslationAdmin):
             *super().get_urls(),
         ]
 
-    # "Save and announce…": the event saved as usual, then its confirmation page, where nothing is
-    # sent until the organiser has seen the email and how many people it goes to.
-    # Django's own responses first, for their "was added/changed successfully" message.
+    # "Save and announce…": the event saved as usual (Django's response first, for its "was added
+    # successfully" message), then its confirmation page, where nothing is sent until the organiser
+    # has seen the email and how many people it goes to.
     def response_add(self, request, obj, post_url_continue=None):
         response = super().response_add(request, obj, post_url_continue)
         return self._announce_next(request, obj) or response
@@ -213,7 +213,9 @@ class CaseEventAdmin(CampaignScopedAdmin, TranslationAdmin):
         with transaction.atomic():
             # The event locked while it is checked and announced: a colleague's edit, or their
             # announcement, waits for this one (announce() takes the same lock) or is seen by it.
-            event = type(event).objects.select_for_update().get(pk=event.pk)
+            event = type(event).objects.select_for_update().filter(pk=event.pk).first()
+            if event is None:  # deleted since the permission check
+                raise Http404
             plan = announcements.plan(event, campaigns)
             if request.POST.get("key") != plan.key:
                 self.message_user(request, _(
