@@ -1,13 +1,18 @@
 """Campaigns, the organisations behind them, the actions they hold, and who runs them."""
 
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelation
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
 from prisoners.models import Prisoner
+
+from .former_slugs import KeepsFormerSlugs
 
 
 class Organisation(models.Model):
@@ -35,13 +40,19 @@ class Organisation(models.Model):
         return self.name
 
 
-class Campaign(models.Model):
+class Campaign(KeepsFormerSlugs, models.Model):
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
         LIVE = "live", _("Live")
         ARCHIVED = "archived", _("Archived")
 
-    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    slug = models.SlugField(
+        _("slug"), max_length=100, unique=True,
+        help_text=_("Its web address: /campaigns/slug/. If you change it, the old address keeps working: it "
+                    "redirects to the new one, unless another campaign is given the old slug."),
+    )
+    # Its earlier slugs: their addresses redirect here (campaign.former_slugs); deleted with it.
+    former_slugs = GenericRelation("FormerSlug")
     title = models.CharField(_("title"), max_length=200)
     summary = models.CharField(
         _("summary"), max_length=500, help_text=_("One or two sentences for the home page and sharing.")
@@ -210,3 +221,29 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.action}"
+
+
+class FormerSlug(models.Model):
+    """A slug a campaign, prisoner or criminal case had before an organiser changed it. Its address
+    was shared, emailed and listed in sitemaps, so it answers with a permanent redirect to the
+    object's current one (campaign.former_slugs). A slug is the current one of at most one object of
+    a kind, or the former one of at most one: never both (KeepsFormerSlugs.save keeps it so)."""
+
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    obj = GenericForeignKey("content_type", "object_id")
+    # No index of its own: every lookup names the kind too, and the constraint's index covers that.
+    slug = models.SlugField(_("slug"), max_length=100, db_index=False)
+    created_at = models.DateTimeField(default=timezone.now)  # when it was replaced
+
+    class Meta:
+        verbose_name = _("former address")
+        verbose_name_plural = _("former addresses")
+        constraints = [
+            models.UniqueConstraint(fields=["content_type", "slug"], name="formerslug_unique_kind_slug"),
+        ]
+        # What deleting a campaign, prisoner or case looks its former slugs up by (GenericRelation).
+        indexes = [models.Index(fields=["content_type", "object_id"], name="formerslug_object")]
+
+    def __str__(self):
+        return self.slug

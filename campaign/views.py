@@ -1,14 +1,14 @@
 from django.conf import settings
 from django.db.models import Prefetch
 from django.http import Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from petitions import retention
 from petitions.models import Petition
 
-from . import news, permissions
+from . import former_slugs, news, permissions
 from .models import Campaign, CampaignPrisoner, SolidarityAction
 
 
@@ -44,14 +44,25 @@ def home(request):
     )
 
 
-def campaign_detail(request, slug):
-    # Drafts are not announced yet: their prisoners may not want publicity before it starts.
-    # Organisers may preview a draft ("view on site" in admin); everyone else gets 404.
+# Drafts are not announced yet: their prisoners may not want publicity before it starts.
+# Organisers may preview a draft ("view on site" in admin); everyone else gets 404. The page and
+# the redirect from one of its former addresses (campaign.former_slugs) both go by these two.
+
+def visible_campaigns(request):
     campaigns = Campaign.objects.all()
     if not request.user.is_staff:
         campaigns = campaigns.exclude(status=Campaign.Status.DRAFT)
-    campaign = get_object_or_404(
-        campaigns.prefetch_related(
+    return campaigns
+
+
+def may_see(request, campaign):
+    return campaign.status != Campaign.Status.DRAFT or permissions.can_view(request.user, campaign)
+
+
+def campaign_detail(request, slug):
+    campaigns = visible_campaigns(request)
+    try:
+        campaign = campaigns.prefetch_related(
             Prefetch("prisoner_links", queryset=CampaignPrisoner.objects.select_related("prisoner")),
             Prefetch(
                 "petitions",
@@ -60,10 +71,10 @@ def campaign_detail(request, slug):
             ),
             Prefetch("actions", queryset=SolidarityAction.objects.prefetch_related("organisers")),
             "organisations",
-        ),
-        slug=slug,
-    )
-    if campaign.status == Campaign.Status.DRAFT and not permissions.can_view(request.user, campaign):
+        ).get(slug=slug)
+    except Campaign.DoesNotExist:
+        return former_slugs.redirect_to_current(request, campaigns, slug, lambda found: may_see(request, found))
+    if not may_see(request, campaign):
         raise Http404
     # CampaignPrisoner's ordering already puts featured prisoners first.
     links = list(campaign.prisoner_links.all())

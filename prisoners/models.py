@@ -3,6 +3,7 @@
 import re
 from datetime import timedelta
 
+from django.contrib.contenttypes.fields import GenericRelation
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -12,6 +13,8 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from campaign.former_slugs import KeepsFormerSlugs
 
 
 def latest_past_date():
@@ -101,7 +104,7 @@ class CodeArticle(models.Model):
         super().save(*args, **kwargs)
 
 
-class Prisoner(models.Model):
+class Prisoner(KeepsFormerSlugs, models.Model):
     class Status(models.TextChoices):
         # What a source says when it names someone as accused and says nothing of their custody:
         # nothing more may be shown as fact.
@@ -117,7 +120,14 @@ class Prisoner(models.Model):
     name_original = models.CharField(
         _("name in original script"), max_length=200, blank=True, help_text=_("e.g. Игорь Кузнецов")
     )
-    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    slug = models.SlugField(
+        _("slug"), max_length=100, unique=True,
+        help_text=_("Its web address: /prisoners/slug/. If you change it (to correct a transliteration, say), the "
+                    "old address keeps working: it redirects to the new one, unless another prisoner is given the "
+                    "old slug."),
+    )
+    # Its earlier slugs: their addresses redirect here (campaign.former_slugs); deleted with it.
+    former_slugs = GenericRelation("campaign.FormerSlug")
     # The validators are the constraint below, said next to the field (not "Constraint … is violated").
     birth_year = models.PositiveSmallIntegerField(
         _("year of birth"), null=True, blank=True, validators=[MinValueValidator(1900), MaxValueValidator(2030)]
@@ -162,9 +172,15 @@ class Prisoner(models.Model):
         return self.status in {self.Status.PRETRIAL_DETENTION, self.Status.IMPRISONED}
 
 
-class CriminalCase(models.Model):
+class CriminalCase(KeepsFormerSlugs, models.Model):
     title = models.CharField(_("title"), max_length=200)
-    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    slug = models.SlugField(
+        _("slug"), max_length=100, unique=True,
+        help_text=_("Its web address: /cases/slug/. If you change it, the old address keeps working: it redirects "
+                    "to the new one, unless another case is given the old slug."),
+    )
+    # Its earlier slugs: their addresses redirect here (campaign.former_slugs); deleted with it.
+    former_slugs = GenericRelation("campaign.FormerSlug")
     number = models.CharField(_("case number"), max_length=100, blank=True)
     opened_on = models.DateField(_("opened on"), null=True, blank=True)
     investigating_body = models.CharField(

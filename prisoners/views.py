@@ -1,8 +1,9 @@
 from django.db.models import Exists, OuterRef, Prefetch, Q
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from campaign import former_slugs
 from campaign.models import Campaign, CampaignPrisoner
 from campaign.permissions import can_view
 from petitions.models import Petition
@@ -39,7 +40,10 @@ def public_events():
 
 
 def prisoner_detail(request, slug):
-    prisoner = get_object_or_404(public_prisoners().select_related("facility"), slug=slug)
+    try:
+        prisoner = public_prisoners().select_related("facility").get(slug=slug)
+    except Prisoner.DoesNotExist:
+        return former_slugs.redirect_to_current(request, public_prisoners(), slug)
     links = list(
         Defendant.objects.filter(prisoner=prisoner)
         .select_related("case")
@@ -80,7 +84,10 @@ def prisoner_detail(request, slug):
 
 
 def case_detail(request, slug):
-    case = get_object_or_404(public_cases(), slug=slug)
+    try:
+        case = public_cases().get(slug=slug)
+    except CriminalCase.DoesNotExist:
+        return former_slugs.redirect_to_current(request, public_cases(), slug)
     defendants = list(public_defendants().filter(case=case).prefetch_related("charges"))
     # The case's charges are the union of the charges of the defendants shown (CriminalCase.articles
     # over all of them could hint at an unpublished defendant), in the articles' own order.
