@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from prisoners.models import CaseEvent
 from prisoners.views import public_events
 
+from .emails import absolute  # the site's own address (SITE_URL), not the request's Host
 from .models import Campaign
 
 # Enough for a reader that polls once a day through a busy week; older news is on the case pages.
@@ -47,11 +48,6 @@ def on_the_page(campaign, today=None):
     return coming, latest
 
 
-def _absolute(path):
-    # The site's own address (as the sitemap gives it), not the Host header a request came with.
-    return settings.SITE_URL + path
-
-
 class CampaignNews(Feed):
     feed_type = Atom1Feed
 
@@ -66,10 +62,10 @@ class CampaignNews(Feed):
         return campaign.summary
 
     def link(self, campaign):
-        return _absolute(campaign.get_absolute_url())
+        return absolute(campaign.get_absolute_url())
 
     def feed_url(self, campaign):
-        return _absolute(reverse("campaign:news", args=[campaign.slug]))
+        return absolute(reverse("campaign:news", args=[campaign.slug]))
 
     def feed_guid(self, campaign):
         return self._tag(f"campaign:{campaign.pk}")
@@ -92,7 +88,7 @@ class CampaignNews(Feed):
         return html
 
     def item_link(self, event):
-        return _absolute(f"{event.case.get_absolute_url()}#event-{event.pk}")
+        return absolute(f"{event.case.get_absolute_url()}#event-{event.pk}")
 
     def item_guid(self, event):
         # Stable whatever the case's address becomes, so that a reader never shows an entry twice.
