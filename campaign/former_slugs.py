@@ -78,13 +78,14 @@ def _slug_changed(obj, before, using):
         )
 
 
-def redirect_to_current(request, visible, slug, may_see=None):
+def redirect_to_current(request, visible, slug, may_see=None, address=None):
     """The 301 from a former `slug` to the current address of the object of `visible` (the detail
     view's queryset of what this request may see) that had it; Http404 where there is none.
 
     `may_see(obj)`: the view's own further check, if it makes one after the lookup. No object that
     the view would not show is redirected to, so an old address tells nothing its page would not;
     nor is one where any object of the kind, shown or not, has the slug as its current one.
+    `address(obj)`: another of the object's addresses than its page (a campaign's feed).
     """
     model = visible.model
     target = (
@@ -95,7 +96,8 @@ def redirect_to_current(request, visible, slug, may_see=None):
     )
     if target is None or (may_see is not None and not may_see(target)):
         raise Http404
-    location = target.get_absolute_url()  # reversed in the request's language: /uk/... stays /uk/...
+    # Reversed in the request's language: /uk/... stays /uk/...
+    location = address(target) if address else target.get_absolute_url()
     query = request.META.get("QUERY_STRING", "")
     if query:
         location = f"{location}?{iri_to_uri(query)}"

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
@@ -19,11 +20,17 @@ from django.utils.translation import gettext as _
 from prisoners.models import CaseEvent
 from prisoners.views import public_events
 
+from . import former_slugs
 from .emails import absolute  # the site's own address (SITE_URL), not the request's Host
 from .models import Campaign
 
 # Enough for a reader that polls once a day through a busy week; older news is on the case pages.
 ITEMS = 30
+
+
+def published():
+    # Drafts have no feed, for organisers either: a feed reader shows no preview banner.
+    return Campaign.objects.exclude(status=Campaign.Status.DRAFT)
 
 
 def campaign_events(campaign):
@@ -51,9 +58,15 @@ def on_the_page(campaign, today=None):
 class CampaignNews(Feed):
     feed_type = Atom1Feed
 
+    def __call__(self, request, slug):
+        try:
+            return super().__call__(request, slug=slug)
+        except Http404:
+            # A reader subscribed before the campaign's slug changed follows the 301 to the new feed.
+            return former_slugs.redirect_to_current(request, published(), slug, address=self._path)
+
     def get_object(self, request, slug):
-        # Drafts have no feed, for organisers either: a feed reader shows no preview banner.
-        return get_object_or_404(Campaign.objects.exclude(status=Campaign.Status.DRAFT), slug=slug)
+        return get_object_or_404(published(), slug=slug)
 
     def title(self, campaign):
         return _("%(campaign)s: news of the case") % {"campaign": campaign.title}
@@ -65,7 +78,11 @@ class CampaignNews(Feed):
         return absolute(campaign.get_absolute_url())
 
     def feed_url(self, campaign):
-        return absolute(reverse("campaign:news", args=[campaign.slug]))
+        return absolute(self._path(campaign))
+
+    @staticmethod
+    def _path(campaign):
+        return reverse("campaign:news", args=[campaign.slug])
 
     def feed_guid(self, campaign):
         return self._tag(f"campaign:{campaign.pk}")

@@ -134,3 +134,16 @@ def test_the_campaign_page_says_what_is_coming_up_and_what_happened_last(demo, c
     assert shown == [event.pk for event in past[:3]]
     assert latest.index(f"#event-{past[0].pk}\"") < latest.index(f"#event-{past[1].pk}\"")
     assert f'href="{feed_path()}"' in section
+
+
+def test_a_reader_subscribed_before_the_campaigns_slug_changed_is_sent_to_the_new_feed(demo, client):
+    demo.slug = "free-them-all"
+    demo.save()
+
+    response = client.get(feed_path(SLUG, lang="uk"))
+
+    assert response.status_code == 301
+    assert response["Location"] == feed_path("free-them-all", lang="uk")
+    read_feed(client, response["Location"])
+    Campaign.objects.filter(pk=demo.pk).update(status=Campaign.Status.DRAFT)
+    assert client.get(feed_path(SLUG)).status_code == 404
