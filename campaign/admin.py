@@ -15,6 +15,7 @@ from modeltranslation.admin import TranslationAdmin
 from .filters import CountryFilter
 from .models import AuditEntry, Campaign, CampaignPrisoner, Membership, Organisation, SolidarityAction
 from .permissions import CampaignScopedAdmin, CampaignScopedFormSet, CampaignScopedInline
+from .untranslated import ShowsUntranslated
 
 
 class MembershipForm(forms.ModelForm):
@@ -131,7 +132,7 @@ class MembershipInline(ShowsOrganiserEmail, CampaignScopedInline, admin.TabularI
 
 
 @admin.register(Campaign)
-class CampaignAdmin(CampaignScopedAdmin, TranslationAdmin):
+class CampaignAdmin(ShowsUntranslated, CampaignScopedAdmin, TranslationAdmin):
     list_display = ["title", "status", "created_at"]
     list_filter = ["status"]
     search_fields = ["title", "summary", "slug"]
@@ -141,7 +142,7 @@ class CampaignAdmin(CampaignScopedAdmin, TranslationAdmin):
 
 
 @admin.register(SolidarityAction)
-class SolidarityActionAdmin(CampaignScopedAdmin, TranslationAdmin):
+class SolidarityActionAdmin(ShowsUntranslated, CampaignScopedAdmin, TranslationAdmin):
     list_display = ["title", "date", "kind", "city", "country", "campaign"]
     list_filter = ["kind", ("country", CountryFilter), ("campaign", admin.RelatedOnlyFieldListFilter)]
     list_select_related = ["campaign"]

@@ -23,6 +23,7 @@ from campaign import audit, jobs
 from campaign.filters import CountryFilter
 from campaign.models import Campaign
 from campaign.permissions import CampaignScopedAdmin, CampaignScopedInline, can_change_any, scoped
+from campaign.untranslated import ShowsUntranslated
 
 from . import dashboard, delivery, export, moderation, outbox, publication, retention, signing
 from .forms import SignerEmailField
@@ -75,7 +76,7 @@ class EmbassyAdmin(CampaignScopedAdmin):
 
 
 @admin.register(Petition)
-class PetitionAdmin(CampaignScopedAdmin, TranslationAdmin):
+class PetitionAdmin(ShowsUntranslated, CampaignScopedAdmin, TranslationAdmin):
     list_display = [
         "title", "campaign", "status_now", "signature_count", "goal", "delivery_cadence",
         "delivery_paused", "live_delivery",

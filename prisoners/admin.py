@@ -19,6 +19,7 @@ from campaign import audit
 from campaign.admin import CampaignPrisonerInline
 from campaign.filters import AllValuesFilter
 from campaign.permissions import CampaignScopedAdmin, CampaignScopedInline, campaign_ids, scoped
+from campaign.untranslated import ShowsUntranslated
 from petitions import announcements
 
 from . import photos
@@ -82,7 +83,7 @@ class CaseEventInline(CampaignScopedInline, TranslationTabularInline):
 
 
 @admin.register(CriminalCase)
-class CriminalCaseAdmin(CampaignScopedAdmin, TranslationAdmin):
+class CriminalCaseAdmin(ShowsUntranslated, CampaignScopedAdmin, TranslationAdmin):
     list_display = ["title", "number", "opened_on", "investigating_body", "city", "defendant_count"]
     search_fields = ["title", "number", "summary", "defendants__name"]
     list_filter = [("investigating_body", AllValuesFilter)]
@@ -127,7 +128,7 @@ class PrisonerForm(forms.ModelForm):
 
 
 @admin.register(Prisoner)
-class PrisonerAdmin(CampaignScopedAdmin, TranslationAdmin):
+class PrisonerAdmin(ShowsUntranslated, CampaignScopedAdmin, TranslationAdmin):
     form = PrisonerForm
     list_display = ["name", "name_original", "status", "city", "facility", "birth_year"]
     list_filter = ["status"]
@@ -140,7 +141,7 @@ class PrisonerAdmin(CampaignScopedAdmin, TranslationAdmin):
 
 
 @admin.register(CaseEvent)
-class CaseEventAdmin(CampaignScopedAdmin, TranslationAdmin):
+class CaseEventAdmin(ShowsUntranslated, CampaignScopedAdmin, TranslationAdmin):
     list_display = ["when", "kind", "case", "prisoner", "short_description", "announced_to"]
     list_filter = ["kind", "announce"]
     list_select_related = ["case", "prisoner"]
