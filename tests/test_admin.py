@@ -773,6 +773,44 @@ def test_the_rows_of_a_campaign_and_a_case_are_read_with_their_names_not_one_que
     assert [rows_read(path) for path in pages] == with_2
 
 
+def test_a_change_page_asks_each_permission_question_once_however_many_rows_it_shows(organiser_client):
+    """Each inline asked again whether the organiser may see and change the parent, and each row which
+    campaigns it belongs to, once for its fields and once for its delete box: the demo campaign's page
+    made 88 queries, 46 of them permission checks. The answers hold for the request."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from prisoners.models import Defendant, Prisoner
+
+    campaign = organiser_client.campaign
+    case = CriminalCase.objects.create(title="The case", slug="the-case")
+
+    def add_rows(upto):
+        for i in range(Prisoner.objects.count(), upto):
+            prisoner = Prisoner.objects.create(name=f"Prisoner {i}", slug=f"prisoner-{i}")
+            campaign.prisoner_links.create(prisoner=prisoner)
+            Defendant.objects.create(case=case, prisoner=prisoner)
+
+    def permission_checks(path):
+        with CaptureQueriesContext(connection) as queries:
+            assert organiser_client.get(path).status_code == 200
+        sql = [q["sql"] for q in queries]
+        # can_view / can_change: does the object fall in the organiser's campaigns; a row's campaigns.
+        return (sum(1 for q in sql if q.startswith("SELECT 1 AS")),
+                sum(1 for q in sql if q.startswith('SELECT "campaign_campaignprisoner"."campaign_id"')))
+
+    pages = [admin_url(type(campaign), "change", campaign.pk), admin_url(CriminalCase, "change", case.pk)]
+    add_rows(2)
+    with_2 = [permission_checks(path) for path in pages]
+    add_rows(12)
+    with_12 = [permission_checks(path) for path in pages]
+    # The parent's few checks, asked once each (35 and 29 times before); each row's campaigns read once,
+    # not twice.
+    assert [checks for checks, _rows in with_12] == [checks for checks, _rows in with_2]
+    assert all(checks <= 3 for checks, _rows in with_12), with_12
+    assert [rows - before for (_c, rows), (_c2, before) in zip(with_12, with_2, strict=True)] == [10, 10]
+
+
 def test_a_campaign_keeps_at_least_one_editor(demo, client, django_user_model):
     """Without an editor only an administrator could change the campaign: its organisers could no
     longer moderate, deliver or close anything."""
