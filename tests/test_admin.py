@@ -738,13 +738,20 @@ def test_a_case_opened_or_an_arrest_dated_in_the_future_is_refused_next_to_the_d
     assert CaseEvent.objects.get().kind == "hearing"
 
 
+def queries_of(client, path):
+    """The SQL of the queries a page makes."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(path).status_code == 200
+    return [query["sql"] for query in queries]
+
+
 def test_the_rows_of_a_campaign_and_a_case_are_read_with_their_names_not_one_query_each(organiser_client,
                                                                                           django_user_model):
     """Each organiser, prisoner and defendant row is shown under its name (its user or prisoner, its
     campaign or case): read one row at a time, a campaign with 20 of each took 80 more queries."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     from prisoners.models import CaseEvent, Defendant, Prisoner
 
     campaign = organiser_client.campaign
@@ -760,11 +767,10 @@ def test_the_rows_of_a_campaign_and_a_case_are_read_with_their_names_not_one_que
             Membership.objects.create(user=user, campaign=campaign, role=Membership.Role.VIEWER)
 
     def rows_read(path):
-        with CaptureQueriesContext(connection) as queries:
-            assert organiser_client.get(path).status_code == 200
         tables = ('FROM "auth_user"', 'FROM "campaign_campaign" WHERE', 'FROM "prisoners_criminalcase" WHERE')
-        return sum(1 for q in queries if q["sql"].startswith("SELECT") and any(t in q["sql"] for t in tables)
-                   and '"id" IN (SELECT' not in q["sql"])  # not the permission checks: they ask for no row
+        return sum(1 for q in queries_of(organiser_client, path)
+                   if q.startswith("SELECT") and any(t in q for t in tables)
+                   and '"id" IN (SELECT' not in q)  # not the permission checks: they ask for no row
 
     pages = [admin_url(type(campaign), "change", campaign.pk), admin_url(CriminalCase, "change", case.pk)]
     add_rows(2)
@@ -777,9 +783,6 @@ def test_a_change_page_asks_each_permission_question_once_however_many_rows_it_s
     """Each inline asked again whether the organiser may see and change the parent, and each row which
     campaigns it belongs to, once for its fields and once for its delete box: the demo campaign's page
     made 88 queries, 46 of them permission checks. The answers hold for the request."""
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     from prisoners.models import Defendant, Prisoner
 
     campaign = organiser_client.campaign
@@ -792,9 +795,7 @@ def test_a_change_page_asks_each_permission_question_once_however_many_rows_it_s
             Defendant.objects.create(case=case, prisoner=prisoner)
 
     def permission_checks(path):
-        with CaptureQueriesContext(connection) as queries:
-            assert organiser_client.get(path).status_code == 200
-        sql = [q["sql"] for q in queries]
+        sql = queries_of(organiser_client, path)
         # can_view / can_change: does the object fall in the organiser's campaigns; a row's campaigns.
         return (sum(1 for q in sql if q.startswith("SELECT 1 AS")),
                 sum(1 for q in sql if q.startswith('SELECT "campaign_campaignprisoner"."campaign_id"')))
