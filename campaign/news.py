@@ -11,6 +11,7 @@ from django.conf import settings
 from django.contrib.syndication.views import Feed
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.feedgenerator import Atom1Feed
@@ -99,6 +100,8 @@ class CampaignNews(Feed):
         # Readers take the summary as HTML: escaped here, as the case page escapes it, so that what an
         # organiser typed is shown as text and never runs as markup in someone's reader.
         html = linebreaks(event.description, autoescape=True)
+        if event.place or (event.time and event.date_precision == CaseEvent.DatePrecision.DAY):
+            html = f"<p>{render_to_string('prisoners/includes/event_when.html', {'event': event})}</p>{html}"
         if event.source_url:
             html += format_html('<p>{} <a href="{}">{}</a></p>', _("Source:"), event.source_url,
                                 event.source_title or event.source_url)

@@ -291,6 +291,16 @@ class CaseEvent(models.Model):
         help_text=_("When the source gives only the month or the year, the pages show only that, and the day "
                     "entered only places the event in the timeline."),
     )
+    # What a supporter needs to attend a hearing, or picket outside: shown under "Coming up" on the
+    # campaign page, in the feed and in the timelines.
+    time = models.TimeField(
+        _("time"), null=True, blank=True,
+        help_text=_("When it starts, in the court's local time, if known: for a hearing or an appeal."),
+    )
+    place = models.CharField(
+        _("place"), max_length=200, blank=True,
+        help_text=_("Where, if known: the court and its city, e.g. “Moscow City Court, Moscow”."),
+    )
     description = models.TextField(_("what happened"))
     source_url = models.URLField(_("source"), max_length=500, blank=True)
     source_title = models.CharField(_("source title"), max_length=200, blank=True)
@@ -319,6 +329,10 @@ class CaseEvent(models.Model):
 
     def clean(self):
         super().clean()
+        if self.time and self.date_precision != self.DatePrecision.DAY:
+            raise ValidationError({"time": _(
+                "A time needs the exact day: set “date known to” to the exact day, or leave the time empty."
+            )})
         if self.date and self.kind not in self.SCHEDULED_KINDS and self.date > latest_past_date():
             raise ValidationError({"date": _(
                 "This date has not come yet: only a hearing or an appeal can be entered ahead of its day. "
@@ -333,8 +347,10 @@ class CaseEvent(models.Model):
 
     @property
     def date_machine(self):
-        """The same for <time datetime>: 2021-09-16, 2021-09 or 2021 (all valid there)."""
-        return self.date.isoformat()[:DATE_MACHINE_LENGTH[self.date_precision]]
+        """The same for <time datetime>: 2021-09-16, 2021-09 or 2021 (all valid there), with the
+        time where one is known (2021-09-16T10:00: a local time, as the court's clock says it)."""
+        date = self.date.isoformat()[:DATE_MACHINE_LENGTH[self.date_precision]]
+        return f"{date}T{self.time:%H:%M}" if self.time and self.date_precision == self.DatePrecision.DAY else date
 
 
 DATE_SHOWN = {"day": "DATE_FORMAT", "month": "YEAR_MONTH_FORMAT", "year": "Y"}

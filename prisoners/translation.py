@@ -46,5 +46,6 @@ class DefendantTranslation(TranslationOptions):
 
 @register(CaseEvent)
 class CaseEventTranslation(TranslationOptions):
-    # The source's title is shown after "Source:"; its address is the same in every language.
-    fields = ("description", "source_title")
+    # The source's title is shown after "Source:"; its address is the same in every language. The
+    # place is a court's name: "Московский городской суд" on a Russian page.
+    fields = ("description", "source_title", "place")

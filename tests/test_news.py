@@ -6,6 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import time_machine
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils.translation import override
@@ -116,7 +117,8 @@ def test_the_campaign_page_says_what_is_coming_up_and_what_happened_last(demo, c
     case = CriminalCase.objects.get(slug="left-resistance-case")
     kuznetsov = Prisoner.objects.get(slug="igor-kuznetsov")
     hearing = CaseEvent.objects.create(case=case, prisoner=kuznetsov, kind=CaseEvent.Kind.HEARING,
-                                       date=datetime.date(2022, 2, 15), description="Custody hearing in Moscow.")
+                                       date=datetime.date(2022, 2, 15), description="Custody hearing in Moscow.",
+                                       time=datetime.time(10, 30), place_en="Moscow City Court <Room 5>")
     CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.APPEAL, date=datetime.date(2022, 1, 20),
                              description="An appeal already heard.")
     past = list(CaseEvent.objects.filter(case__defendants__campaigns=demo, date__lte=datetime.date(2022, 2, 1))
@@ -126,7 +128,10 @@ def test_the_campaign_page_says_what_is_coming_up_and_what_happened_last(demo, c
 
     section = page[page.index('id="news-heading"'):page.index("</section>", page.index('id="news-heading"'))]
     coming_up, latest = section.split("Latest")
-    assert "Coming up" in coming_up and 'datetime="2022-02-15"' in coming_up and "Custody hearing" in coming_up
+    assert "Coming up" in coming_up and "Custody hearing" in coming_up
+    # When and where, for those who want to be there: the court's own clock, and the court.
+    assert '<time class="fw-semibold" datetime="2022-02-15T10:30">Feb. 15, 2022, 10:30</time> (local time)' \
+        ' · Moscow City Court &lt;Room 5&gt;' in coming_up
     assert f'href="{case.get_absolute_url()}#event-{hearing.pk}"' in coming_up
     assert "An appeal already heard" not in coming_up
     # The three most recent up to today, most recent first; the rest are on the case pages.
@@ -147,3 +152,19 @@ def test_a_reader_subscribed_before_the_campaigns_slug_changed_is_sent_to_the_ne
     read_feed(client, response["Location"])
     Campaign.objects.filter(pk=demo.pk).update(status=Campaign.Status.DRAFT)
     assert client.get(feed_path(SLUG)).status_code == 404
+
+
+def test_a_time_needs_the_exact_day_and_the_feed_says_when_and_where(demo, client):
+    case = CriminalCase.objects.get(slug="left-resistance-case")
+    vague = CaseEvent(case=case, kind=CaseEvent.Kind.HEARING, date=datetime.date(2022, 3, 1),
+                      date_precision=CaseEvent.DatePrecision.MONTH, time=datetime.time(10), description="A hearing.")
+    with pytest.raises(ValidationError) as refused:
+        vague.full_clean()
+    assert "exact day" in refused.value.message_dict["time"][0]
+
+    CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.APPEAL, date=datetime.date(2022, 3, 1),
+                             time=datetime.time(9), place_en="Second Court of Appeal", place_fr="Deuxième cour d’appel",
+                             description="The appeal.")
+    summaries = [entries(read_feed(client, feed_path(lang=lang)))[0]["summary"] for lang in ("en", "fr")]
+    assert 'datetime="2022-03-01T09:00"' in summaries[0] and "Second Court of Appeal" in summaries[0]
+    assert "Deuxième cour d’appel" in summaries[1]
