@@ -7,6 +7,20 @@ import time
 import pytest
 from django.conf import settings
 
+
+@pytest.fixture
+def one_window():
+    """The rate limits and moderation's burst count in fixed windows (a minute, ten, an hour): a
+    test's attempts that straddled the turn of one were counted in two, and one meant to be refused
+    went through (a CI run whose attempts fell at 22:27:59.97 and 22:28:00.05). The test runs from
+    the first second of an hour, its clock ticking."""
+    import time_machine
+
+    start = (int(time.time()) // 3600 + 1) * 3600 + 1
+    with time_machine.travel(start, tick=True):
+        yield
+
+
 needs_services = pytest.mark.skipif(
     not (os.environ.get("REDIS_URL") and os.environ.get("DATABASE_URL", "").startswith("postgres")),
     reason="needs REDIS_URL and a Postgres DATABASE_URL (CI sets both)",

@@ -41,6 +41,7 @@ def form(**overrides):
     return data
 
 
+@pytest.mark.usefixtures("one_window")
 def test_rules_flag_links_abuse_disposable_addresses_and_bursts(client, petition):
     client.post("/en/petitions/free-them/", form(email="a@mailinator.com"))
     client.post("/en/petitions/free-them/", form(email="b@example.org", comment="visit http://spam.example"))

@@ -1,7 +1,6 @@
 """Signing at the HTTP level: every rule of the confirmed-signature flow."""
 
 import re
-import time
 import unicodedata
 from datetime import timedelta
 from html import unescape
@@ -788,16 +787,6 @@ def test_the_check_email_page_is_in_the_language_signed_in(client, petition):
 
 
 # --- Abuse --------------------------------------------------------------------------------------
-
-@pytest.fixture
-def one_window():
-    """The rate limits count in fixed windows (a minute, an hour): a test's attempts that straddled
-    the turn of a minute were counted in two windows, and one meant to be refused went through (a CI
-    run whose attempts fell at 22:27:59.97 and 22:28:00.05). The test runs from the first second of
-    an hour, its clock ticking."""
-    start = (int(time.time()) // 3600 + 1) * 3600 + 1
-    with time_machine.travel(start, tick=True):
-        yield
 
 
 def test_the_honeypot_pretends_success_and_records_nothing(client, petition, mailoutbox):
