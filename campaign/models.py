@@ -52,7 +52,7 @@ class Campaign(KeepsFormerSlugs, models.Model):
                     "redirects to the new one, unless another campaign is given the old slug."),
     )
     # Its earlier slugs: their addresses redirect here (campaign.former_slugs); deleted with it.
-    former_slugs = GenericRelation("FormerSlug")
+    former_slugs = GenericRelation("FormerSlug", verbose_name=_("former addresses"))
     title = models.CharField(_("title"), max_length=200)
     summary = models.CharField(
         _("summary"), max_length=500, help_text=_("One or two sentences for the home page and sharing.")
@@ -76,10 +76,11 @@ class Campaign(KeepsFormerSlugs, models.Model):
         Organisation, related_name="campaigns", blank=True, verbose_name=_("supporting organisations")
     )
     organisers = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, through="Membership", related_name="organised_campaigns", blank=True
+        settings.AUTH_USER_MODEL, through="Membership", related_name="organised_campaigns", blank=True,
+        verbose_name=_("organisers"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("campaign")
@@ -108,8 +109,10 @@ class Campaign(KeepsFormerSlugs, models.Model):
 class CampaignPrisoner(models.Model):
     """A prisoner the campaign is for; `featured` ones lead the page, co-defendants follow."""
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="prisoner_links")
-    prisoner = models.ForeignKey(Prisoner, on_delete=models.CASCADE, related_name="campaign_links")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="prisoner_links",
+                                 verbose_name=_("campaign"))
+    prisoner = models.ForeignKey(Prisoner, on_delete=models.CASCADE, related_name="campaign_links",
+                                 verbose_name=_("prisoner"))
     # Not featured is not "less important" alone: the campaign's page lists such a prisoner under
     # "Co-defendants", and the home page leaves them out.
     featured = models.BooleanField(
@@ -144,7 +147,8 @@ class SolidarityAction(models.Model):
         STATEMENT = "statement", _("Public statement")
         OTHER = "other", _("Other")
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="actions")
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="actions",
+                                 verbose_name=_("campaign"))
     title = models.CharField(_("title"), max_length=200)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.PICKET)
     date = models.DateField(_("date"))
@@ -179,10 +183,12 @@ class Membership(models.Model):
         EDITOR = "editor", _("Editor (content and moderation)")
         VIEWER = "viewer", _("Viewer (read-only)")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships",
+                             verbose_name=_("account"))
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="memberships",
+                                 verbose_name=_("campaign"))
     role = models.CharField(_("role"), max_length=10, choices=Role, default=Role.VIEWER)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("organiser")
@@ -202,10 +208,12 @@ class AuditEntry(models.Model):
     """
 
     campaign = models.ForeignKey(
-        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries"
+        Campaign, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries",
+        verbose_name=_("campaign"),
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+        verbose_name=_("account"),
     )
     action = models.CharField(_("action"), max_length=100, help_text=_("A dotted code, e.g. signature.rejected"))
     object_type = models.CharField(_("object type"), max_length=100, blank=True)
@@ -229,12 +237,12 @@ class FormerSlug(models.Model):
     object's current one (campaign.former_slugs). A slug is the current one of at most one object of
     a kind, or the former one of at most one: never both (KeepsFormerSlugs.save keeps it so)."""
 
-    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+")
-    object_id = models.PositiveBigIntegerField()
+    content_type = models.ForeignKey(ContentType, on_delete=models.CASCADE, related_name="+", verbose_name=_("kind"))
+    object_id = models.PositiveBigIntegerField(_("object id"))
     obj = GenericForeignKey("content_type", "object_id")
     # No index of its own: every lookup names the kind too, and the constraint's index covers that.
     slug = models.SlugField(_("slug"), max_length=100, db_index=False)
-    created_at = models.DateTimeField(default=timezone.now)  # when it was replaced
+    created_at = models.DateTimeField(_("replaced at"), default=timezone.now)
 
     class Meta:
         verbose_name = _("former address")

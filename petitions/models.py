@@ -65,8 +65,8 @@ class Embassy(models.Model):
         help_text=_("When an organiser last checked the address and email by hand."),
     )
     wikidata_id = models.CharField(_("Wikidata ID"), max_length=20, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("embassy")
@@ -99,7 +99,8 @@ class Embassy(models.Model):
 class Accreditation(models.Model):
     """Another country an embassy is also accredited to (Wikidata's `jurisdictions`)."""
 
-    embassy = models.ForeignKey(Embassy, on_delete=models.CASCADE, related_name="accreditations")
+    embassy = models.ForeignKey(Embassy, on_delete=models.CASCADE, related_name="accreditations",
+                                verbose_name=_("embassy"))
     country = CountryField(_("country"))
     # An organiser's own (added in the admin) outlives a new import that does not list it.
     from_import = models.BooleanField(
@@ -147,7 +148,8 @@ class Petition(models.Model):
         WEEKLY = "weekly", _("Weekly")
         MANUAL = "manual", _("Only when an organiser says so")
 
-    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="petitions")
+    campaign = models.ForeignKey(Campaign, on_delete=models.PROTECT, related_name="petitions",
+                                 verbose_name=_("campaign"))
     slug = models.SlugField(
         _("slug"), max_length=100, unique=True,
         help_text=_("Its web address: /petitions/slug/. It stays as it is once the petition is open or signed: "
@@ -216,8 +218,8 @@ class Petition(models.Model):
     # per signature (see the e-petitions lesson in STYLE.md).
     signature_count = models.PositiveIntegerField(_("confirmed signatures"), default=0, editable=False)
 
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     objects = PetitionQuerySet.as_manager()
 
@@ -376,13 +378,15 @@ class Signature(models.Model):
 
     # No index of its own: those below that start with the petition serve its lookups. (Every
     # index is written for each signature, and again for most updates: bench/README.md, eighth round.)
-    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="signatures", db_index=False)
+    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="signatures", db_index=False,
+                                 verbose_name=_("petition"))
     first_name = models.CharField(_("first name"), max_length=100)
     last_name = models.CharField(_("last name"), max_length=100)
     email = models.EmailField(_("email"), max_length=254)
     # Computed by the database, so the uniqueness below holds however a row is written.
     email_normalised = models.GeneratedField(
-        expression=Lower(Trim("email")), output_field=models.CharField(max_length=254), db_persist=True
+        expression=Lower(Trim("email")), output_field=models.CharField(max_length=254), db_persist=True,
+        verbose_name=_("email, normalised"),
     )
     country = CountryField(_("country"))
     city = models.CharField(_("city"), max_length=100, blank=True)
@@ -399,7 +403,7 @@ class Signature(models.Model):
     language = models.CharField(_("language"), max_length=10, default="en")
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.PENDING)
     # A keyed hash of the signer's IP address (for spotting bursts); the raw address is never stored.
-    ip_hash = models.CharField(max_length=64, blank=True, editable=False)
+    ip_hash = models.CharField(_("IP address hash"), max_length=64, blank=True, editable=False)
     # Moderation: the reasons a rule flagged it (petitions.moderation), and what an organiser did.
     flags = models.JSONField(_("flagged because"), default=list, blank=True, editable=False)
     reviewed = models.BooleanField(_("reviewed"), default=False)
@@ -408,15 +412,17 @@ class Signature(models.Model):
     # The outbox (petitions.outbox): the email this signer is owed, kept on the row itself so that
     # it is written by the same INSERT or UPDATE as the signature and survives a broker outage.
     # `email_not_before` is when it may next be tried: a claim's lease, or a retry's backoff.
-    email_due = models.CharField(max_length=20, choices=EmailDue, default=EmailDue.NONE, blank=True, editable=False)
-    email_not_before = models.DateTimeField(null=True, blank=True, editable=False)
-    email_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
+    email_due = models.CharField(
+        _("email owed"), max_length=20, choices=EmailDue, default=EmailDue.NONE, blank=True, editable=False
+    )
+    email_not_before = models.DateTimeField(_("email not before"), null=True, blank=True, editable=False)
+    email_attempts = models.PositiveSmallIntegerField(_("email attempts"), default=0, editable=False)
     # Whether this signature is included in petition.signature_count; petitions.counting flips it
     # and adjusts the count in the same transaction, so the count is exact and never double-counts.
-    counted = models.BooleanField(default=False, editable=False)
+    counted = models.BooleanField(_("counted"), default=False, editable=False)
     created_at = models.DateTimeField(_("signed at"), default=timezone.now, editable=False)
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True, editable=False)
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("signature")
@@ -512,8 +518,10 @@ class Delivery(models.Model):
 
     FINAL_STATUSES = {Status.SENT, Status.HANDED_OVER, Status.FAILED}
 
-    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="deliveries")
-    embassy = models.ForeignKey(Embassy, on_delete=models.PROTECT, related_name="deliveries")
+    petition = models.ForeignKey(Petition, on_delete=models.PROTECT, related_name="deliveries",
+                                 verbose_name=_("petition"))
+    embassy = models.ForeignKey(Embassy, on_delete=models.PROTECT, related_name="deliveries",
+                                verbose_name=_("embassy"))
     status = models.CharField(_("status"), max_length=20, choices=Status, default=Status.QUEUED)
     channel = models.CharField(_("channel"), max_length=10, choices=Channel, default=Channel.EMAIL)
     is_test = models.BooleanField(
@@ -543,7 +551,8 @@ class Delivery(models.Model):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     handed_over_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
     handover_note = models.TextField(_("how it was handed over"), blank=True)
-    signatures = models.ManyToManyField(Signature, through="DeliveryItem", related_name="deliveries")
+    signatures = models.ManyToManyField(Signature, through="DeliveryItem", related_name="deliveries",
+                                        verbose_name=_("signatures"))
 
     class Meta:
         verbose_name = _("delivery")
@@ -578,9 +587,10 @@ class DeliveryItem(models.Model):
     items, which returns the signatures to the pool for the next attempt.
     """
 
-    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="items")
-    signature = models.ForeignKey(Signature, on_delete=models.CASCADE, related_name="delivery_items")
-    is_test = models.BooleanField()
+    delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="items", verbose_name=_("delivery"))
+    signature = models.ForeignKey(Signature, on_delete=models.CASCADE, related_name="delivery_items",
+                                  verbose_name=_("signature"))
+    is_test = models.BooleanField(_("test"))
 
     class Meta:
         verbose_name = _("delivered signature")
@@ -602,9 +612,11 @@ class Announcement(models.Model):
     asked for updates); the email itself is not copied here.
     """
 
-    event = models.ForeignKey("prisoners.CaseEvent", on_delete=models.CASCADE, related_name="announcements")
-    signature = models.ForeignKey(Signature, on_delete=models.CASCADE, related_name="announcements")
-    sent_at = models.DateTimeField(null=True, blank=True)
+    event = models.ForeignKey("prisoners.CaseEvent", on_delete=models.CASCADE, related_name="announcements",
+                              verbose_name=_("event"))
+    signature = models.ForeignKey(Signature, on_delete=models.CASCADE, related_name="announcements",
+                                  verbose_name=_("signature"))
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("announcement")

@@ -76,7 +76,7 @@ class CodeArticle(models.Model):
     title = models.CharField(_("title"), max_length=300, help_text=_("What the article punishes, in plain words."))
     max_sentence = models.CharField(_("maximum sentence"), max_length=100, blank=True)
     # The order of the code itself: article 30 before 105, part 2 before 10 (as text, "105" < "30").
-    sort_key = models.CharField(max_length=100, editable=False, default="")
+    sort_key = models.CharField(_("sort key"), max_length=100, editable=False, default="")
 
     class Meta:
         verbose_name = _("code article")
@@ -127,7 +127,7 @@ class Prisoner(KeepsFormerSlugs, models.Model):
                     "old slug."),
     )
     # Its earlier slugs: their addresses redirect here (campaign.former_slugs); deleted with it.
-    former_slugs = GenericRelation("campaign.FormerSlug")
+    former_slugs = GenericRelation("campaign.FormerSlug", verbose_name=_("former addresses"))
     # The validators are the constraint below, said next to the field (not "Constraint … is violated").
     birth_year = models.PositiveSmallIntegerField(
         _("year of birth"), null=True, blank=True, validators=[MinValueValidator(1900), MaxValueValidator(2030)]
@@ -147,8 +147,8 @@ class Prisoner(KeepsFormerSlugs, models.Model):
         DetentionFacility, verbose_name=_("held at"), null=True, blank=True,
         on_delete=models.PROTECT, related_name="prisoners",
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("prisoner")
@@ -180,7 +180,7 @@ class CriminalCase(KeepsFormerSlugs, models.Model):
                     "to the new one, unless another case is given the old slug."),
     )
     # Its earlier slugs: their addresses redirect here (campaign.former_slugs); deleted with it.
-    former_slugs = GenericRelation("campaign.FormerSlug")
+    former_slugs = GenericRelation("campaign.FormerSlug", verbose_name=_("former addresses"))
     number = models.CharField(_("case number"), max_length=100, blank=True)
     opened_on = models.DateField(_("opened on"), null=True, blank=True)
     investigating_body = models.CharField(
@@ -191,8 +191,8 @@ class CriminalCase(KeepsFormerSlugs, models.Model):
     defendants = models.ManyToManyField(
         Prisoner, through="Defendant", related_name="cases", verbose_name=_("defendants")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         verbose_name = _("criminal case")
@@ -232,8 +232,10 @@ class Defendant(models.Model):
         ACQUITTED = "acquitted", _("Acquitted")
         CHARGES_DROPPED = "charges_dropped", _("Charges dropped")
 
-    case = models.ForeignKey(CriminalCase, on_delete=models.CASCADE, related_name="defendant_links")
-    prisoner = models.ForeignKey(Prisoner, on_delete=models.CASCADE, related_name="defendant_links")
+    case = models.ForeignKey(CriminalCase, on_delete=models.CASCADE, related_name="defendant_links",
+                             verbose_name=_("criminal case"))
+    prisoner = models.ForeignKey(Prisoner, on_delete=models.CASCADE, related_name="defendant_links",
+                                 verbose_name=_("prisoner"))
     role = models.CharField(_("role"), max_length=20, choices=Role, default=Role.ACCUSED)
     charges = models.ManyToManyField(
         CodeArticle, blank=True, related_name="defendants", verbose_name=_("charged under")
@@ -269,11 +271,12 @@ class CaseEvent(models.Model):
         STATEMENT = "statement", _("Statement")
         OTHER = "other", _("Other")
 
-    case = models.ForeignKey(CriminalCase, on_delete=models.CASCADE, related_name="events")
+    case = models.ForeignKey(CriminalCase, on_delete=models.CASCADE, related_name="events",
+                             verbose_name=_("criminal case"))
     # PROTECT, not SET_NULL: a deleted prisoner's arrest or verdict became, unlisted, an event of
     # the whole case, its description still naming them. The delete page now lists these events.
     prisoner = models.ForeignKey(
-        Prisoner, null=True, blank=True, on_delete=models.PROTECT, related_name="events",
+        Prisoner, null=True, blank=True, on_delete=models.PROTECT, related_name="events", verbose_name=_("prisoner"),
         help_text=_("Leave empty when the event concerns the whole case."),
     )
     class DatePrecision(models.TextChoices):
@@ -312,7 +315,7 @@ class CaseEvent(models.Model):
     )
     announced_at = models.DateTimeField(_("announced at"), null=True, blank=True, editable=False)
     announced_to = models.PositiveIntegerField(_("announcement emails sent"), default=0, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("case event")

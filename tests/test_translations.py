@@ -4,6 +4,7 @@ English is the source language. `locale/<lang>/LC_MESSAGES/django.po` is written
 and translated by hand; `django.mo` next to it is what Django reads, so both are committed.
 """
 
+import datetime
 import gettext
 import os
 import re
@@ -13,9 +14,17 @@ import sys
 
 import polib
 import pytest
+from django.apps import apps
 from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
 from django.utils import translation
+from django.utils.functional import Promise
 from django.utils.html import escape
+from django.utils.text import capfirst
+
+from prisoners.models import CaseEvent, CriminalCase, Prisoner
+
+from .factories import PetitionFactory
 
 LANGUAGES = ["uk", "ru", "fr"]
 LOCALE = settings.BASE_DIR / "locale"
@@ -221,6 +230,51 @@ def test_active_language_translates_interface_strings(lang):
         text = translation.gettext("Sign the appeal")
     assert text != "Sign the appeal"
     assert text == translated(lang, "Sign the appeal")
+
+
+def named_fields():
+    """Every field of our models that has a name an organiser can read: a form's label, a list's
+    column, a filter's title, a validation message ("Signature with this Petition ... exists")."""
+    for app in ("campaign", "prisoners", "petitions"):
+        for model in apps.get_app_config(app).get_models():
+            for field in model._meta.get_fields():
+                if (field.auto_created and not field.concrete) or field.primary_key:
+                    continue  # reverse relations and ids: named by Django
+                if isinstance(field, GenericForeignKey):
+                    continue  # never shown: a form has its two fields
+                if getattr(field, "translated_field", None) is not None:
+                    continue  # modeltranslation's copy (title_uk) takes its name from the original
+                yield model, field
+
+
+def test_every_field_of_our_models_has_a_translatable_name():
+    # A field without a verbose_name is named by Django from its attribute, in English only: the
+    # Ukrainian event list had the columns "CASE" and "PRISONER", a petition's page "Campaign:".
+    untranslatable = [f"{model.__name__}.{field.name}" for model, field in named_fields()
+                      if not isinstance(field.verbose_name, Promise)]
+    assert untranslatable == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_the_admins_event_list_and_petition_page_name_their_fields_in_the_language(admin_client, lang):
+    case = CriminalCase.objects.create(title="The chat case", slug="chat-case")
+    prisoner = Prisoner.objects.create(name="Igor Kuznetsov", slug="igor-kuznetsov")
+    CaseEvent.objects.create(case=case, prisoner=prisoner, kind=CaseEvent.Kind.ARREST, date=datetime.date(2021, 9, 16))
+    petition = PetitionFactory()
+
+    events = admin_client.get("/admin/prisoners/caseevent/", HTTP_ACCEPT_LANGUAGE=lang)
+    page = admin_client.get(f"/admin/petitions/petition/{petition.pk}/change/", HTTP_ACCEPT_LANGUAGE=lang)
+
+    assert events.status_code == page.status_code == 200
+    assert "The chat case" in events.text
+    for column in ("criminal case", "prisoner"):
+        assert escape(capfirst(translated(lang, column))) in events.text
+    assert ">Case<" not in events.text and ">Prisoner<" not in events.text
+    with translation.override(lang):
+        suffix = translation.gettext(":")  # Django's label suffix: " :" in French
+    assert f"{escape(capfirst(translated(lang, 'campaign')))}{suffix}</label>" in page.text
+    assert ">Campaign:</label>" not in page.text
 
 
 @pytest.mark.django_db
