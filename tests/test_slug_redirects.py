@@ -6,6 +6,8 @@ address answers 301 to the current one (campaign.former_slugs) -- and only where
 would answer: an old address tells nothing a current one would not.
 """
 
+import threading
+
 import pytest
 from django.contrib.contenttypes.models import ContentType
 from django.core.management import call_command
@@ -20,6 +22,7 @@ from prisoners.models import CriminalCase, Defendant, Prisoner
 
 from .factories import CampaignFactory
 from .test_admin import admin_url, resubmit
+from .test_races import in_thread, lock_waiters, wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -209,6 +212,47 @@ def test_the_old_address_of_a_prisoner_in_no_campaign_is_404(client, world):
     assert_hidden(client, "prisoner", "ihor-kuznetsov", "renamed")
     rename(world["case"], "renamed")
     assert_hidden(client, "case", "left-resistance", "renamed")  # its one defendant is in no campaign
+
+
+# --- Two organisers at once -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("kind", KINDS)
+def test_two_organisers_renaming_at_once_both_old_addresses_lead_to_the_last_name(client, world, kind):
+    """Both opened the form at `old`; the first saves "corrected", and before it commits the second saves
+    "corrected-again". The second waits for the first, and records the slug the first saved, not the
+    one its form showed: else "corrected", live for a moment and perhaps already shared, would be lost."""
+    if connection.vendor != "postgresql":
+        pytest.skip("needs Postgres row locks")
+    model, old = type(world[kind]), world[kind].slug
+    first_form, second_form = model.objects.get(pk=world[kind].pk), model.objects.get(pk=world[kind].pk)
+    errors, saved, release = [], threading.Event(), threading.Event()
+
+    def first_organiser():  # saved, and its transaction still open (the rest of the admin's save, say)
+        with transaction.atomic():
+            rename(first_form, "corrected")
+            saved.set()
+            release.wait(20)
+
+    try:
+        first = in_thread(first_organiser, errors)
+        assert saved.wait(10), errors
+        base = lock_waiters()
+        second = in_thread(lambda: rename(second_form, "corrected-again"), errors)
+        assert wait_for(lambda: lock_waiters() > base), "the second save did not wait for the first's row lock"
+        assert not second.is_set(), errors
+    finally:
+        release.set()
+    assert first.wait(20) and second.wait(20), "a save is still running"
+    assert not errors, errors
+
+    obj = model.objects.get(pk=world[kind].pk)
+    assert obj.slug == "corrected-again"
+    assert former(obj) == sorted([old, "corrected"])
+    for slug in (old, "corrected"):
+        assert_redirects(client, url(kind, slug), url(kind, "corrected-again"))
+    assert client.get(url(kind, "corrected-again")).status_code == 200
 
 
 # --- A current slug wins -----------------------------------------------------------------------------
