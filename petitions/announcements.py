@@ -17,7 +17,7 @@ from datetime import timedelta
 from celery.exceptions import SoftTimeLimitExceeded
 from django.core.mail import get_connection
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
@@ -63,6 +63,26 @@ def announce(event, campaign_ids=None, now=None):
         )
         jobs.enqueue_on_commit(send_announcements, event.pk)
     return len(created)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where an event's announcement stands: every claimed person is one or the other. A person the
+    email could not go to at all (refused for good, no usable address, unsubscribed since) leaves no
+    row, and an email the mail server did not take yet is claimed again for a retry: none is given up."""
+
+    sent: int
+    going_out: int  # claimed, not sent yet: the task is still going, or will try again (resume())
+
+
+def progress(event):
+    """How many of the people claimed for the event were sent the email, and how many are still to
+    be, counted from the Announcement rows in one query (`announced_to` is written only once a
+    task ends, so while one runs it would leave the emails it has sent counted nowhere)."""
+    counts = Announcement.objects.filter(event=event).aggregate(
+        sent=Count("pk", filter=Q(sent_at__isnull=False)), going_out=Count("pk", filter=Q(sent_at__isnull=True)),
+    )
+    return Progress(**counts)
 
 
 # Claimed announcements still unsent this long after announcing are queued again (their task was

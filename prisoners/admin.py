@@ -189,7 +189,7 @@ class CaseEventAdmin(ShowsUntranslated, CampaignScopedAdmin, TranslationAdmin):
         languages = dict(settings.LANGUAGES)
         context = {
             **self.admin_site.each_context(request), "opts": self.model._meta, "object": event, "plan": plan,
-            "change_url": change_url,
+            "change_url": change_url, "progress": announcements.progress(event),
             "languages": [
                 {"code": code, "name": languages.get(code, code), "people": people,
                  "preview": plan.previews[code]} for code, people in plan.by_language.items()

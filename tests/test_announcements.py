@@ -576,3 +576,53 @@ def test_people_who_are_not_organisers_are_sent_to_the_login(client, world, djan
     client.logout()
     assert client.post(announce_url(event), {"key": key}).status_code == 302
     assert smtp.messages == [] and nothing_announced()
+
+
+# What the page says of an announcement under way: every person claimed is told or still to be.
+
+def test_the_confirmation_page_shows_emails_still_going_out_beside_those_sent(client, world, smtp):
+    """An organiser who pressed Send comes back while the mail server turns emails away for now:
+    those claimed but not sent are neither in the "told" count nor among the people to send to, and
+    were shown nowhere -- they could not tell emails still going out from emails lost."""
+    from campaign.celery import app
+
+    petition = world["people"]["olena"][0].petition
+
+    def sign(count):
+        return [SignatureFactory(petition=petition, wants_updates=True, confirmed=True) for _ in range(count)]
+
+    event = CaseEvent.objects.create(case=world["case"], kind="custody", date=datetime.date(2026, 11, 20),
+                                     description="Extended.")
+    sign(1)
+    confirm(client, event)  # Olena and one more: sent
+    sign(3)
+    smtp.handler.replies.extend(["451 4.3.0 Try again later"] * 20)  # through every retry the task has
+    app.conf.task_eager_propagates = False  # the task left to retry later, as a worker would (reset by celery_eager)
+    confirm(client, event)
+    sign(1)  # since: not claimed yet
+
+    page = client.get(announce_url(event)).text
+
+    assert len(smtp.messages) == 2 and Announcement.objects.filter(event=event, sent_at__isnull=True).count() == 3
+    assert "2 supporters have been told so far." in page
+    assert "3 more emails are still going out: those the mail server cannot take yet are tried again" in page
+    assert 'value="Send to 1 supporter"' in page  # 2 + 3 + 1: every person who asked for updates, once
+
+
+def test_the_confirmation_page_counts_the_emails_a_task_still_running_has_sent(client, world):
+    """The event's "announced to" is written when a sending task ends: one still running has sent
+    emails that count there not yet, and are no longer going out."""
+    event = CaseEvent.objects.create(case=world["case"], kind="custody", date=datetime.date(2026, 11, 20),
+                                     description="Extended.", announced_at=timezone.now(), announce=True)
+    olena = world["people"]["olena"][1]  # her latest signature stands for her
+    late = SignatureFactory(petition=olena.petition, wants_updates=True, confirmed=True)
+    Announcement.objects.create(event=event, signature=olena, sent_at=timezone.now())  # as the task marks it
+    Announcement.objects.create(event=event, signature=late)
+
+    page = client.get(announce_url(event)).text
+
+    assert CaseEvent.objects.get(pk=event.pk).announced_to == 0  # the task has not ended
+    assert "1 supporter has been told so far." in page
+    assert "1 more email is still going out: if the mail server cannot take it yet, it is tried again" in page
+    assert "Everyone who asked for updates has been told already or is about to be" in page
+    assert 'name="key"' not in page
