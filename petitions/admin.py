@@ -12,7 +12,8 @@ from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import escape, format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_countries import countries as all_countries
@@ -366,7 +367,32 @@ class SignatureAdmin(CampaignScopedAdmin):
             return self.readonly_fields
         # A signature's status changes through the moderation actions (and the signer's links), which
         # keep the count, the deliveries and the audit log right; and it stays on the petition it signed.
-        return [*self.readonly_fields, "petition", "status"]
+        fields = [*self.readonly_fields, "letters", "petition", "status"]
+        if obj.delivery_items.filter(is_test=False).exists():
+            # Its country chose the embassy its letter went to, and it is delivered once: changed
+            # now, it went to no other embassy, and a letter sent again (a retry) listed the signer
+            # under a country that was not the embassy's.
+            fields.append("country")
+        return fields
+
+    @admin.display(description=_("letters"))
+    def letters(self, obj):
+        """Which letters name or count this signature: how an organiser answers "has my signature
+        reached the embassy?"."""
+        items = obj.delivery_items.select_related("delivery__embassy").order_by("delivery__created_at", "pk")
+        rows = []
+        for item in items:
+            row = format_html(
+                '<a href="{}">{}</a>: {}', reverse("admin:petitions_delivery_change", args=[item.delivery_id]),
+                item.delivery.embassy, item.delivery.get_status_display(),
+            )
+            rows.append(format_html("{} ({})", row, _("a test, to the petition's test recipient")) if item.is_test
+                        else row)
+        if not rows:
+            return _("In no letter yet.")
+        if any(not item.is_test for item in items):
+            rows.append(escape(_("Its country stays as its letter was addressed: a signature is delivered once.")))
+        return format_html_join(mark_safe("<br>"), "{}", ((row,) for row in rows))
 
     def save_model(self, request, obj, form, change):
         if change:

@@ -14,6 +14,7 @@ from petitions.models import Delivery, DeliveryItem, Embassy, Petition, Signatur
 
 from .checks import emails_in
 from .factories import PetitionFactory, SignatureFactory
+from .test_admin import resubmit
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -414,3 +415,47 @@ def test_the_public_delivery_log_lists_the_latest_letter_first_whether_emailed_o
     newest_first = ["b" * 64, "a" * 64, "c" * 64]
     assert sorted(newest_first, key=page.index) == newest_first
 
+
+
+def test_a_signatures_page_names_its_letters_and_keeps_the_country_a_live_letter_went_by(
+    admin_client, petition, settings, mailoutbox
+):
+    """An organiser asked "has my signature reached the embassy?" finds the answer on the signature's
+    page. Once a live letter named or counted it, its country -- which chose the embassy -- stays: the
+    signature is delivered once, and a letter sent again listed the signer under the new country."""
+    signer = Signature.objects.get(last_name="Петренко")
+    page = reverse("admin:petitions_signature_change", args=[signer.pk])
+    assert "In no letter yet." in admin_client.get(page).text
+
+    delivery.sweep(petition=petition)  # a test letter, to the organiser
+    test_letter = Delivery.objects.get(embassy__country="UA", is_test=True)
+    text = admin_client.get(page).text
+    assert f'href="{reverse("admin:petitions_delivery_change", args=[test_letter.pk])}"' in text
+    assert "a test, to the petition&#x27;s test recipient" in text
+    # Before going live the country can still be corrected: the live letter goes by the new one.
+    resubmit(admin_client, page, country="PL")
+    assert Signature.objects.get(pk=signer.pk).country == "PL"
+    resubmit(admin_client, page, country="UA")
+
+    settings.DELIVERY_LIVE = True
+    Petition.objects.filter(pk=petition.pk).update(live_delivery=True)
+    delivery.sweep(petition=petition)
+    live = Delivery.objects.get(embassy__country="UA", is_test=False)
+    assert live.status == Delivery.Status.SENT
+
+    response = admin_client.get(page)
+    assert f'href="{reverse("admin:petitions_delivery_change", args=[live.pk])}"' in response.text
+    assert "Its country stays as its letter was addressed" in response.text
+    assert "country" not in response.context["adminform"].form.fields
+    response = resubmit(admin_client, page, country="PL", city="Lviv")
+    assert response.status_code == 302
+    saved = Signature.objects.get(pk=signer.pk)
+    assert (saved.country, saved.city) == ("UA", "Lviv")  # the rest can still be corrected
+
+
+def test_a_signatures_letters_are_escaped(admin_client, petition):
+    Embassy.objects.filter(country="UA").update(name="<b>Embassy</b>")
+    delivery.sweep(petition=petition)
+    signer = Signature.objects.get(last_name="Петренко")
+    text = admin_client.get(reverse("admin:petitions_signature_change", args=[signer.pk])).text
+    assert "&lt;b&gt;Embassy&lt;/b&gt;" in text and "<b>Embassy</b>" not in text
