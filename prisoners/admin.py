@@ -77,6 +77,9 @@ class CaseEventInline(CampaignScopedInline, TranslationTabularInline):
     extra = 0
     autocomplete_fields = ["prisoner"]
     fields = ["date", "date_precision", "kind", "prisoner", "description", "source_url", "source_title"]
+    # A hearing's time and court, and announcing it, are on the event's own page: a link to it on
+    # each row, as the table has no room for them.
+    show_change_link = True
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("case")  # each row's name has the case's date

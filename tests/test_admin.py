@@ -779,6 +779,25 @@ def test_the_rows_of_a_campaign_and_a_case_are_read_with_their_names_not_one_que
     assert [rows_read(path) for path in pages] == with_2
 
 
+def test_each_event_on_a_case_page_links_to_its_own_page_where_its_time_and_court_are_set(organiser_client):
+    """The case page's table of events has no room for a hearing's time and court, nor for announcing
+    it: each row links to the event's own page, which has them."""
+    from prisoners.models import CaseEvent, Defendant, Prisoner
+
+    case = CriminalCase.objects.create(title="The case", slug="the-case")
+    prisoner = Prisoner.objects.create(name="Igor Kuznetsov", slug="igor-kuznetsov")
+    organiser_client.campaign.prisoner_links.create(prisoner=prisoner)
+    Defendant.objects.create(case=case, prisoner=prisoner)
+    hearing = CaseEvent.objects.create(case=case, kind=CaseEvent.Kind.HEARING, date=timezone.now().date())
+
+    page = organiser_client.get(admin_url(CriminalCase, "change", case.pk)).text
+    event_page = admin_url(CaseEvent, "change", hearing.pk)
+    assert f'href="{event_page}" class="inlinechangelink"' in page
+    response = organiser_client.get(event_page)
+    assert response.status_code == 200
+    assert {"time", "place_en", "place_uk"} <= set(response.context["adminform"].form.fields)
+
+
 def test_a_change_page_asks_each_permission_question_once_however_many_rows_it_shows(organiser_client):
     """Each inline asked again whether the organiser may see and change the parent, and each row which
     campaigns it belongs to, once for its fields and once for its delete box: the demo campaign's page
