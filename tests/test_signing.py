@@ -1004,6 +1004,16 @@ def test_petition_pages_load_nothing_from_another_origin(client, petition):
         assert third_party_loads(response.text) == [], name
 
 
+def test_the_thank_you_page_says_where_the_signature_goes_and_how_to_withdraw_it(client, petition):
+    """A supporter, some at risk, learns there what becomes of their signature -- which letter, with their
+    name only if they chose so -- where to see the letters delivered, and that they can take it back."""
+    html = client.get(url(petition, "thanks")).text
+    assert "What happens next" in html
+    assert "responsible for your country" in html and "Your name is in it only if you chose so." in html
+    assert f'<a href="{url(petition, "deliveries")}">Every letter delivered is listed.</a>' in html
+    assert "has a link to withdraw your signature and erase your data, at any time" in html
+
+
 def test_the_petition_page_shows_the_count_goal_and_form(client, petition):
     SignatureFactory.create_batch(3, petition=petition, confirmed=True)
     counting.update_counts()
