@@ -93,6 +93,8 @@ class SignatureForm(forms.Form):
         "first_name", "last_name", "email", "country", "city", "organisation", "comment",
         "public_name", "name_in_letter", "wants_updates",
     ]
+    # The question about the letter (named_despite_risk) right after the choice it is about.
+    field_order = [*FIELDS[:FIELDS.index("name_in_letter") + 1], "named_despite_risk"]
 
     name_in_letter = forms.TypedChoiceField(
         label=_("In the letter to the embassy"),
@@ -105,6 +107,10 @@ class SignatureForm(forms.Form):
             "Embassies receive a letter listing the signatories of their country. With your name, it "
             "gives your city and organisation, if you fill them in."
         ),
+    )
+    # Asked only of a signer in Russia who chose their name in the letter (see named_in_russia).
+    named_despite_risk = forms.BooleanField(
+        required=False, label=_("I understand, and I want my name in the letter all the same."),
     )
     # A honeypot: hidden from people (and from screen readers), filled in by naive bots.
     website = forms.CharField(
@@ -128,14 +134,18 @@ class SignatureForm(forms.Form):
         # to, with its message, by the browser): on a phone the form comes after the whole appeal,
         # and the page would open at its top, showing nothing of what went wrong.
         first_error = next((name for name in self.fields if name in self.errors), None) if self.is_bound else None
+        asked = self.is_bound and named_in_russia(self.data.get("country"), self.data.get("name_in_letter") == "yes")
         helper.layout = Layout(*(Field(name, autofocus="autofocus") if name == first_error else name
-                                 for name in self.fields if name != "website"))
+                                 for name in self.fields
+                                 if name != "website" and (name != "named_despite_risk" or asked)))
         return helper
 
     def clean(self):
         cleaned = super().clean()
         for name, message in _tidy(cleaned):
             self.add_error(name, MESSAGES[message])
+        if _unconfirmed_risk(cleaned):
+            self.add_error("named_despite_risk", MESSAGES["named_in_russia"])
         return cleaned
 
     @classmethod
@@ -155,7 +165,7 @@ class SignatureForm(forms.Form):
                 cleaned[name] = field.clean(field.widget.value_from_datadict(data, None, name))
             except forms.ValidationError:
                 return None
-        return None if _tidy(cleaned) else cleaned
+        return None if _tidy(cleaned) or _unconfirmed_risk(cleaned) else cleaned
 
 
 TEXT_FIELDS = ("first_name", "last_name", "email", "city", "organisation", "comment")
@@ -165,7 +175,24 @@ MESSAGES = {
     # "🙂" or "..." as a name: the letter to the embassy would count a named signatory and print no
     # name (a font draws no emoji), and the public list would show nothing to read.
     "no_letter": _("Please write your name in letters."),
+    "named_in_russia": _(
+        "Your country is Russia: the letter naming you, with your city and organisation if you gave them, goes to "
+        "the Russian authorities. People in Russia, or who may travel there, usually choose “No, only count my "
+        "signature”. To keep your name in the letter, tick this box."
+    ),
 }
+
+
+def named_in_russia(country, named):
+    """A signer in Russia who chose their name in the letter: it goes to the Russian state itself
+    (its Ministry of Foreign Affairs, the fallback target for a country with no Russian embassy).
+    The choice is theirs, but made knowingly: the advice was on the privacy page only."""
+    return named and str(country or "") == "RU"
+
+
+def _unconfirmed_risk(cleaned):
+    return named_in_russia(cleaned.get("country"), cleaned.get("name_in_letter")) and not cleaned.get(
+        "named_despite_risk")
 
 
 def _tidy(cleaned):

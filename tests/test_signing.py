@@ -17,6 +17,7 @@ from django.utils.html import escape
 
 from campaign import emails
 from petitions import counting, outbox, retention, signing, views
+from petitions.forms import MESSAGES
 from petitions.models import Petition, Signature
 
 from .checks import emails_in, third_party_loads
@@ -1002,6 +1003,37 @@ def test_petition_pages_load_nothing_from_another_origin(client, petition):
         response = client.get(url(petition, name))
         assert response.status_code == 200
         assert third_party_loads(response.text) == [], name
+
+
+def test_a_signer_in_russia_who_chose_their_name_in_the_letter_is_asked_once_more(client, petition, mailoutbox):
+    """The letter naming them goes to the Russian state itself; the advice to be only counted was on
+    the privacy page alone. Nothing is recorded until they confirm the choice or change it."""
+    assert 'name="named_despite_risk"' not in client.get(url(petition)).text  # not asked of anyone else
+
+    asked = sign(client, petition, country="RU")
+
+    assert asked.status_code == 400
+    assert not Signature.objects.exists() and mailoutbox == []
+    assert 'name="named_despite_risk"' in asked.text
+    assert "the letter naming you, with your city and organisation if you gave them, goes to the Russian " \
+           "authorities" in asked.text
+    assert sign(client, petition, country="RU", named_despite_risk="on").status_code == 302
+    assert Signature.objects.get().name_in_letter is True
+
+
+@pytest.mark.parametrize("choice", [{"country": "RU", "name_in_letter": "no"}, {"country": "UA"}, {"country": "PL"}])
+def test_no_one_else_is_asked_about_their_name_in_the_letter(client, petition, choice):
+    response = sign(client, petition, **choice)
+    assert response.status_code == 302
+    assert Signature.objects.get().country == choice["country"]
+
+
+def test_the_question_is_asked_in_the_signers_language(client, petition):
+    with translation.override("ru"):
+        asked = translation.gettext(MESSAGES["named_in_russia"])
+    response = client.post(url(petition, lang="ru"), form_data(country="RU"))
+    assert response.status_code == 400
+    assert escape(asked) in response.text and "Your country is Russia" not in response.text
 
 
 def test_the_thank_you_page_says_where_the_signature_goes_and_how_to_withdraw_it(client, petition):
