@@ -108,9 +108,9 @@ class SignatureForm(forms.Form):
             "gives your city and organisation, if you fill them in."
         ),
     )
-    # Asked only of a signer in Russia who chose their name in the letter (see named_in_russia).
+    # Asked only of a signer in Russia who chose to be named (see named_in_russia).
     named_despite_risk = forms.BooleanField(
-        required=False, label=_("I understand, and I want my name in the letter all the same."),
+        required=False, label=_("I understand, and I want my name given as I chose."),
     )
     # A honeypot: hidden from people (and from screen readers), filled in by naive bots.
     website = forms.CharField(
@@ -134,7 +134,9 @@ class SignatureForm(forms.Form):
         # to, with its message, by the browser): on a phone the form comes after the whole appeal,
         # and the page would open at its top, showing nothing of what went wrong.
         first_error = next((name for name in self.fields if name in self.errors), None) if self.is_bound else None
-        asked = self.is_bound and named_in_russia(self.data.get("country"), self.data.get("name_in_letter") == "yes")
+        data = self.data
+        asked = self.is_bound and named_in_russia(data.get("country"), data.get("name_in_letter") == "yes",
+                                                  data.get("public_name"))
         helper.layout = Layout(*(Field(name, autofocus="autofocus") if name == first_error else name
                                  for name in self.fields
                                  if name != "website" and (name != "named_despite_risk" or asked)))
@@ -176,23 +178,25 @@ MESSAGES = {
     # name (a font draws no emoji), and the public list would show nothing to read.
     "no_letter": _("Please write your name in letters."),
     "named_in_russia": _(
-        "Your country is Russia: the letter naming you, with your city and organisation if you gave them, goes to "
-        "the Russian authorities. People in Russia, or who may travel there, usually choose “No, only count my "
-        "signature”. To keep your name in the letter, tick this box."
+        "Your country is Russia. The Russian authorities can read the full names on the public list of signatories, "
+        "and the letter goes to them with the name, city and organisation of each signer named in it. People in "
+        "Russia, or who may travel there, usually choose “Do not show my name” and “No, only count my signature”. "
+        "To keep your choices, tick this box."
     ),
 }
 
 
-def named_in_russia(country, named):
-    """A signer in Russia who chose their name in the letter: it goes to the Russian state itself
-    (its Ministry of Foreign Affairs, the fallback target for a country with no Russian embassy).
-    The choice is theirs, but made knowingly: the advice was on the privacy page only."""
-    return named and str(country or "") == "RU"
+def named_in_russia(country, in_letter, public_name):
+    """A signer in Russia who chose their full name on the public list, or their name in the letter,
+    which goes to the Russian state itself (its Ministry of Foreign Affairs, the fallback target for
+    a country with no Russian embassy). The choice is theirs, but made knowingly: the advice was on
+    the privacy page only. A first name and initial on the list is not asked about."""
+    return (in_letter or public_name == Signature.PublicName.FULL) and str(country or "") == "RU"
 
 
 def _unconfirmed_risk(cleaned):
-    return named_in_russia(cleaned.get("country"), cleaned.get("name_in_letter")) and not cleaned.get(
-        "named_despite_risk")
+    return not cleaned.get("named_despite_risk") and named_in_russia(
+        cleaned.get("country"), cleaned.get("name_in_letter"), cleaned.get("public_name"))
 
 
 def _tidy(cleaned):

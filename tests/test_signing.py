@@ -1005,24 +1005,36 @@ def test_petition_pages_load_nothing_from_another_origin(client, petition):
         assert third_party_loads(response.text) == [], name
 
 
-def test_a_signer_in_russia_who_chose_their_name_in_the_letter_is_asked_once_more(client, petition, mailoutbox):
-    """The letter naming them goes to the Russian state itself; the advice to be only counted was on
-    the privacy page alone. Nothing is recorded until they confirm the choice or change it."""
+@pytest.mark.parametrize("choices", [
+    {"name_in_letter": "yes", "public_name": "hidden"},
+    {"name_in_letter": "no", "public_name": "full"},
+    {"name_in_letter": "yes", "public_name": "full"},
+])
+def test_a_signer_in_russia_who_chose_to_be_named_is_asked_once_more(client, petition, mailoutbox, choices):
+    """The letter naming them goes to the Russian state itself, and the public list is read there too;
+    the advice to be only counted was on the privacy page alone. Nothing is recorded until they
+    confirm their choices or change them."""
     assert 'name="named_despite_risk"' not in client.get(url(petition)).text  # not asked of anyone else
 
-    asked = sign(client, petition, country="RU")
+    asked = sign(client, petition, country="RU", **choices)
 
     assert asked.status_code == 400
     assert not Signature.objects.exists() and mailoutbox == []
     assert 'name="named_despite_risk"' in asked.text
-    assert "the letter naming you, with your city and organisation if you gave them, goes to the Russian " \
-           "authorities" in asked.text
-    assert sign(client, petition, country="RU", named_despite_risk="on").status_code == 302
-    assert Signature.objects.get().name_in_letter is True
+    assert "The Russian authorities can read the full names on the public list of signatories, and the letter " \
+           "goes to them with the name, city and organisation of each signer named in it." in asked.text
+    assert sign(client, petition, country="RU", named_despite_risk="on", **choices).status_code == 302
+    signature = Signature.objects.get()
+    assert (signature.name_in_letter, signature.public_name) == (choices["name_in_letter"] == "yes",
+                                                                 choices["public_name"])
 
 
-@pytest.mark.parametrize("choice", [{"country": "RU", "name_in_letter": "no"}, {"country": "UA"}, {"country": "PL"}])
-def test_no_one_else_is_asked_about_their_name_in_the_letter(client, petition, choice):
+@pytest.mark.parametrize("choice", [
+    {"country": "RU", "name_in_letter": "no", "public_name": "hidden"},
+    {"country": "RU", "name_in_letter": "no", "public_name": "initial"},
+    {"country": "UA"}, {"country": "PL"},
+])
+def test_no_one_else_is_asked_about_being_named(client, petition, choice):
     response = sign(client, petition, **choice)
     assert response.status_code == 302
     assert Signature.objects.get().country == choice["country"]
