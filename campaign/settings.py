@@ -435,6 +435,8 @@ PERSONAL_DATA_RETENTION_DAYS = env_int("PERSONAL_DATA_RETENTION_DAYS", 90, minim
 # Rate limits on the sign form, per network (hashed IP address) and petition: petitions.limits.
 SIGN_RATE_BURST = env_rate("SIGN_RATE_BURST", "10/m")
 SIGN_RATE_SUSTAINED = env_rate("SIGN_RATE_SUSTAINED", "100/h")
+# Confirmation and "already signed" emails to one address, whatever the petition (petitions.outbox).
+SIGNER_EMAILS_PER_ADDRESS = env_rate("SIGNER_EMAILS_PER_ADDRESS", "10/d")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

@@ -8,6 +8,8 @@ Three fixed windows per (client address, petition), as the e-petitions site keep
 - network: moderation's window (petitions.moderation.BURST_SIZE signatures within BURST_WINDOW):
   beyond it a signature is flagged for an organiser's look, never refused.
 
+(petitions.outbox counts the emails sent to each address here too, with `emails_to`.)
+
 All three are counted in one round trip and one command (a small Lua script: INCR per window,
 and EXPIRE when a window's counter is new; under a surge that is one network hop per signature
 instead of the six of the django-ratelimit setup this replaced). Without Redis (make run, make
@@ -27,6 +29,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
+from django.utils.crypto import salted_hmac
 from redis.exceptions import RedisError
 
 from . import moderation
@@ -95,7 +98,7 @@ def count_attempt(network, petition_slug, now=None):
     current = windows()
     keys = [f"{PREFIX}:{w.name}:{int(now // w.period)}:{network}:{petition_slug}" for w in current]
     try:
-        counts = _incr(keys, [w.period + FUDGE for w in current])
+        counts = increment(keys, [w.period + FUDGE for w in current])
     except (RedisError, ValueError) as error:
         logger.warning("Rate limiting unavailable (%s): request allowed without a limit", type(error).__name__)
         return Attempt(None, current)
@@ -114,7 +117,9 @@ return counts
 _script = None
 
 
-def _incr(keys, timeouts):
+def increment(keys, timeouts):
+    """Add one to each counter (a key given twice, two), creating it with its timeout; returns the
+    new counts. Raises RedisError (or ValueError, from Django's cache) when they cannot be counted."""
     global _script
     client = cache.redis_client() if hasattr(cache, "redis_client") else None
     if client is None:
@@ -125,3 +130,19 @@ def _incr(keys, timeouts):
     if _script is None:
         _script = client.register_script(COUNT_SCRIPT)  # EVALSHA; loads itself after a Redis restart
     return _script(keys=[cache.make_key(key) for key in keys], args=timeouts, client=client)
+
+
+def emails_to(addresses, now=None):
+    """Count an email to each address (a keyed hash of it: Redis never holds one) in the window of
+    SIGNER_EMAILS_PER_ADDRESS; returns the counts, this email included, or None when they could not
+    be counted (then nothing is held back: see the module's docstring)."""
+    limit, period = parse_rate(settings.SIGNER_EMAILS_PER_ADDRESS)
+    window = int((time.time() if now is None else now) // period)
+    keys = [f"{PREFIX}:mail:{window}:{salted_hmac('petitions.limits', address.strip().lower()).hexdigest()[:32]}"
+            for address in addresses]
+    try:
+        return increment(keys, [period + FUDGE] * len(keys))
+    except (RedisError, ValueError) as error:
+        logger.warning("Counting emails per address unavailable (%s): emails sent without the cap",
+                       type(error).__name__)
+        return None

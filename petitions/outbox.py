@@ -23,6 +23,7 @@ import time
 from datetime import timedelta
 from types import SimpleNamespace
 
+from django.conf import settings
 from django.core.mail import get_connection
 from django.core.mail.message import sanitize_address
 from django.core.signals import setting_changed
@@ -34,7 +35,7 @@ from django.utils import timezone, translation
 
 from campaign import emails, jobs
 
-from . import signing
+from . import limits, signing
 from .models import Petition, Signature
 from .sql import TABLE, column
 
@@ -154,6 +155,10 @@ def drain(now=None, limit=BATCH):
         else:
             done.add(signature)  # withdrawn, confirmed meanwhile, rejected: nothing to send
             result["dropped"] += 1
+    for signature in _over_the_cap(sendable, now):
+        sendable.remove(signature)
+        done.add(signature)
+        result["dropped"] += 1
     # One connection for the batch. Opened here, because send_messages() closes a connection it
     # opened itself after every call.
     connection = get_connection()
@@ -196,6 +201,25 @@ def drain(now=None, limit=BATCH):
     if retry:
         result.update(_back_off([signature for signature, _error in retry] + unsent, now, retry[0][1], result))
     return result
+
+
+def _over_the_cap(signatures, now):
+    """The signatures whose address has had SIGNER_EMAILS_PER_ADDRESS of our emails already.
+
+    Anyone may type anyone's address, on every petition: REPEAT_INTERVAL holds one signature's
+    emails back, but one address signed on three petitions was sent 36 emails an hour, each about a
+    case the Russian state calls extremism -- to someone who may live there. Retries are not
+    counted again (our mail server's trouble, not the signer's doing)."""
+    first_tries = [signature for signature in signatures if not signature.email_attempts]
+    counts = limits.emails_to([signature.email for signature in first_tries], now.timestamp()) if first_tries else None
+    if counts is None:
+        return []
+    limit, _period = limits.parse_rate(settings.SIGNER_EMAILS_PER_ADDRESS)
+    over = [signature for signature, count in zip(first_tries, counts, strict=True) if count > limit]
+    for signature in over:
+        logger.warning("Signature %s: %s email not sent: its address has had %s emails from us (%s)",
+                       signature.pk, signature.email_due, limit, settings.SIGNER_EMAILS_PER_ADDRESS)
+    return over
 
 
 class _Done:

@@ -10,13 +10,13 @@ from django.conf import settings
 
 @pytest.fixture
 def one_window():
-    """The rate limits and moderation's burst count in fixed windows (a minute, ten, an hour): a
-    test's attempts that straddled the turn of one were counted in two, and one meant to be refused
-    went through (a CI run whose attempts fell at 22:27:59.97 and 22:28:00.05). The test runs from
-    the first second of an hour, its clock ticking."""
+    """The rate limits, moderation's burst and the emails per address count in fixed windows (a
+    minute, ten, an hour, a day): a test's attempts that straddled the turn of one were counted in
+    two, and one meant to be refused went through (a CI run whose attempts fell at 22:27:59.97 and
+    22:28:00.05). The test runs from the first second of a day (UTC), its clock ticking."""
     import time_machine
 
-    start = (int(time.time()) // 3600 + 1) * 3600 + 1
+    start = (int(time.time()) // 86400 + 1) * 86400 + 1
     with time_machine.travel(start, tick=True):
         yield
 

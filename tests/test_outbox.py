@@ -112,6 +112,42 @@ def test_signing_again_and_again_with_one_address_sends_it_one_email_per_interva
     assert len(smtp.messages) == 3
 
 
+def test_one_address_signed_on_every_petition_is_sent_no_more_than_its_share_a_day(petition, smtp, settings, caplog,
+                                                                                    one_window):
+    """REPEAT_INTERVAL holds back one signature's emails; one address typed in on every petition got
+    each petition's: 36 an hour with three petitions, about a case the Russian state calls extremism,
+    to someone who may live there. Now SIGNER_EMAILS_PER_ADDRESS bounds them all together."""
+    settings.SIGNER_EMAILS_PER_ADDRESS = "3/d"
+    petitions = [petition, *(PetitionFactory() for _ in range(4))]
+    for each in petitions:
+        sign(each, email="victim@example.org")  # each kick sends at once (eager tasks)
+        sign(each, email=f"supporter-of-{each.slug}@example.org")
+    # Once the pause after each email is over, the same again ("sign again: we send the link again").
+    later = timezone.now() + outbox.REPEAT_INTERVAL + timedelta(seconds=1)
+    for each in petitions:
+        sign(each, email=" Victim@Example.org ")
+    outbox.drain(later)
+
+    assert recipients(smtp).count("victim@example.org") == 3
+    assert len([r for r in recipients(smtp) if r.startswith("supporter-of-")]) == 5  # no one else held back
+    assert not Signature.objects.exclude(email_due=Due.NONE).exists()  # dropped, not waiting
+    assert "email not sent: its address has had 3 emails from us" in our_log(caplog)
+    assert "victim" not in our_log(caplog).lower()
+
+    Signature.objects.filter(email="victim@example.org").update(email_due=Due.CONFIRM)
+    assert outbox.drain(later + timedelta(days=1))["sent"] == 3  # the next day, its share again
+
+
+def test_an_email_tried_again_after_our_mail_server_failed_is_not_counted_again(petition, smtp_down, settings):
+    settings.SIGNER_EMAILS_PER_ADDRESS = "1/d"
+    owed(petition, 1)
+    now = timezone.now()
+    assert outbox.drain(now)["retrying"] == 1  # counted once, as it was tried
+    with SMTPServer(port=smtp_down) as server:
+        assert outbox.drain(now + timedelta(seconds=outbox.RETRY_DELAYS[0] + 1))["sent"] == 1
+    assert len(server.messages) == 1
+
+
 def test_signer_emails_are_marked_auto_submitted_so_autoresponders_stay_quiet(petition, smtp):
     """RFC 3834: an automatic email says so, or out-of-office replies bounce back to our sender."""
     owed(petition, 3)  # a merge: the first rendered in full, the rest filled in (as bytes, on SMTP)
