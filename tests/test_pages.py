@@ -504,6 +504,8 @@ def test_privacy_page_says_what_is_stored_shown_sent_and_for_how_long(db, client
         "withdraw your signature", "no analytics", "no CAPTCHA service", "Your comment, if you write one",
         "only if your name is in the letter too",
         "A signature never confirmed is deleted 30 days after its last confirmation email",
+        "a keyed hash of your email address", "think about not showing your name: the list can be read there too",
+        "the form asks you once more",
     ):
         assert text in html, text
 
