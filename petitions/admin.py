@@ -14,6 +14,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import escape, format_html, format_html_join
 from django.utils.safestring import mark_safe
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_countries import countries as all_countries
@@ -313,10 +314,12 @@ class SignatureAdminForm(forms.ModelForm):
     """A signature typed in (from a paper list, say) or corrected: its address is checked as the sign
     form checks it, and against the petition's other signatures -- a form error, not a database one."""
 
-    email = SignerEmailField(label=_("email"), max_length=254)  # no Meta: the admin gives the model and fields
+    # No Meta: the admin gives the model and fields. Labels capitalised as the admin does the model's
+    # own (a declared field's label is shown as given: "email", "language" among "First name"...).
+    email = SignerEmailField(label=capfirst(_("email")), max_length=254)
     # One of the site's: the signer's emails are written in it, and their links (unsubscribe,
     # withdraw) carry it in their path. In any other ("pl", "German") those links were a 404.
-    language = forms.ChoiceField(label=_("language"), choices=settings.LANGUAGES)
+    language = forms.ChoiceField(label=capfirst(_("language")), choices=settings.LANGUAGES)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -281,6 +281,17 @@ def test_a_signatures_status_changes_through_moderation_not_its_form(demo, super
     assert (pending.status, pending.petition) == (Signature.Status.PENDING, petition)
 
 
+@pytest.mark.parametrize("lang", ["en", "uk"])
+def test_a_signatures_page_labels_every_field_as_the_admin_does(demo, superuser_client, lang):
+    """The form's own fields were labelled "email:" and "мова:" among "First name:" and "Прізвище:"."""
+    signature = Signature.objects.first()
+    form = superuser_client.get(admin_url(Signature, "change", signature.pk), HTTP_ACCEPT_LANGUAGE=lang).context[
+        "adminform"].form
+    labels = {name: str(field.label) for name, field in form.fields.items()}
+    assert labels["email"][0].isupper() and labels["language"][0].isupper(), labels
+    assert all(label[0].isupper() for label in labels.values()), labels
+
+
 def test_a_signature_typed_in_as_confirmed_is_confirmed_now(demo, superuser_client):
     petition = Petition.objects.first()
     response = superuser_client.post(admin_url(Signature, "add"), {
