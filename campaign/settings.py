@@ -53,6 +53,20 @@ def env_list(name, default):
     return [entry.strip() for entry in raw.split(",") if entry.strip()]
 
 
+def env_countries(name, default):
+    """A comma-separated list of ISO 3166 alpha-2 codes (any case), each a country django-countries knows."""
+    from django_countries.data import COUNTRIES  # a plain table: it needs no settings
+
+    codes = [code.upper() for code in env_list(name, default)]
+    unknown = [code for code in codes if code not in COUNTRIES]
+    if unknown:
+        raise ImproperlyConfigured(
+            f"{name} must be two-letter country codes separated by commas, such as RU,BY; "
+            f"not a country: {', '.join(unknown)}"
+        )
+    return frozenset(codes)
+
+
 def env_bool(name, default):
     """A boolean that is exactly true/false (or 1/0, yes/no, on/off); anything else is an error."""
     raw = env_str(name)
@@ -437,6 +451,10 @@ SIGN_RATE_BURST = env_rate("SIGN_RATE_BURST", "10/m")
 SIGN_RATE_SUSTAINED = env_rate("SIGN_RATE_SUSTAINED", "100/h")
 # Confirmation and "already signed" emails to one address, whatever the petition (petitions.outbox).
 SIGNER_EMAILS_PER_ADDRESS = env_rate("SIGNER_EMAILS_PER_ADDRESS", "10/d")
+# A signer of one of these countries who chooses to be named (in the letter, or in full on the public
+# list) is asked to confirm it (petitions.forms.named_at_risk). Russia's state reads both; Belarus's
+# security services work closely with Russia's. Empty: no one is asked.
+NAMING_RISK_COUNTRIES = env_countries("NAMING_RISK_COUNTRIES", ["RU", "BY"])
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

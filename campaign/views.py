@@ -9,6 +9,7 @@ from petitions import retention
 from petitions.models import Petition
 
 from . import former_slugs, news, permissions
+from .collation import countries_by_name
 from .models import Campaign, CampaignPrisoner, SolidarityAction
 
 
@@ -108,6 +109,10 @@ def privacy(request):
         {
             "retention_days": settings.PERSONAL_DATA_RETENTION_DAYS,
             "unconfirmed_days": retention.UNCONFIRMED_DAYS,
+            # The countries whose signers the form asks again before naming them (petitions.forms).
+            "risk_countries": ", ".join(
+                name for code, name in countries_by_name() if code in settings.NAMING_RISK_COUNTRIES
+            ),
             "meta_title": _("Privacy: what we store and what we send"),
             "meta_description": _(
                 "What we store when you sign, what is shown publicly, what is sent to the embassy, and how "

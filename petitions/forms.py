@@ -4,6 +4,7 @@ from functools import cached_property
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Field, Layout
 from django import forms
+from django.conf import settings
 from django.core.validators import validate_email
 from django.db.models import BLANK_CHOICE_DASH
 from django.utils.encoding import punycode
@@ -108,7 +109,7 @@ class SignatureForm(forms.Form):
             "gives your city and organisation, if you fill them in."
         ),
     )
-    # Asked only of a signer in Russia who chose to be named (see named_in_russia).
+    # Asked only of a signer of a country at risk who chose to be named (see named_at_risk).
     named_despite_risk = forms.BooleanField(
         required=False, label=_("I understand, and I want my name given as I chose."),
     )
@@ -135,7 +136,7 @@ class SignatureForm(forms.Form):
         # and the page would open at its top, showing nothing of what went wrong.
         first_error = next((name for name in self.fields if name in self.errors), None) if self.is_bound else None
         data = self.data
-        asked = self.is_bound and named_in_russia(data.get("country"), data.get("name_in_letter") == "yes",
+        asked = self.is_bound and named_at_risk(data.get("country"), data.get("name_in_letter") == "yes",
                                                   data.get("public_name"))
         helper.layout = Layout(*(Field(name, autofocus="autofocus") if name == first_error else name
                                  for name in self.fields
@@ -147,7 +148,8 @@ class SignatureForm(forms.Form):
         for name, message in _tidy(cleaned):
             self.add_error(name, MESSAGES[message])
         if _unconfirmed_risk(cleaned):
-            self.add_error("named_despite_risk", MESSAGES["named_in_russia"])
+            country = countries.name(cleaned["country"])
+            self.add_error("named_despite_risk", MESSAGES["named_at_risk"] % {"country": country})
         return cleaned
 
     @classmethod
@@ -177,25 +179,27 @@ MESSAGES = {
     # "🙂" or "..." as a name: the letter to the embassy would count a named signatory and print no
     # name (a font draws no emoji), and the public list would show nothing to read.
     "no_letter": _("Please write your name in letters."),
-    "named_in_russia": _(
-        "Your country is Russia. The Russian authorities can read the full names on the public list of signatories, "
-        "and the letter goes to them with the name, city and organisation of each signer named in it. People in "
-        "Russia, or who may travel there, usually choose “Do not show my name” and “No, only count my signature”. "
-        "To keep your choices, tick this box."
+    "named_at_risk": _(
+        "Your country is %(country)s. The Russian authorities can read the full names on the public list of "
+        "signatories, and the letter goes to them with the name, city and organisation of each signer named in it. "
+        "People there, or who may travel to Russia, usually choose “Do not show my name” and “No, only count my "
+        "signature”. To keep your choices, tick this box."
     ),
 }
 
 
-def named_in_russia(country, in_letter, public_name):
-    """A signer in Russia who chose their full name on the public list, or their name in the letter,
-    which goes to the Russian state itself (its Ministry of Foreign Affairs, the fallback target for
-    a country with no Russian embassy). The choice is theirs, but made knowingly: the advice was on
-    the privacy page only. A first name and initial on the list is not asked about."""
-    return (in_letter or public_name == Signature.PublicName.FULL) and str(country or "") == "RU"
+def named_at_risk(country, in_letter, public_name):
+    """A signer of a country of NAMING_RISK_COUNTRIES who chose their full name on the public list, or
+    their name in the letter, which goes to the Russian state (for Russia itself, its Ministry of
+    Foreign Affairs, the fallback target for a country with no Russian embassy; for Belarus, its
+    embassy in Minsk). The choice is theirs, but made knowingly: the advice was on the privacy page
+    only. A first name and initial on the list is not asked about."""
+    named = in_letter or public_name == Signature.PublicName.FULL
+    return named and str(country or "") in settings.NAMING_RISK_COUNTRIES
 
 
 def _unconfirmed_risk(cleaned):
-    return not cleaned.get("named_despite_risk") and named_in_russia(
+    return not cleaned.get("named_despite_risk") and named_at_risk(
         cleaned.get("country"), cleaned.get("name_in_letter"), cleaned.get("public_name"))
 
 

@@ -86,6 +86,8 @@ def test_settings_start_with_nothing_but_debug_set():
         ({"DEBUG": "true", "ADMIN_URL": "/"}, "ADMIN_URL must be a path"),
         ({"DEBUG": "true", "ADMIN_URL": ""}, "ADMIN_URL must be a path"),
         ({"DEBUG": "true", "CELERY_RESULT_BACKEND": "nonsense"}, "CELERY_RESULT_BACKEND must be a result backend"),
+        ({"DEBUG": "true", "NAMING_RISK_COUNTRIES": "RU,Belarus"}, "not a country: BELARUS"),
+        ({"DEBUG": "true", "NAMING_RISK_COUNTRIES": "RU;BY"}, "not a country: RU;BY"),
     ],
 )
 def test_malformed_settings_fail_at_start_up_with_a_clear_message(variables, message):
@@ -113,6 +115,14 @@ def test_values_starting_with_a_dollar_sign_are_read_as_they_are():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["$" + "k" * 59, "$separate-key"]
+
+
+def test_naming_risk_countries_are_read_in_any_case_and_may_be_none():
+    code = "import django; django.setup(); from django.conf import settings as s; " \
+           "print(*sorted(s.NAMING_RISK_COUNTRIES))"
+    assert start_django(code, DEBUG="true", NAMING_RISK_COUNTRIES="by, ru ,kz").stdout.split() == ["BY", "KZ", "RU"]
+    assert start_django(code, DEBUG="true", NAMING_RISK_COUNTRIES="").stdout.split() == []
+    assert start_django(code, DEBUG="true").stdout.split() == ["BY", "RU"]
 
 
 def test_old_secret_keys_are_read_as_a_list_of_fallbacks():

@@ -1035,6 +1035,24 @@ def test_a_signer_in_russia_who_chose_to_be_named_is_asked_once_more(client, pet
                                                                  choices["public_name"])
 
 
+def test_a_signer_in_belarus_who_chose_to_be_named_is_asked_too(client, petition):
+    """Their letter goes to the Russian embassy in Minsk, and Belarus's security services work closely
+    with Russia's: the question went by "Russia" alone."""
+    asked = sign(client, petition, country="BY", name_in_letter="yes")
+
+    assert asked.status_code == 400 and not Signature.objects.exists()
+    assert "Your country is Belarus. The Russian authorities can read" in asked.text
+    assert sign(client, petition, country="BY", name_in_letter="yes", named_despite_risk="on").status_code == 302
+
+
+def test_the_countries_asked_about_are_the_deployments_choice(client, petition, settings):
+    settings.NAMING_RISK_COUNTRIES = frozenset({"KZ"})
+
+    assert sign(client, petition, country="KZ", public_name="full").status_code == 400
+    assert sign(client, petition, country="RU", public_name="full").status_code == 302
+    assert Signature.objects.get().country == "RU"
+
+
 @pytest.mark.parametrize("choice", [
     {"country": "RU", "name_in_letter": "no", "public_name": "hidden"},
     {"country": "RU", "name_in_letter": "no", "public_name": "initial"},
@@ -1048,7 +1066,7 @@ def test_no_one_else_is_asked_about_being_named(client, petition, choice):
 
 def test_the_question_is_asked_in_the_signers_language(client, petition):
     with translation.override("ru"):
-        asked = translation.gettext(MESSAGES["named_in_russia"])
+        asked = translation.gettext(MESSAGES["named_at_risk"]) % {"country": "Россия"}
     response = client.post(url(petition, lang="ru"), form_data(country="RU"))
     assert response.status_code == 400
     assert escape(asked) in response.text and "Your country is Russia" not in response.text
