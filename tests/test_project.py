@@ -40,11 +40,14 @@ def test_settings_read_every_interface_variable():
     assert variables_read_by_settings() >= INTERFACE_VARIABLES
 
 
+def readme_lines():
+    return (BASE / "README.md").read_text().splitlines()
+
+
 def test_every_variable_the_settings_read_is_documented_in_the_readme():
     """An operator configures the site from the README's table; SESSION_COOKIE_AGE was read but
     not listed there, so no one deploying knew admin sessions could be made shorter or longer."""
-    readme = (BASE / "README.md").read_text()
-    table = "\n".join(line for line in readme.splitlines() if line.startswith("| `"))
+    table = "\n".join(line for line in readme_lines() if line.startswith("| `"))
     undocumented = {name for name in variables_read_by_settings() if f"`{name}`" not in table}
     assert not undocumented, f"read by campaign/settings.py but not in README's table: {sorted(undocumented)}"
 
@@ -240,6 +243,9 @@ def test_production_behind_https_refuses_the_development_defaults(missing):
     assert f"{missing} must be set when SITE_URL is https:// and DEBUG is false" in result.stderr
     assert start_django(DEBUG="false", SECRET_KEY="x" * 50, SITE_URL="https://petitions.example.org",
                         **SERVICES).returncode == 0
+    # The operator reads the requirement in the README's SITE_URL row (DEFAULT_FROM_EMAIL was left out).
+    site_url_row = next(line for line in readme_lines() if line.startswith("| `SITE_URL` |"))
+    assert f"`{missing}`" in site_url_row
 
 
 def test_production_settings_on_plain_http_need_no_services():
