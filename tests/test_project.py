@@ -52,6 +52,22 @@ def test_every_variable_the_settings_read_is_documented_in_the_readme():
     assert not undocumented, f"read by campaign/settings.py but not in README's table: {sorted(undocumented)}"
 
 
+def test_the_readmes_email_urls_do_what_it_says():
+    """Its example was smtp://user:pass@host:587, which django-environ reads as no TLS at all (the
+    password in the clear), and filemail://path, which wrote the emails to no path."""
+    import environ
+
+    row = next(line for line in readme_lines() if line.startswith("| `EMAIL_URL` |"))
+    examples = re.findall(r"`((?:smtp[a-z+]*|filemail)://[^`]*)`", row)
+    assert len(examples) >= 3, row
+    for url in examples:
+        config = environ.Env.email_url_config(url)
+        if config["EMAIL_HOST_PASSWORD"]:
+            assert config.get("EMAIL_USE_TLS") or config.get("EMAIL_USE_SSL"), f"{url}: a password in the clear"
+        if url.startswith("filemail"):
+            assert config["EMAIL_FILE_PATH"] == "var/mail" and "`var/mail/`" in row, url
+
+
 def test_settings_start_with_nothing_but_debug_set():
     result = start_django(DEBUG="true")
     assert result.returncode == 0, result.stderr
