@@ -68,6 +68,14 @@ def test_the_readmes_email_urls_do_what_it_says():
             assert config["EMAIL_FILE_PATH"] == "var/mail" and "`var/mail/`" in row, url
 
 
+def test_the_readme_says_what_the_browser_tests_need():
+    """It said make test needed only Python and make; tests/browser/ fails without this Chromium."""
+    chromium = re.search(r'^CHROMIUM = "([^"]+)"', (BASE / "tests" / "browser" / "conftest.py").read_text(), re.M)[1]
+    readme = "\n".join(readme_lines())
+    assert f"`{chromium}`" in readme
+    assert "chromium" in re.findall(r"need\+=\((\S+)\)", (BASE / ".ci" / "run").read_text())
+
+
 def test_settings_start_with_nothing_but_debug_set():
     result = start_django(DEBUG="true")
     assert result.returncode == 0, result.stderr
