@@ -50,6 +50,10 @@ def test_every_variable_the_settings_read_is_documented_in_the_readme():
     table = "\n".join(line for line in readme_lines() if line.startswith("| `"))
     undocumented = {name for name in variables_read_by_settings() if f"`{name}`" not in table}
     assert not undocumented, f"read by campaign/settings.py but not in README's table: {sorted(undocumented)}"
+    # And the other way: a row for a variable the settings no longer read sends an operator to set nothing.
+    rows = {name for line in table.splitlines() for name in re.findall(r"`([A-Z_]+)`", line.split("|")[1])}
+    stale = rows - variables_read_by_settings()
+    assert not stale, f"in README's table but never read by campaign/settings.py: {sorted(stale)}"
 
 
 def test_the_readmes_email_urls_do_what_it_says():
