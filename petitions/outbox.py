@@ -43,7 +43,9 @@ logger = logging.getLogger(__name__)
 
 BATCH = 100
 CLEAR_EVERY = 10
-LEASE = timedelta(minutes=10)  # longer than the task's hard time limit
+# Longer than the task's hard time limit, whatever the deployment sets: a task still sending a
+# batch when its lease ran out would see another worker claim the same rows and send them again.
+LEASE = max(timedelta(minutes=10), timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60))
 # Seconds before attempt 2, 3, ...; after the last the email is given up.
 RETRY_DELAYS = [30, 2 * 60, 10 * 60, 30 * 60, 60 * 60, 3 * 3600, 6 * 3600]
 KICK_KEY = "petitions:outbox-kick"

@@ -23,7 +23,7 @@ INTERFACE_VARIABLES = {
 
 def variables_read_by_settings():
     source = (BASE / "campaign" / "settings.py").read_text()
-    return set(re.findall(r'env_(?:str|list|bool|int|url|rate|from_email)\(\s*"([A-Z_]+)"', source))
+    return set(re.findall(r'env_[a-z_]+\(\s*"([A-Z_]+)"', source))
 
 
 def start_django(code="import django; django.setup()", **environ):
@@ -146,6 +146,14 @@ def test_values_starting_with_a_dollar_sign_are_read_as_they_are():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["$" + "k" * 59, "$separate-key"]
+
+
+def test_a_batch_of_signers_emails_is_leased_for_longer_than_a_task_may_run():
+    """The lease was 10 minutes whatever CELERY_TASK_TIME_LIMIT said: with a longer limit, a worker
+    still sending a batch saw another claim the same rows and send them again."""
+    code = "import django; django.setup(); from petitions import outbox; print(outbox.LEASE.total_seconds())"
+    assert float(start_django(code, DEBUG="true", CELERY_TASK_TIME_LIMIT="1200").stdout) > 1200
+    assert float(start_django(code, DEBUG="true").stdout) == 600
 
 
 def test_naming_risk_countries_are_read_in_any_case_and_may_be_none():
