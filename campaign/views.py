@@ -1,11 +1,15 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.timesince import timesince
 from django.utils.translation import gettext as _
 
-from petitions import retention
+from petitions import limits, retention
 from petitions.models import Petition
 
 from . import former_slugs, news, permissions
@@ -102,6 +106,14 @@ def campaign_detail(request, slug):
     )
 
 
+def _email_hash_kept():
+    """How long the count of emails to one address is kept, in words ("1 day"): the window of
+    SIGNER_EMAILS_PER_ADDRESS (petitions.limits.emails_to), rounded up to a minute."""
+    _limit, period = limits.parse_rate(settings.SIGNER_EMAILS_PER_ADDRESS)
+    now = timezone.now()
+    return timesince(now - timedelta(minutes=-(-period // 60)), now, depth=2)
+
+
 def privacy(request):
     return render(
         request,
@@ -109,6 +121,7 @@ def privacy(request):
         {
             "retention_days": settings.PERSONAL_DATA_RETENTION_DAYS,
             "unconfirmed_days": retention.UNCONFIRMED_DAYS,
+            "email_hash_kept": _email_hash_kept(),
             # The countries whose signers the form asks again before naming them (petitions.forms).
             "risk_countries": ", ".join(
                 name for code, name in countries_by_name() if code in settings.NAMING_RISK_COUNTRIES

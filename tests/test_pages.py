@@ -504,10 +504,21 @@ def test_privacy_page_says_what_is_stored_shown_sent_and_for_how_long(db, client
         "withdraw your signature", "no analytics", "no CAPTCHA service", "Your comment, if you write one",
         "only if your name is in the letter too",
         "A signature never confirmed is deleted 30 days after its last confirmation email",
-        "a keyed hash of your email address", "think about not showing your name: the list can be read there too",
+        "keyed hash of your email address", "think about not showing your name: the list can be read there too",
         "the form asks you once more when your country is one of these: Belarus, Russia.",
     ):
         assert text in html, text
+
+
+@pytest.mark.parametrize(("rate", "kept"), [
+    ("10/d", "1\xa0day"), ("20/2d", "2\xa0days"), ("5/90m", "1\xa0hour, 30\xa0minutes"), ("3/30s", "1\xa0minute"),
+])
+def test_privacy_page_says_how_long_the_hash_of_an_email_address_is_kept(db, client, settings, rate, kept):
+    """It said "for a day" whatever SIGNER_EMAILS_PER_ADDRESS's window was (the README asked to edit
+    the page with the setting)."""
+    settings.SIGNER_EMAILS_PER_ADDRESS = rate
+    assert f"A keyed hash of your email address, so that no one can flood your mailbox by signing with it again " \
+           f"and again. It is kept {kept} at most." in get_ok(client, url("campaign:privacy"))
 
 
 def test_privacy_page_says_who_sees_a_signers_details_and_how_to_withdraw_without_the_email(db, client):
