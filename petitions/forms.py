@@ -1,3 +1,4 @@
+import contextlib
 import unicodedata
 from functools import cached_property
 
@@ -94,8 +95,11 @@ class SignatureForm(forms.Form):
         "first_name", "last_name", "email", "country", "city", "organisation", "comment",
         "public_name", "name_in_letter", "wants_updates",
     ]
-    # The question about the letter (named_despite_risk) right after the choice it is about.
-    field_order = [*FIELDS[:FIELDS.index("name_in_letter") + 1], "named_despite_risk"]
+    # The questions about risks (see RISKS) right after the choice each is about.
+    field_order = [
+        *FIELDS[:FIELDS.index("email") + 1], "email_despite_risk",
+        *FIELDS[FIELDS.index("email") + 1:FIELDS.index("name_in_letter") + 1], "named_despite_risk",
+    ]
 
     name_in_letter = forms.TypedChoiceField(
         label=_("In the letter to the embassy"),
@@ -112,6 +116,10 @@ class SignatureForm(forms.Form):
     # Asked only of a signer of a country at risk who chose to be named (see named_at_risk).
     named_despite_risk = forms.BooleanField(
         required=False, label=_("I understand, and I want my name given as I chose."),
+    )
+    # Asked only of a signer whose address is with a mail service in Russia (see russian_mailbox).
+    email_despite_risk = forms.BooleanField(
+        required=False, label=_("I understand, and I want to use this address."),
     )
     # A honeypot: hidden from people (and from screen readers), filled in by naive bots.
     website = forms.CharField(
@@ -135,21 +143,19 @@ class SignatureForm(forms.Form):
         # to, with its message, by the browser): on a phone the form comes after the whole appeal,
         # and the page would open at its top, showing nothing of what went wrong.
         first_error = next((name for name in self.fields if name in self.errors), None) if self.is_bound else None
-        data = self.data
-        asked = self.is_bound and named_at_risk(data.get("country"), data.get("name_in_letter") == "yes",
-                                                  data.get("public_name"))
+        # A question about a risk is shown once asked, and stays while its box is ticked (a signer
+        # who ticked it and got another field wrong is not asked again).
+        hidden = {"website"} | {name for name in RISKS if name not in self.errors and not self.data.get(name)}
         helper.layout = Layout(*(Field(name, autofocus="autofocus") if name == first_error else name
-                                 for name in self.fields
-                                 if name != "website" and (name != "named_despite_risk" or asked)))
+                                 for name in self.fields if name not in hidden))
         return helper
 
     def clean(self):
         cleaned = super().clean()
         for name, message in _tidy(cleaned):
             self.add_error(name, MESSAGES[message])
-        if _unconfirmed_risk(cleaned):
-            country = countries.name(cleaned["country"])
-            self.add_error("named_despite_risk", MESSAGES["named_at_risk"] % {"country": country})
+        for name, message in _unconfirmed_risks(cleaned):
+            self.add_error(name, message)
         return cleaned
 
     @classmethod
@@ -169,7 +175,7 @@ class SignatureForm(forms.Form):
                 cleaned[name] = field.clean(field.widget.value_from_datadict(data, None, name))
             except forms.ValidationError:
                 return None
-        return None if _tidy(cleaned) or _unconfirmed_risk(cleaned) else cleaned
+        return None if _tidy(cleaned) or _unconfirmed_risks(cleaned) else cleaned
 
 
 TEXT_FIELDS = ("first_name", "last_name", "email", "city", "organisation", "comment")
@@ -179,6 +185,11 @@ MESSAGES = {
     # "🙂" or "..." as a name: the letter to the embassy would count a named signatory and print no
     # name (a font draws no emoji), and the public list would show nothing to read.
     "no_letter": _("Please write your name in letters."),
+    "email_at_risk": _(
+        "Your email address is with a mail service in Russia (%(domain)s). Mail services there must give the "
+        "Russian authorities access to their users' mail, and our emails to you name this campaign. If that could "
+        "put you at risk, use an address elsewhere. To use this one anyway, tick this box."
+    ),
     "named_at_risk": _(
         "Your country is %(country)s. The Russian authorities can read the full names on the public list of "
         "signatories, and the letter goes to them with the name, city and organisation of each signer named in it. "
@@ -198,9 +209,52 @@ def named_at_risk(country, in_letter, public_name):
     return named and str(country or "") in settings.NAMING_RISK_COUNTRIES
 
 
-def _unconfirmed_risk(cleaned):
-    return not cleaned.get("named_despite_risk") and named_at_risk(
-        cleaned.get("country"), cleaned.get("name_in_letter"), cleaned.get("public_name"))
+# Mail services in Russia must give its security services access to their users' mail (SORM, and
+# the 2016 "Yarovaya" laws), and our emails to a signer name the campaign: any address under a
+# Russian top-level domain, and Yandex's under others. Mail.ru's, Rambler's and the rest are .ru.
+RUSSIAN_MAIL_SUFFIXES = (".ru", ".su", ".xn--p1ai")  # .xn--p1ai: .рф, as SignerEmailField spells it
+RUSSIAN_MAIL_DOMAINS = frozenset({
+    "yandex.com", "yandex.by", "yandex.kz", "yandex.ua", "yandex.uz", "yandex.com.tr", "yandex.net",
+})
+
+
+def russian_mailbox(email):
+    """The domain of a (cleaned) address with a mail service in Russia, else None."""
+    domain = email.rpartition("@")[2].lower()
+    return domain if domain.endswith(RUSSIAN_MAIL_SUFFIXES) or domain in RUSSIAN_MAIL_DOMAINS else None
+
+
+def _named_at_risk(cleaned):
+    if named_at_risk(cleaned.get("country"), cleaned.get("name_in_letter"), cleaned.get("public_name")):
+        return MESSAGES["named_at_risk"] % {"country": countries.name(cleaned["country"])}
+    return None
+
+
+def _email_at_risk(cleaned):
+    domain = russian_mailbox(cleaned.get("email") or "")
+    if not domain:
+        return None
+    # почта.рф as its signer typed it, not xn--80a1acny.xn--p1ai; typed as xn--... and not valid
+    # Punycode, as typed.
+    with contextlib.suppress(UnicodeError):
+        domain = domain.encode().decode("idna")
+    return MESSAGES["email_at_risk"] % {"domain": domain}
+
+
+# Each question about a risk the form asks before it records anything: its box, and what asks it.
+# The choice is the signer's, made knowingly: ticked, the box lets the submission through.
+RISKS = {"email_despite_risk": _email_at_risk, "named_despite_risk": _named_at_risk}
+
+
+def _unconfirmed_risks(cleaned):
+    """[(box, message)] for each risk the submission runs and the signer has not ticked the box for."""
+    risks = []
+    for box, check in RISKS.items():
+        if not cleaned.get(box):
+            message = check(cleaned)
+            if message:
+                risks.append((box, message))
+    return risks
 
 
 def _tidy(cleaned):

@@ -506,6 +506,7 @@ def test_privacy_page_says_what_is_stored_shown_sent_and_for_how_long(db, client
         "A signature never confirmed is deleted 30 days after its last confirmation email",
         "keyed hash of your email address", "think about not showing your name: the list can be read there too",
         "the form asks you once more when your country is one of these: Belarus, Russia.",
+        "Mail services in Russia (any address ending in .ru, and Yandex's) must give the Russian authorities",
     ):
         assert text in html, text
 

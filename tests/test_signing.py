@@ -652,7 +652,9 @@ GOOD_INPUT = [
 @pytest.mark.parametrize(
     "overrides",
     GOOD_INPUT + [{field: value} for field, value, _message in BAD_INPUT]
-    + [{"first_name": None}, {"public_name": None, "name_in_letter": None}],  # None: the field is left out
+    + [{"first_name": None}, {"public_name": None, "name_in_letter": None}]  # None: the field is left out
+    + [{"email": "ivan@yandex.ru"}, {"email": "ivan@yandex.ru", "email_despite_risk": "on"},
+       {"email": "ivan@yandex.ru", "country": "RU", "name_in_letter": "yes", "named_despite_risk": "on"}],
 )
 def test_the_sign_posts_shortcut_decides_as_the_form_does(overrides):
     # The view asks SignatureForm.valid_data() first and builds a form only for a submission that
@@ -1043,6 +1045,56 @@ def test_a_signer_in_belarus_who_chose_to_be_named_is_asked_too(client, petition
     assert asked.status_code == 400 and not Signature.objects.exists()
     assert "Your country is Belarus. The Russian authorities can read" in asked.text
     assert sign(client, petition, country="BY", name_in_letter="yes", named_despite_risk="on").status_code == 302
+
+
+@pytest.mark.parametrize("email", [
+    "ivan@yandex.ru", "olga@mail.ru", "petr@bk.ru", "anna@rambler.ru", "ivan@YANDEX.COM", "ales@yandex.by",
+    "oleg@почта.рф", "boris@staff.example.su", "kate@university.ru",
+])
+def test_a_signer_whose_address_is_with_a_mail_service_in_russia_is_asked_once_more(client, petition, mailoutbox,
+                                                                                      email):
+    """Mail services in Russia must give its security services access to their users' mail, and our
+    emails name the campaign: whoever they are and wherever they live, nothing is recorded or sent
+    until the signer has read why and ticked the box, or chosen another address."""
+    asked = sign(client, petition, email=email)
+
+    assert asked.status_code == 400
+    assert not Signature.objects.exists() and mailoutbox == []
+    assert 'name="email_despite_risk"' in asked.text
+    assert "Mail services there must give the Russian authorities access to their users" in asked.text
+    assert sign(client, petition, email=email, email_despite_risk="on").status_code == 302
+    assert Signature.objects.count() == 1
+
+
+@pytest.mark.parametrize("email", [
+    "olena@gmail.com", "a@proton.me", "b@example.ru.com", "c@yandexmail.example", "d@guru.org", "e@ukr.net",
+])
+def test_no_other_address_is_asked_about(client, petition, email):
+    response = sign(client, petition, email=email)
+    assert response.status_code == 302
+    assert 'name="email_despite_risk"' not in client.get(url(petition)).text
+
+
+def test_the_mail_service_is_named_as_the_signer_typed_it(client, petition):
+    assert "(почта.рф)" in sign(client, petition, email="oleg@почта.рф").text
+    assert "(xn--zz.ru)" in sign(client, petition, email="oleg@xn--zz.ru").text  # no Punycode: as typed
+
+
+def test_a_signer_at_risk_both_ways_is_asked_both_questions_at_once(client, petition):
+    choices = {"country": "RU", "name_in_letter": "yes", "email": "ivan@yandex.ru"}
+    asked = sign(client, petition, **choices)
+
+    assert asked.status_code == 400
+    assert 'name="email_despite_risk"' in asked.text and 'name="named_despite_risk"' in asked.text
+    # Each box right after the choice it is about.
+    assert asked.text.index('name="email"') < asked.text.index('name="email_despite_risk"') \
+        < asked.text.index('name="country"')
+    assert asked.text.index('name="name_in_letter"') < asked.text.index('name="named_despite_risk"')
+
+    half = sign(client, petition, **choices, email_despite_risk="on")
+    assert half.status_code == 400 and not Signature.objects.exists()
+    assert 'name="email_despite_risk"' in half.text  # still shown, ticked, beside the question left
+    assert sign(client, petition, **choices, email_despite_risk="on", named_despite_risk="on").status_code == 302
 
 
 def test_the_countries_asked_about_are_the_deployments_choice(client, petition, settings):

@@ -184,6 +184,31 @@ def test_a_mobile_visitor_whose_form_has_a_mistake_lands_on_it(new_page, site, d
     assert not Signature.objects.filter(first_name="Олена").exists()
 
 
+def test_a_signer_with_a_russian_mailbox_is_asked_on_the_form_ticks_the_box_and_signs(new_page, site, smtp_server,
+                                                                                      demo):
+    """The question comes back in the form, open on it (on a phone the form is far down the page),
+    and one tick lets the signature through; nothing was recorded before."""
+    page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=2)
+    page.goto(f"{site.url}{path('petitions:detail', PETITION_SLUG)}")
+    page.get_by_role("textbox", name=field("First name")).fill("Иван")
+    page.get_by_role("textbox", name=field("Last name")).fill("Петров")
+    page.get_by_role("textbox", name=field("Email")).fill("ivan.browser@yandex.ru")
+    page.get_by_role("combobox", name=field("Country")).select_option("DE")
+    page.get_by_label("No, only count my signature").check()
+    page.get_by_role("button", name="Sign", exact=True).click()
+
+    box = page.get_by_role("checkbox", name="I understand, and I want to use this address.")
+    expect(box).to_be_focused()
+    expect(box).to_be_in_viewport()
+    expect(page.get_by_text("Mail services there must give the Russian authorities access")).to_be_visible()
+    assert not Signature.objects.filter(email="ivan.browser@yandex.ru").exists()
+
+    box.check()
+    page.get_by_role("button", name="Sign", exact=True).click()
+    expect(page.get_by_role("heading", name="Check your email")).to_be_visible()
+    assert wait_for(lambda: smtp_server.to("ivan.browser@yandex.ru"), timeout=30)
+
+
 # The elements sticking out to the right of the viewport, for the failure message.
 TOO_WIDE = """width => [...document.querySelectorAll("body *")]
     .filter(element => element.getBoundingClientRect().right > width + 0.5)
