@@ -167,9 +167,14 @@ def test_a_mobile_visitor_can_sign(new_page, site, smtp_server, demo):
     assert scroll_width <= width, f"the page scrolls sideways ({scroll_width} px); too wide: {too_wide}"
 
 
-def test_a_mobile_visitor_whose_form_has_a_mistake_lands_on_it(new_page, site, demo):
+def petition_on_a_phone(new_page, site):
     page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=2)
     page.goto(f"{site.url}{path('petitions:detail', PETITION_SLUG)}")
+    return page
+
+
+def test_a_mobile_visitor_whose_form_has_a_mistake_lands_on_it(new_page, site, demo):
+    page = petition_on_a_phone(new_page, site)
     page.get_by_role("textbox", name=field("First name")).fill("Олена")
     page.get_by_role("textbox", name=field("Last name")).fill("Петренко")
     page.get_by_role("textbox", name=field("Email")).fill("olena@")
@@ -188,8 +193,7 @@ def test_a_signer_with_a_russian_mailbox_is_asked_on_the_form_ticks_the_box_and_
                                                                                       demo):
     """The question comes back in the form, open on it (on a phone the form is far down the page),
     and one tick lets the signature through; nothing was recorded before."""
-    page = new_page(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True, device_scale_factor=2)
-    page.goto(f"{site.url}{path('petitions:detail', PETITION_SLUG)}")
+    page = petition_on_a_phone(new_page, site)
     page.get_by_role("textbox", name=field("First name")).fill("Иван")
     page.get_by_role("textbox", name=field("Last name")).fill("Петров")
     page.get_by_role("textbox", name=field("Email")).fill("ivan.browser@yandex.ru")
