@@ -452,7 +452,7 @@ SIGN_RATE_SUSTAINED = env_rate("SIGN_RATE_SUSTAINED", "100/h")
 # Confirmation and "already signed" emails to one address, whatever the petition (petitions.outbox).
 SIGNER_EMAILS_PER_ADDRESS = env_rate("SIGNER_EMAILS_PER_ADDRESS", "10/d")
 # A signer of one of these countries who chooses to be named (in the letter, or in full on the public
-# list) is asked to confirm it (petitions.forms.named_at_risk). Russia's state reads both; Belarus's
+# list) is asked to confirm it (petitions.forms.RISKS). Russia's state reads both; Belarus's
 # security services work closely with Russia's. Empty: no one is asked.
 NAMING_RISK_COUNTRIES = env_countries("NAMING_RISK_COUNTRIES", ["RU", "BY"])
 

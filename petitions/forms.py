@@ -113,11 +113,11 @@ class SignatureForm(forms.Form):
             "gives your city and organisation, if you fill them in."
         ),
     )
-    # Asked only of a signer of a country at risk who chose to be named (see named_at_risk).
+    # Asked only of a signer of a country at risk who chose to be named (see _named_at_risk).
     named_despite_risk = forms.BooleanField(
         required=False, label=_("I understand, and I want my name given as I chose."),
     )
-    # Asked only of a signer whose address is with a mail service in Russia (see russian_mailbox).
+    # Asked only of a signer whose address is with a mail service in Russia (see _email_at_risk).
     email_despite_risk = forms.BooleanField(
         required=False, label=_("I understand, and I want to use this address."),
     )
@@ -199,16 +199,6 @@ MESSAGES = {
 }
 
 
-def named_at_risk(country, in_letter, public_name):
-    """A signer of a country of NAMING_RISK_COUNTRIES who chose their full name on the public list, or
-    their name in the letter, which goes to the Russian state (for Russia itself, its Ministry of
-    Foreign Affairs, the fallback target for a country with no Russian embassy; for Belarus, its
-    embassy in Minsk). The choice is theirs, but made knowingly: the advice was on the privacy page
-    only. A first name and initial on the list is not asked about."""
-    named = in_letter or public_name == Signature.PublicName.FULL
-    return named and str(country or "") in settings.NAMING_RISK_COUNTRIES
-
-
 # Mail services in Russia must give its security services access to their users' mail (SORM, and
 # the 2016 "Yarovaya" laws), and our emails to a signer name the campaign: any address under a
 # Russian top-level domain, and Yandex's under others. Mail.ru's, Rambler's and the rest are .ru.
@@ -225,8 +215,14 @@ def russian_mailbox(email):
 
 
 def _named_at_risk(cleaned):
-    if named_at_risk(cleaned.get("country"), cleaned.get("name_in_letter"), cleaned.get("public_name")):
-        return MESSAGES["named_at_risk"] % {"country": countries.name(cleaned["country"])}
+    """A signer of a country of NAMING_RISK_COUNTRIES who chose their full name on the public list, or
+    their name in the letter, which goes to the Russian state (for Russia itself, its Ministry of
+    Foreign Affairs, the fallback target for a country with no Russian embassy; for Belarus, its
+    embassy in Minsk). A first name and initial on the list is not asked about."""
+    named = cleaned.get("name_in_letter") or cleaned.get("public_name") == Signature.PublicName.FULL
+    country = str(cleaned.get("country") or "")
+    if named and country in settings.NAMING_RISK_COUNTRIES:
+        return MESSAGES["named_at_risk"] % {"country": countries.name(country)}
     return None
 
 
