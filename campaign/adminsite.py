@@ -12,7 +12,8 @@ from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
-from django.core.exceptions import ValidationError
+from django.core.exceptions import EmptyResultSet, ValidationError
+from django.db import DataError, transaction
 from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext as _
@@ -65,8 +66,46 @@ class AutocompleteGuard:
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
 
+class CheckedLookups:
+    """A changelist whose filters, as sent in its address, are refused with the changelist's "?e=1"
+    notice when no query can be made of them.
+
+    Django lets any lookup on a model's own fields through (`?status__regex=(`, `?created_at__year__gte=-1`,
+    `?date__iso_year=99999999999`) and catches only the errors it meets while adding them to the
+    queryset; the rest come when the query is written (a year out of the calendar's range) or run
+    (Postgres refuses the value): a 500 either way.
+    """
+
+    def get_queryset(self, request, exclude_parameters=None):
+        queryset = super().get_queryset(request, exclude_parameters)
+        try:
+            queryset.query.get_compiler(queryset.db).as_sql()
+        except EmptyResultSet:
+            pass  # a filter no row can pass (an id beyond the column's range): an empty list
+        except (ValueError, OverflowError) as e:
+            raise IncorrectLookupParameters(e) from e
+        return queryset
+
+    def get_results(self, request):
+        try:
+            # A savepoint: the failed query must not leave the request's transaction unusable.
+            with transaction.atomic(using=self.queryset.db):
+                super().get_results(request)
+        except DataError as e:
+            raise IncorrectLookupParameters(e) from e
+
+
+_checked_changelists = {}
+
+
 class Guards(AutocompleteGuard):
     """For every model admin: the site's `register` adds it."""
+
+    def get_changelist(self, request, **kwargs):
+        base = super().get_changelist(request, **kwargs)
+        if base not in _checked_changelists:
+            _checked_changelists[base] = type(base.__name__, (CheckedLookups, base), {})
+        return _checked_changelists[base]
 
     def response_action(self, request, queryset):
         # Django filters the queryset by the selected ids as they come (a browser sends the
