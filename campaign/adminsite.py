@@ -107,6 +107,11 @@ class Guards(AutocompleteGuard):
             _checked_changelists[base] = type(base.__name__, (CheckedLookups, base), {})
         return _checked_changelists[base]
 
+    def get_object(self, request, object_id, from_field=None):
+        # `?_to_field=` sent empty: Django checks a field named in it, but then looks up a field
+        # named "" (FieldDoesNotExist, a 500) on the change and delete pages. Empty is no field.
+        return super().get_object(request, object_id, from_field or None)
+
     def response_action(self, request, queryset):
         # Django filters the queryset by the selected ids as they come (a browser sends the
         # checkboxes' values): any other selection was a 500. Nothing is changed.

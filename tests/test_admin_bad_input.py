@@ -9,7 +9,9 @@ import pytest
 from django.contrib import admin
 from django.forms.models import model_to_dict
 
-from petitions.models import Petition
+from campaign.models import Campaign
+from petitions.models import Petition, Signature
+from prisoners.models import CaseEvent
 
 from .test_organiser_access import as_user, object_of, url, world  # noqa: F401 -- the fixture
 
@@ -49,3 +51,14 @@ def test_an_action_posted_to_a_changelist_address_with_such_a_filter_changes_not
     assert response.status_code == 302 and response["Location"].endswith("?e=1")
     assert model_to_dict(Petition.objects.get(pk=petition.pk)) == before
     assert petition.deliveries.count() == deliveries
+
+
+@pytest.mark.parametrize("model", [Campaign, Petition, Signature, CaseEvent], ids=lambda m: m._meta.label)
+def test_an_empty_to_field_is_no_field_on_the_change_and_delete_pages(client, world, model):
+    """`?_to_field=` names no field: Django checks a field it names, but looked up one called ""."""
+    mine = object_of(model, world["A"])
+    as_user(client, world["alice"])
+    assert client.get(url(model, "change", mine.pk), {"_to_field": ""}).status_code == 200
+    assert client.get(url(model, "delete", mine.pk), {"_to_field": ""}).status_code in (200, 403)
+    # Another campaign's object stays a 404, as without it.
+    assert client.get(url(model, "change", object_of(model, world["B"]).pk), {"_to_field": ""}).status_code == 404
