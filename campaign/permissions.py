@@ -25,6 +25,7 @@ changes are listed, without their messages.
 from django.contrib import admin
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.forms import BaseInlineFormSet, ModelChoiceField
@@ -313,6 +314,22 @@ class CampaignScopedFormSet(BaseInlineFormSet):
         elif "DELETE" in form.fields and not can_delete_row(self.user, form.instance):
             form.fields["DELETE"].disabled = True
         return form
+
+    def clean(self):
+        super().clean()
+        # A row's constraints that involve the parent (a prisoner once per campaign, an organiser
+        # once per campaign): Django leaves the parent out of an inline row's validation, and checks
+        # such a constraint only among the rows posted together. A row already saved meanwhile (a
+        # colleague's, a second tab's, or this page's own posted again as a new one) was a database
+        # error, a 500; it is the row's error, as a duplicate within the page is.
+        for form in self.forms:
+            if (not form.has_changed() or not hasattr(form, "cleaned_data") or form.errors
+                    or (self.can_delete and self._should_delete_form(form))):
+                continue
+            try:
+                form.instance.validate_constraints(exclude=form._get_validation_exclusions() - {self.fk.name})
+            except ValidationError as e:
+                form._update_errors(e)
 
 
 def _keep_current_choices(form):

@@ -6,12 +6,13 @@ docs/security.md lists what is tried.
 """
 
 import pytest
+from django import forms
 from django.contrib import admin
 from django.forms.models import model_to_dict
 
-from campaign.models import Campaign
+from campaign.models import Campaign, CampaignPrisoner
 from petitions.models import Petition, Signature
-from prisoners.models import CaseEvent
+from prisoners.models import CaseEvent, Prisoner
 
 from .test_organiser_access import as_user, object_of, url, world  # noqa: F401 -- the fixture
 
@@ -62,3 +63,60 @@ def test_an_empty_to_field_is_no_field_on_the_change_and_delete_pages(client, wo
     assert client.get(url(model, "delete", mine.pk), {"_to_field": ""}).status_code in (200, 403)
     # Another campaign's object stays a 404, as without it.
     assert client.get(url(model, "change", object_of(model, world["B"]).pk), {"_to_field": ""}).status_code == 404
+
+
+def as_posted(response):
+    """A change page's form and its inlines' rows, as the browser would post them unchanged."""
+    forms_on_page = [response.context["adminform"].form]
+    data = {}
+    for inline in response.context["inline_admin_formsets"]:
+        management = inline.formset.management_form
+        data |= {management[name].html_name: management[name].value() for name in management.fields}
+        forms_on_page += inline.formset.forms
+    for form in forms_on_page:
+        for name, field in form.fields.items():
+            bound, value = form[name], form[name].value()
+            if isinstance(field.widget, forms.MultiWidget):
+                parts = value if isinstance(value, list) else field.widget.decompress(value)
+                data |= {f"{bound.html_name}_{i}": "" if part is None else part for i, part in enumerate(parts)}
+            elif isinstance(field.widget, forms.CheckboxInput):
+                if value:
+                    data[bound.html_name] = "on"
+            elif value is not None:
+                data[bound.html_name] = [str(v) for v in value] if isinstance(value, (list, tuple)) else str(value)
+    return data
+
+
+def test_a_prisoner_a_colleague_linked_meanwhile_gets_the_row_back_with_its_error(client, world):
+    """Two organisers add the same prisoner to their campaign at once (or one, in two tabs): the
+    second one's row is refused as a duplicate within one page is, not a database error."""
+    campaign = world["A"]
+    prisoner = Prisoner.objects.create(name="Prisoner C", slug="prisoner-c")
+    as_user(client, world["alice"])
+    change = url(Campaign, "change", campaign.pk)
+    data = as_posted(client.get(change))
+    rows = int(data["prisoner_links-TOTAL_FORMS"])
+    data |= {"prisoner_links-TOTAL_FORMS": str(rows + 1), f"prisoner_links-{rows}-prisoner": str(prisoner.pk),
+             f"prisoner_links-{rows}-position": "0", "_save": "Save"}
+    CampaignPrisoner.objects.create(campaign=campaign, prisoner=prisoner)  # a colleague, meanwhile
+
+    response = client.post(change, data)
+    assert response.status_code == 200
+    assert "already exists" in response.text
+    assert CampaignPrisoner.objects.filter(campaign=campaign, prisoner=prisoner).count() == 1
+
+
+def test_an_inlines_saved_row_posted_again_as_a_new_one_changes_nothing(client, world):
+    """The management form's count of saved rows edited down (0, or -1): each saved row comes as a
+    new one, on every page with inline rows under a constraint of its parent."""
+    campaign = world["A"]
+    before = list(CampaignPrisoner.objects.filter(campaign=campaign).values_list("pk", "prisoner"))
+    as_user(client, world["alice"])
+    change = url(Campaign, "change", campaign.pk)
+    data = as_posted(client.get(change)) | {"_save": "Save"}
+    for count in ("0", "-1"):
+        response = client.post(change, data | {"prisoner_links-INITIAL_FORMS": count,
+                                               "memberships-INITIAL_FORMS": count})
+        assert response.status_code == 200, count
+        assert "already exists" in response.text
+    assert list(CampaignPrisoner.objects.filter(campaign=campaign).values_list("pk", "prisoner")) == before
