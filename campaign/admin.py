@@ -1,6 +1,7 @@
 from celery.schedules import ParseException
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.admin.actions import delete_selected
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
@@ -58,6 +59,23 @@ class MembershipForm(forms.ModelForm):
 # Without an editor only an administrator can change a campaign: its organisers could no longer
 # moderate, deliver or close anything, in the middle of a campaign perhaps.
 LAST_EDITOR = _("Keep at least one editor: without one, only an administrator could change this campaign.")
+
+
+def leaves_a_campaign_without_an_editor(memberships):
+    """Would deleting these organisers leave one of their campaigns with no editor?"""
+    chosen = memberships.values("pk")
+    campaigns = set(memberships.filter(role=Membership.Role.EDITOR).values_list("campaign_id", flat=True))
+    return any(not Membership.objects.filter(campaign_id=campaign_id, role=Membership.Role.EDITOR)
+               .exclude(pk__in=chosen).exists() for campaign_id in campaigns)
+
+
+def delete_selected_keeping_an_editor(modeladmin, request, queryset):
+    """Django's "Delete selected" for organisers, refused with the reason, before its confirmation
+    page, when it would leave a campaign without an editor (once confirmed, it was a bare 403)."""
+    if leaves_a_campaign_without_an_editor(queryset):
+        modeladmin.message_user(request, LAST_EDITOR, messages.ERROR)
+        return None
+    return delete_selected(modeladmin, request, queryset)
 
 
 def other_editors(membership):
@@ -164,13 +182,17 @@ class MembershipAdmin(ShowsOrganiserEmail, CampaignScopedAdmin):
             return False  # LAST_EDITOR; on the campaign's page the organisers' list says why
         return super().has_delete_permission(request, obj)
 
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if "delete_selected" in actions:
+            _django_s, name, description = actions["delete_selected"]
+            actions["delete_selected"] = (delete_selected_keeping_an_editor, name, description)
+        return actions
+
     def delete_queryset(self, request, queryset):
-        # "Delete selected": refused whole when it would leave a campaign without an editor.
-        chosen = queryset.values("pk")
-        for campaign_id in set(queryset.filter(role=Membership.Role.EDITOR).values_list("campaign_id", flat=True)):
-            if not Membership.objects.filter(campaign_id=campaign_id, role=Membership.Role.EDITOR).exclude(
-                    pk__in=chosen).exists():
-                raise PermissionDenied(LAST_EDITOR)
+        # Checked again as it deletes: a colleague may have stepped down since the confirmation page.
+        if leaves_a_campaign_without_an_editor(queryset):
+            raise PermissionDenied(LAST_EDITOR)
         super().delete_queryset(request, queryset)
 
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
@@ -864,17 +865,24 @@ def test_a_campaign_keeps_at_least_one_editor(demo, client, django_user_model):
     response = resubmit(client, admin_url(Membership, "change", mine.pk), role="viewer")
     assert response.status_code == 200 and "Keep at least one editor" in response.text
     assert client.post(admin_url(Membership, "delete", mine.pk), {"post": "yes"}).status_code == 403
-    bulk = client.post(admin_url(Membership, "changelist"),
-                       {"action": "delete_selected", "_selected_action": [mine.pk], "post": "yes"})
-    assert bulk.status_code == 403
+    # "Delete selected" says why, before its confirmation page (it was a bare 403 once confirmed).
+    changelist = admin_url(Membership, "changelist")
+    for confirmed in ({}, {"post": "yes"}):
+        bulk = client.post(changelist, {"action": "delete_selected", "_selected_action": [mine.pk], **confirmed},
+                           follow=True)
+        assert bulk.redirect_chain == [(changelist, 302)]
+        assert "Keep at least one editor" in bulk.text
+    # And again as it deletes, should a colleague step down after the confirmation page.
+    with pytest.raises(PermissionDenied):
+        admin.site._registry[Membership].delete_queryset(None, Membership.objects.filter(pk=mine.pk))
     assert Membership.objects.filter(pk=mine.pk, role=Membership.Role.EDITOR).exists()
 
     # With a second editor, stepping down is fine.
     bob = django_user_model.objects.create_user("bob", "bob@example.org", "pw", is_staff=True)
     bobs = Membership.objects.create(user=bob, campaign=campaign, role=Membership.Role.EDITOR)
-    both = client.post(admin_url(Membership, "changelist"),  # each has another editor, but not together
+    both = client.post(changelist,  # each has another editor, but not together
                        {"action": "delete_selected", "_selected_action": [mine.pk, bobs.pk], "post": "yes"})
-    assert both.status_code == 403 and Membership.objects.filter(campaign=campaign).count() == 2
+    assert both.status_code == 302 and Membership.objects.filter(campaign=campaign).count() == 2
     response = resubmit(client, admin_url(Membership, "change", mine.pk), role="viewer")
     assert response.status_code == 302
     assert Membership.objects.get(pk=mine.pk).role == Membership.Role.VIEWER
