@@ -43,6 +43,16 @@ DRAFT_DELIVERS_NOTHING = _(
 )
 
 
+def nothing_delivered_because(petition):
+    """Why planning (Deliver now, or a failed letter's retry) would plan no letter of the petition:
+    delivery.sweep() leaves drafts out, and test letters need a recipient. None when it would."""
+    if petition.status == Petition.Status.DRAFT:
+        return DRAFT_DELIVERS_NOTHING
+    if not petition.delivers_live and not petition.test_recipient:
+        return NO_TEST_RECIPIENT
+    return None
+
+
 def report_queued(model_admin, request, ids):
     """How many letters an action queued, and how many of them go to the embassies themselves."""
     model_admin.message_user(request, ngettext(
@@ -266,10 +276,8 @@ class PetitionAdmin(ShowsUntranslated, CampaignScopedAdmin, TranslationAdmin):
             })
         planned = []
         for petition in queryset:
-            if petition.status == Petition.Status.DRAFT:  # delivery.sweep() leaves drafts out
-                self.message_user(request, f"{petition}: {DRAFT_DELIVERS_NOTHING}", messages.WARNING)
-            elif not petition.delivers_live and not petition.test_recipient:
-                self.message_user(request, f"{petition}: {NO_TEST_RECIPIENT}", messages.WARNING)
+            if reason := nothing_delivered_because(petition):
+                self.message_user(request, f"{petition}: {reason}", messages.WARNING)
             elif self.has_change_permission(request, petition):
                 ids = delivery.sweep(petition=petition)
                 audit.record("delivery.deliver_now", user=request.user, campaign_id=petition.campaign_id,
@@ -648,6 +656,10 @@ class DeliveryAdmin(CampaignScopedAdmin):
                     "%(delivery)s: not retried, the petition's deliveries are paused. Its signatures wait "
                     "until they resume (or until Deliver now)."
                 ) % {"delivery": item}, messages.WARNING)
+                continue
+            if item.status == Delivery.Status.FAILED and (reason := nothing_delivered_because(item.petition)):
+                # It would plan nothing, and "0 deliveries queued." said nothing of why.
+                self.message_user(request, f"{item}: {reason}", messages.WARNING)
                 continue
             audit.record("delivery.retried", user=request.user, campaign_id=item.petition.campaign_id, obj=item,
                          status=item.status)

@@ -334,6 +334,27 @@ def test_retrying_a_failed_letter_of_a_paused_petition_plans_nothing_and_says_wh
     assert any("deliveries are paused" in m for m in notices), notices
 
 
+@pytest.mark.parametrize(("since", "reason"), [
+    ({"test_recipient": ""}, "has no test recipient to send its letters to"),
+    ({"status": Petition.Status.DRAFT}, "the petition is a draft"),
+])
+def test_retrying_a_failed_letter_that_would_plan_nothing_says_why(admin_client, petition, mailoutbox, since, reason):
+    """As Deliver now does: "0 deliveries queued." alone left an organiser to guess."""
+    failed = delivery.plan(petition, enqueue=False)[0]  # a test letter
+    delivery.fail(failed, "550 mailbox unavailable")
+    Petition.objects.filter(pk=petition.pk).update(**since)
+    letters = Delivery.objects.filter(petition=petition).count()
+
+    response = admin_client.post(
+        reverse("admin:petitions_delivery_changelist"), {"action": "retry", "_selected_action": [failed.pk]},
+        follow=True,
+    )
+
+    notices = " ".join(str(m) for m in response.context["messages"])
+    assert f"{failed}: Nothing is delivered: " in notices and reason in notices, notices
+    assert Delivery.objects.filter(petition=petition).count() == letters and mailoutbox == []
+
+
 def test_the_public_delivery_log_lists_live_deliveries_without_personal_data(client, petition, settings):
     delivery.sweep(petition=petition)  # test deliveries: never public
     assert "No letters have been delivered yet" in client.get("/en/petitions/free-them/deliveries/").text
