@@ -42,11 +42,12 @@ any_text = st.text(st.characters(exclude_categories=("Cs",)), max_size=200)  # a
 huge_text = st.text(st.characters(exclude_categories=("Cs",)), min_size=2_000, max_size=20_000)
 plausible = st.sampled_from(
     ["", "UA", "FR", "XX", "yes", "no", "on", "true", "full", "hidden", "initial", "a@b.co", "olena@example.org",
-     "\x00", "\u202e", "0", "-1", "9" * 40, "<script>alert(1)</script>", "' OR 1=1 --", "%00", "../../etc/passwd"]
+     "\x00", "\u202e", "0", "-1", "9" * 40, "<script>alert(1)</script>", "' OR 1=1 --", "%00", "../../etc/passwd",
+     "RU", "BY", "ivan@yandex.ru", "oleg@почта.рф", "a@xn--zz.ru"]
 )
 value = st.one_of(any_text, plausible, st.integers().map(str), huge_text)
 FIELDS = ["first_name", "last_name", "email", "country", "city", "organisation", "comment", "public_name",
-          "name_in_letter", "wants_updates", "website"]
+          "name_in_letter", "wants_updates", "website", "named_despite_risk", "email_despite_risk"]
 form_data = st.dictionaries(
     st.one_of(st.sampled_from(FIELDS), any_text), st.one_of(value, st.lists(value, max_size=3)), max_size=14
 )
