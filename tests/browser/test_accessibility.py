@@ -20,7 +20,7 @@ from playwright.sync_api import expect
 
 from petitions.models import Petition
 
-from .test_signing_journey import CAMPAIGN_SLUG, PETITION_SLUG, confirm_link, demo, fill_and_sign, path  # noqa: F401
+from .test_signing_journey import CAMPAIGN_SLUG, PETITION_SLUG, confirm_link, demo, field, fill_and_sign, path  # noqa: F401
 
 pytestmark = pytest.mark.browser
 
@@ -177,6 +177,15 @@ def test_the_signing_journey_passes_an_accessibility_audit(new_page, site, smtp_
 
     page.get_by_role("button", name="Sign", exact=True).click()
     expect(page.locator(".invalid-feedback").first).to_be_visible()
+    found += violations(page)
+
+    # Both questions about a risk, each a box with its reason (a signer in Russia, named, at Yandex).
+    page.get_by_role("textbox", name=field("Email")).fill("axe@yandex.ru")
+    page.get_by_role("combobox", name=field("Country")).select_option("RU")
+    page.get_by_label("Yes, include my name").check()
+    page.get_by_role("button", name="Sign", exact=True).click()
+    expect(page.get_by_role("checkbox", name="I understand, and I want my name given as I chose.")).to_be_visible()
+    expect(page.get_by_role("checkbox", name="I understand, and I want to use this address.")).to_be_visible()
     found += violations(page)
 
     fill_and_sign(page, "axe@example.org")
