@@ -414,7 +414,7 @@ def test_compose_sets_exactly_variables_the_settings_read():
     assert web["DEBUG"] == "false"
     assert web["DATABASE_URL"].startswith("postgres://") and "@postgres:" in web["DATABASE_URL"]
     assert web["REDIS_URL"].startswith("redis://redis:")
-    assert web["EMAIL_URL"].startswith("smtp://mailcatcher:")
+    assert interpolate(web["EMAIL_URL"], {}).startswith("smtp://mailcatcher:")
     assert web["DELIVERY_LIVE"] == "false"
 
 
@@ -459,6 +459,16 @@ def test_compose_answers_to_the_site_url_the_operator_sets():
     result = start_django(code, **variables)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["200"]  # not 400 (host not allowed), not 301 (to https)
+
+
+def test_compose_sends_mail_through_the_relay_the_operator_sets_else_to_mailpit():
+    """EMAIL_URL was written into the compose file: with an https SITE_URL in .env, the settings'
+    refusal to start without a mail relay never fired, and every email went to Mailpit."""
+    relay = "smtp+tls://petitions:secret@relay.example.org:587"
+    for name in ("web", "worker", "beat"):
+        setting = compose()["services"][name]["environment"]["EMAIL_URL"]
+        assert interpolate(setting, {"EMAIL_URL": relay}) == relay, name
+        assert interpolate(setting, {}) == "smtp://mailcatcher:1025", name
 
 
 def test_compose_migrates_once_before_web_worker_and_beat_start():
