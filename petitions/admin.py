@@ -165,13 +165,32 @@ class PetitionAdmin(ShowsUntranslated, CampaignScopedAdmin, TranslationAdmin):
             mode = format_html("{} {}", _("While it is a draft, nothing is delivered. Once it is open:"), mode)
         outlook = retention.outlook(obj)
         return format_html(
-            '<strong>{}</strong>{}<br><a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a>'
+            '<strong>{}</strong>{}{}<br><a href="{}">{}</a> · <a href="{}">{}</a> · <a href="{}">{}</a>'
             ' · <a href="{}">{}</a>',
             mode, render_to_string("admin/petitions/petition/outlook.html", {"outlook": outlook}) if outlook else "",
+            self._unverified_warning(obj),
             reverse("admin:petitions_petition_dashboard", args=[obj.pk]), _("Dashboard"),
             reverse("admin:petitions_petition_routing", args=[obj.pk]), _("Routing table and letter previews"),
             reverse("admin:petitions_delivery_changelist") + f"?petition__id__exact={obj.pk}", _("Deliveries"),
             reverse("admin:petitions_petition_export", args=[obj.pk]), _("Export signatures (CSV)"),
+        )
+
+    def _unverified_warning(self, petition):
+        embassies = delivery.unverified_recipients(petition)
+        if not embassies:
+            return ""
+        names = ", ".join(str(embassy) for embassy in embassies)
+        return format_html(
+            '<ul class="messagelist"><li class="warning">{} <a href="{}">{}</a></li></ul>',
+            ngettext(
+                "Live letters of this petition would be emailed to an embassy whose contact details no organiser "
+                "has verified: %(embassies)s. An address from the import may be years old, and a letter names "
+                "people: check it, and set “contact details verified on”.",
+                "Live letters of this petition would be emailed to %(n)s embassies whose contact details no "
+                "organiser has verified: %(embassies)s. An address from the import may be years old, and a letter "
+                "names people: check them, and set “contact details verified on”.", len(embassies),
+            ) % {"n": len(embassies), "embassies": names},
+            reverse("admin:petitions_embassy_changelist") + "?contact_verified_on__isnull=True", _("Embassies"),
         )
 
     def dashboard_view(self, request, pk):
@@ -270,7 +289,8 @@ class PetitionAdmin(ShowsUntranslated, CampaignScopedAdmin, TranslationAdmin):
             # A letter emailed to an embassy cannot be called back: say so, and wait for a Yes (as
             # "Delete selected" does). In test mode the letters go to an organiser: no need to ask.
             return TemplateResponse(request, "admin/petitions/petition/deliver_now_confirmation.html", {
-                **self.admin_site.each_context(request), "opts": self.model._meta, "live": live,
+                **self.admin_site.each_context(request), "opts": self.model._meta,
+                "live": [(petition, delivery.unverified_recipients(petition)) for petition in live],
                 "queryset": queryset, "action_checkbox_name": ACTION_CHECKBOX_NAME,
                 "title": _("Send letters to the embassies?"),
             })

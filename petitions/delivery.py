@@ -71,6 +71,22 @@ def unrouted(petition):
     return sum(n for country, n in pending.order_by() if router.route(country) is None)
 
 
+def unverified_recipients(petition):
+    """The embassies that live letters of the petition's undelivered signatures would be emailed to,
+    though no organiser has verified their contact details (`contact_verified_on`): an address
+    imported from Wikidata may be years old -- a mission closed since, a provider's address passed
+    on -- and a letter names people. Empty where the deployment delivers nothing live."""
+    if not settings.DELIVERY_LIVE:
+        return []
+    router = Router(petition)
+    found = {}
+    for code in undelivered(petition, is_test=False).values_list("country", flat=True).distinct().order_by():
+        embassy = router.route(code)
+        if embassy is not None and embassy.email and embassy.contact_verified_on is None:
+            found[embassy.pk] = embassy
+    return sorted(found.values(), key=str)
+
+
 def on_schedule(petition):
     """Whether the schedule plans this petition's letters by itself: not a draft, not paused, and
     a cadence other than manual (only when an organiser says so)."""

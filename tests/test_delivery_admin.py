@@ -355,6 +355,30 @@ def test_retrying_a_failed_letter_that_would_plan_nothing_says_why(admin_client,
     assert Delivery.objects.filter(petition=petition).count() == letters and mailoutbox == []
 
 
+def test_an_organiser_is_told_of_live_letters_bound_for_contact_details_no_one_verified(admin_client, petition,
+                                                                                          settings):
+    """Addresses come from a Wikidata export that may be years old (the Kyiv embassy's, closed in
+    2022, is in it), and a letter names people: before it goes, the petition's page and "Deliver
+    now" say which embassies' details no organiser has checked."""
+    settings.DELIVERY_LIVE = True
+    Petition.objects.filter(pk=petition.pk).update(live_delivery=True)
+    change = reverse("admin:petitions_petition_change", args=[petition.pk])
+    warning = "whose contact details no organiser has verified: Embassy of the Russian Federation in Ukraine."
+
+    assert warning in admin_client.get(change).text  # Warsaw has no email: its letter is handed over
+    asked = admin_client.post(reverse("admin:petitions_petition_changelist"),
+                              {"action": "deliver_now", "_selected_action": [petition.pk]})
+    assert "Emailed to contact details no organiser has verified: Embassy of the Russian Federation in Ukraine" \
+        in asked.text
+    assert not Delivery.objects.exists()
+
+    Embassy.objects.filter(country="UA").update(contact_verified_on=timezone.now().date())
+    assert "no organiser has verified" not in admin_client.get(change).text
+    settings.DELIVERY_LIVE = False  # test letters only: they go to the organiser
+    Embassy.objects.filter(country="UA").update(contact_verified_on=None)
+    assert "no organiser has verified" not in admin_client.get(change).text
+
+
 def test_the_public_delivery_log_lists_live_deliveries_without_personal_data(client, petition, settings):
     delivery.sweep(petition=petition)  # test deliveries: never public
     assert "No letters have been delivered yet" in client.get("/en/petitions/free-them/deliveries/").text
