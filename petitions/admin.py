@@ -43,6 +43,9 @@ DRAFT_DELIVERS_NOTHING = _(
 )
 
 
+NOT_RETURNABLE = _("Only a letter that was sent or handed over can be recorded as returned undelivered.")
+
+
 def nothing_delivered_because(petition):
     """Why planning (Deliver now, or a failed letter's retry) would plan no letter of the petition:
     delivery.sweep() leaves drafts out, and test letters need a recipient. None when it would."""
@@ -577,6 +580,16 @@ class HandoverForm(forms.ModelForm):
         return cleaned
 
 
+class ReturnForm(forms.Form):
+    """Recording a letter that came back undelivered."""
+
+    what_came_back = forms.CharField(
+        label=_("What came back"), max_length=2000, strip=True, widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The reason the returning mail server gave (such as “550 5.1.1 mailbox unavailable”), "
+                    "or how the posted letter came back. It is kept on the delivery's record."),
+    )
+
+
 @admin.register(Delivery)
 class DeliveryAdmin(CampaignScopedAdmin):
     form = HandoverForm
@@ -590,10 +603,11 @@ class DeliveryAdmin(CampaignScopedAdmin):
     readonly_fields = [
         "petition", "embassy", "status", "channel", "is_test", "recipient", "signature_count", "letter_link",
         "addressed_to", "pdf_sha256", "manifest_sha256", "message_id", "attempts", "last_error", "created_at",
-        "sent_at", "item_count",
+        "sent_at", "item_count", "came_back",
     ]
     fieldsets = [
-        (None, {"fields": ["petition", "embassy", "status", "channel", "is_test", "recipient", "signature_count"]}),
+        (None, {"fields": ["petition", "embassy", "status", "channel", "is_test", "recipient", "signature_count",
+                           "came_back"]}),
         (_("The letter"), {"fields": ["letter_link", "addressed_to", "pdf_sha256", "manifest_sha256", "message_id"]}),
         (_("Sending"), {"fields": ["attempts", "last_error", "created_at", "sent_at", "item_count"]}),
         (_("Hand or postal delivery"), {"fields": ["handed_over_at", "handover_note"]}),
@@ -612,6 +626,7 @@ class DeliveryAdmin(CampaignScopedAdmin):
         wrap = self.admin_site.admin_view
         return [
             path("<int:pk>/letter.pdf", wrap(self.letter_view), name="petitions_delivery_letter"),
+            path("<int:pk>/returned/", wrap(self.returned_view), name="petitions_delivery_returned"),
             *super().get_urls(),
         ]
 
@@ -638,6 +653,83 @@ class DeliveryAdmin(CampaignScopedAdmin):
         response = FileResponse(letter, content_type="application/pdf")
         response["Content-Disposition"] = f'inline; filename="letter-{found.pk}.pdf"'
         return response
+
+    def get_fieldsets(self, request, obj=None):
+        """What the page offers is what can be done with this letter: the link to record it as
+        returned on a letter sent or handed over, for those who may; the handover fields on a
+        printed letter only."""
+        fieldsets = super().get_fieldsets(request, obj)
+        leave_out = set()
+        if obj is None or obj.status not in delivery.RETURNABLE or not self.has_change_permission(request, obj):
+            leave_out.add("came_back")
+        if obj is None or obj.status not in (Delivery.Status.AWAITING_HANDOVER, Delivery.Status.HANDED_OVER):
+            leave_out.update(HandoverForm.Meta.fields)
+        trimmed = [(name, {**options, "fields": [f for f in options["fields"] if f not in leave_out]})
+                   for name, options in fieldsets]
+        return [(name, options) for name, options in trimmed if options["fields"]]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.status != Delivery.Status.AWAITING_HANDOVER:
+            return [*self.readonly_fields, *HandoverForm.Meta.fields]  # recorded, or nothing to record
+        return self.readonly_fields
+
+    @admin.display(description=_("returned undelivered"))
+    def came_back(self, obj):
+        return format_html('<a href="{}">{}</a>', reverse("admin:petitions_delivery_returned", args=[obj.pk]),
+                           _("Record that this letter came back undelivered"))
+
+    def returned_view(self, request, pk):
+        """An embassy's mail server bounced the letter after accepting it (the bounce comes to our
+        sender, DEFAULT_FROM_EMAIL), or the post sent it back: the record, the public log and the
+        totals must not go on saying it was delivered, and its signatures must go again."""
+        found = self.get_queryset(request).select_related("petition", "embassy").filter(pk=pk).first()
+        if found is None:
+            raise Http404
+        if not self.has_change_permission(request, found):
+            raise PermissionDenied
+        back = HttpResponseRedirect(reverse("admin:petitions_delivery_change", args=[found.pk]))
+        if found.status not in delivery.RETURNABLE:
+            self.message_user(request, NOT_RETURNABLE, messages.ERROR)
+            return back
+        form = ReturnForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            note = form.cleaned_data["what_came_back"]
+            try:
+                freed = delivery.record_return(found, note)
+            except ValueError:  # recorded meanwhile, by a colleague or in another tab
+                self.message_user(request, NOT_RETURNABLE, messages.ERROR)
+                return back
+            audit.record("delivery.returned", user=request.user, campaign_id=found.petition.campaign_id, obj=found,
+                         note=note, signatures=freed)
+            self.message_user(request, self._returned_message(request, found, freed), messages.SUCCESS)
+            return back
+        context = {
+            **self.admin_site.each_context(request), "opts": self.model._meta, "original": found, "form": form,
+            "title": _("Record that a letter came back undelivered"),
+        }
+        return TemplateResponse(request, "admin/petitions/delivery/returned.html", context)
+
+    @staticmethod
+    def _returned_message(request, returned, freed):
+        if not freed:
+            return _("The letter is recorded as returned undelivered. None of its signatures is still confirmed: "
+                     "there is nothing to send again.")
+        message = ngettext(
+            "The letter is recorded as returned undelivered. Its %(n)s signature goes in the petition's next "
+            "letter to %(embassy)s.",
+            "The letter is recorded as returned undelivered. Its %(n)s signatures go in the petition's next "
+            "letter to %(embassy)s.", freed,
+        ) % {"n": freed, "embassy": returned.embassy}
+        if returned.channel == Delivery.Channel.EMAIL and not returned.is_test:
+            # The next letter goes to the same address unless someone corrects it; embassies are
+            # changed by superusers only (campaign.permissions).
+            message += " " + (
+                _("If its email address is wrong, correct it in the embassy directory before then.")
+                if request.user.is_superuser else
+                _("If its email address is wrong, ask an administrator to correct it in the embassy directory "
+                  "before then.")
+            )
+        return message
 
     @admin.display(description=_("letter (PDF)"))
     def letter_link(self, obj):

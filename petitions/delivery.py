@@ -542,6 +542,11 @@ def fail(delivery, error, now=None):
     Its stored letter goes too: it went nowhere, its signatures go into the next letter, and it
     only kept their names -- where a signer who withdraws later could not be found, the failure
     having freed their signature from it (letters_naming)."""
+    _release(delivery, error, now)
+    logger.error("Delivery %s failed: %s", delivery.pk, error)
+
+
+def _release(delivery, error, now=None):
     with transaction.atomic():
         delivery.items.all().delete()
         stored = Delivery.objects.filter(pk=delivery.pk).values_list("pdf", flat=True).first()
@@ -549,7 +554,30 @@ def fail(delivery, error, now=None):
         if stored:
             storage = Delivery._meta.get_field("pdf").storage
             transaction.on_commit(lambda: storage.delete(stored))
-    logger.error("Delivery %s failed: %s", delivery.pk, error)
+
+
+RETURNABLE = [S.SENT, S.HANDED_OVER]
+
+
+def record_return(delivery, note, now=None):
+    """The letter came back undelivered: the embassy's mail server accepted it and then bounced it
+    (a full or closed mailbox answers later, to our sender), or a posted letter was sent back. It
+    reached no one, so it is recorded as failed, with what came back, and its signatures go back to
+    the pool as a failed send's do: the petition's next letter to the embassy carries them. Until
+    then, the public log and the totals counted it as delivered.
+
+    Returns how many signatures it frees that are still confirmed (a signer may have withdrawn
+    since). Raises ValueError unless the letter is, as read now, sent or handed over."""
+    with transaction.atomic():
+        # Locked: two organisers recording the same bounce free its signatures once, with one record.
+        locked = Delivery.objects.select_for_update().filter(pk=delivery.pk, status__in=RETURNABLE)
+        if locked.values_list("pk", flat=True).first() is None:
+            raise ValueError(f"delivery {delivery.pk} is not sent or handed over")
+        freed = batch_signatures(delivery).count()
+        _release(delivery, f"returned undelivered: {note}", now)
+    # What came back is the organiser's text: it stays on the record, out of the log.
+    logger.info("Delivery %s recorded as returned undelivered; %s signatures freed", delivery.pk, freed)
+    return freed
 
 
 def _set(delivery, status, when, **fields):

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.core.cache import caches
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -275,15 +276,30 @@ def test_a_letter_to_hand_over_leaves_out_a_signer_who_withdrew_after_it_was_mad
 
 
 def test_a_letter_sent_by_email_cannot_be_recorded_as_handed_over(admin_client, petition):
+    """Its page does not offer the handover fields, and posting them anyway records nothing."""
     delivery.sweep(petition=petition)
     sent = Delivery.objects.get(embassy__city="Kyiv")
+    change = reverse("admin:petitions_delivery_change", args=[sent.pk])
+    assert 'name="handover_note"' not in admin_client.get(change).text
     response = admin_client.post(
-        reverse("admin:petitions_delivery_change", args=[sent.pk]),
-        {"handed_over_at_0": "2026-12-15", "handed_over_at_1": "12:00:00", "handover_note": "x"},
+        change, {"handed_over_at_0": "2026-12-15", "handed_over_at_1": "12:00:00", "handover_note": "x"},
     )
-    assert response.status_code == 200
-    assert "Only a letter waiting to be handed over" in response.text
-    assert Delivery.objects.get(pk=sent.pk).status == Delivery.Status.SENT
+    assert response.status_code == 302
+    sent.refresh_from_db()
+    assert sent.status == Delivery.Status.SENT and sent.handed_over_at is None and sent.handover_note == ""
+
+
+def test_a_handover_once_recorded_is_shown_and_not_changed_from_the_form(admin_client, petition, settings):
+    go_live(petition, settings)
+    warsaw = Delivery.objects.get(embassy__city="Warsaw", is_test=False)
+    change = reverse("admin:petitions_delivery_change", args=[warsaw.pk])
+    assert 'name="handover_note"' in admin_client.get(change).text
+    delivery.record_handover(warsaw, "Handed to the duty officer at the gate")
+    page = admin_client.get(change).text
+    assert 'name="handover_note"' not in page and "Handed to the duty officer at the gate" in page
+    admin_client.post(change, {**handover_at(timezone.now()), "handover_note": "rewritten"})
+    warsaw.refresh_from_db()
+    assert warsaw.handover_note == "Handed to the duty officer at the gate"
 
 
 def test_retry_now_requeues_a_waiting_delivery(admin_client, petition, mailoutbox):
@@ -504,3 +520,114 @@ def test_a_signatures_letters_are_escaped(admin_client, petition):
     signer = Signature.objects.get(last_name="Петренко")
     text = admin_client.get(reverse("admin:petitions_signature_change", args=[signer.pk])).text
     assert "&lt;b&gt;Embassy&lt;/b&gt;" in text and "<b>Embassy</b>" not in text
+
+
+def go_live(petition, settings):
+    settings.DELIVERY_LIVE = True
+    Petition.objects.filter(pk=petition.pk).update(live_delivery=True)
+    delivery.sweep(petition=Petition.objects.get(pk=petition.pk))
+
+
+BOUNCE = "550 5.1.1 <embassy-ua@example.org>: Recipient address rejected: mailbox unavailable"
+
+
+def test_a_letter_that_came_back_undelivered_stops_counting_as_delivered_and_its_signatures_go_again(
+        admin_client, client, petition, settings, mailoutbox):
+    """An embassy's server may accept a letter and bounce it later (a full or closed mailbox): the record,
+    the public log and the totals went on saying it was delivered, and its signers were never sent again."""
+    from campaign.models import AuditEntry
+
+    go_live(petition, settings)
+    kyiv = Delivery.objects.get(embassy__city="Kyiv", is_test=False)
+    assert kyiv.status == Delivery.Status.SENT and kyiv.recipient == "embassy-ua@example.org"
+    assert kyiv.pdf_sha256 in client.get("/en/petitions/free-them/deliveries/").text
+    assert client.get("/api/petitions/free-them/").json()["deliveries"]["appeals_delivered"] == 1
+    change = reverse("admin:petitions_delivery_change", args=[kyiv.pk])
+    returned = reverse("admin:petitions_delivery_returned", args=[kyiv.pk])
+    assert returned in admin_client.get(change).text
+
+    page = admin_client.get(returned)
+    assert page.status_code == 200 and "Embassy of the Russian Federation in Ukraine" in page.text
+    empty = admin_client.post(returned, {"what_came_back": "   "})
+    assert empty.status_code == 200 and "This field is required." in empty.text
+    kyiv.refresh_from_db()
+    assert kyiv.status == Delivery.Status.SENT and kyiv.items.count() == 1
+
+    response = admin_client.post(returned, {"what_came_back": BOUNCE}, follow=True)
+    assert response.redirect_chain[-1][0] == change
+    assert ("The letter is recorded as returned undelivered. Its 1 signature goes in the petition's next letter to "
+            "Embassy of the Russian Federation in Ukraine. If its email address is wrong, correct it in the embassy "
+            "directory before then.") in [str(m) for m in response.context["messages"]]
+    kyiv.refresh_from_db()
+    assert kyiv.status == Delivery.Status.FAILED and kyiv.last_error == f"returned undelivered: {BOUNCE}"
+    assert kyiv.items.count() == 0 and not kyiv.pdf and kyiv.sent_at is not None  # when it went stays recorded
+    entry = AuditEntry.objects.get(action="delivery.returned")
+    assert entry.object_id == str(kyiv.pk) and entry.data == {"note": BOUNCE, "signatures": 1}
+    assert kyiv.pdf_sha256 not in client.get("/en/petitions/free-them/deliveries/").text
+    caches["local"].clear()  # the process's copy of the JSON, as it is two seconds later
+    assert client.get("/api/petitions/free-them/").json()["deliveries"]["appeals_delivered"] == 0
+
+    # Recorded twice (a colleague, a second tab): nothing more happens.
+    again = admin_client.post(returned, {"what_came_back": BOUNCE}, follow=True)
+    assert ("Only a letter that was sent or handed over can be recorded as returned undelivered."
+            in [str(m) for m in again.context["messages"]])
+    assert AuditEntry.objects.filter(action="delivery.returned").count() == 1
+
+    # The next letter to the embassy carries the signature again, once.
+    sent = len(mailoutbox)
+    delivery.sweep(petition=petition)
+    resent = Delivery.objects.get(embassy__city="Kyiv", is_test=False, status=Delivery.Status.SENT)
+    assert resent.pk != kyiv.pk and resent.signature_count == 1
+    assert [m.to for m in mailoutbox[sent:]] == [["embassy-ua@example.org"]]
+    assert "Петренко" in pdf_text(mailoutbox[-1].attachments[0][1])
+
+
+def test_a_posted_letter_sent_back_can_be_recorded_but_not_one_still_to_hand_over(admin_client, petition, settings):
+    go_live(petition, settings)
+    warsaw = Delivery.objects.get(embassy__city="Warsaw", is_test=False)
+    assert warsaw.status == Delivery.Status.AWAITING_HANDOVER
+    returned = reverse("admin:petitions_delivery_returned", args=[warsaw.pk])
+    assert returned not in admin_client.get(reverse("admin:petitions_delivery_change", args=[warsaw.pk])).text
+    for response in (admin_client.get(returned, follow=True),
+                     admin_client.post(returned, {"what_came_back": "came back"}, follow=True)):
+        assert ("Only a letter that was sent or handed over can be recorded as returned undelivered."
+                in [str(m) for m in response.context["messages"]])
+    warsaw.refresh_from_db()
+    assert warsaw.status == Delivery.Status.AWAITING_HANDOVER and warsaw.items.count() == 1
+
+    delivery.record_handover(warsaw, "Posted, recorded delivery")
+    response = admin_client.post(returned, {"what_came_back": "Returned by the post office: refused"}, follow=True)
+    assert "Its 1 signature goes in the petition's next letter to" in str(list(response.context["messages"])[0])
+    warsaw.refresh_from_db()
+    assert warsaw.status == Delivery.Status.FAILED and warsaw.items.count() == 0
+
+
+def test_only_an_editor_of_its_campaign_can_record_a_letter_as_returned(client, petition, settings,
+                                                                      django_user_model):
+    from campaign.models import Membership
+
+    go_live(petition, settings)
+    kyiv = Delivery.objects.get(embassy__city="Kyiv", is_test=False)
+    returned = reverse("admin:petitions_delivery_returned", args=[kyiv.pk])
+    viewer = django_user_model.objects.create_user("bob", "bob@example.org", "pw", is_staff=True)
+    Membership.objects.create(user=viewer, campaign=petition.campaign, role=Membership.Role.VIEWER)
+    outsider = django_user_model.objects.create_user("charlie", "charlie@example.org", "pw", is_staff=True)
+    Membership.objects.create(user=outsider, campaign=PetitionFactory().campaign, role=Membership.Role.EDITOR)
+
+    client.force_login(viewer)
+    assert client.get(returned).status_code == 403
+    assert client.post(returned, {"what_came_back": BOUNCE}).status_code == 403
+    assert returned not in client.get(reverse("admin:petitions_delivery_change", args=[kyiv.pk])).text
+    client.force_login(outsider)
+    assert client.post(returned, {"what_came_back": BOUNCE}).status_code == 404
+    kyiv.refresh_from_db()
+    assert kyiv.status == Delivery.Status.SENT and kyiv.items.count() == 1
+
+    editor = django_user_model.objects.create_user("alice", "alice@example.org", "pw", is_staff=True)
+    Membership.objects.create(user=editor, campaign=petition.campaign, role=Membership.Role.EDITOR)
+    client.force_login(editor)
+    response = client.post(returned, {"what_came_back": BOUNCE}, follow=True)
+    assert ("If its email address is wrong, ask an administrator to correct it in the embassy directory before then."
+            in str(list(response.context["messages"])[0]))
+    kyiv.refresh_from_db()
+    assert kyiv.status == Delivery.Status.FAILED
