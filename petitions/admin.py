@@ -554,20 +554,32 @@ class SignatureAdmin(CampaignScopedAdmin):
             ) % {"n": waiting}, messages.INFO)
 
 
-class HandoverForm(forms.ModelForm):
-    """Recording a hand or postal delivery: when, and how."""
+HANDOVER_FIELDS = ["handed_over_at", "handover_note"]
+REPLY_FIELDS = ["reply_received_on", "reply"]
+
+
+class DeliveryForm(forms.ModelForm):
+    """What an organiser records on a letter: when and how it was handed over, while it waits to be;
+    the embassy's reply, once it was delivered. The page offers each only then (get_fieldsets);
+    these checks hold for a page loaded before a worker changed the letter."""
 
     class Meta:
         model = Delivery
-        fields = ["handed_over_at", "handover_note"]
+        fields = [*HANDOVER_FIELDS, *REPLY_FIELDS]
 
     def clean(self):
         cleaned = super().clean()
-        if self.instance.status != Delivery.Status.AWAITING_HANDOVER and self.has_changed():
+        changed = set(self.changed_data)
+        if changed & set(HANDOVER_FIELDS):
+            self._clean_handover(cleaned)
+        if changed & set(REPLY_FIELDS):
+            self._clean_reply(cleaned)
+        return cleaned
+
+    def _clean_handover(self, cleaned):
+        if self.instance.status != Delivery.Status.AWAITING_HANDOVER:
             raise forms.ValidationError(_("Only a letter waiting to be handed over can be recorded as handed over."))
         when = cleaned.get("handed_over_at")
-        if not self.has_changed():
-            return cleaned
         # A mistyped year would record a handover that has not happened, which the public log and
         # JSON then give as the latest delivery. Some grace: a time typed is to the minute, and the
         # admin's "Now" is the browser's clock.
@@ -577,7 +589,22 @@ class HandoverForm(forms.ModelForm):
         elif not made <= when <= timezone.now() + timedelta(minutes=5):
             self.add_error("handed_over_at", _(
                 "It can only be handed over after the letter was made and not later than now."))
-        return cleaned
+
+    def _clean_reply(self, cleaned):
+        if self.instance.status not in delivery.RETURNABLE or self.instance.is_test:
+            raise forms.ValidationError(_("Only a letter delivered to its embassy can have a reply recorded."))
+        when, text = cleaned.get("reply_received_on"), cleaned.get("reply", "").strip()
+        if "reply_received_on" in self.errors or (when is None and not text):
+            return  # a date that is no date is said already; both emptied is a reply recorded by mistake
+        if when is None:
+            self.add_error("reply_received_on", _("When did the reply arrive?"))
+        else:
+            went = timezone.localdate(self.instance.sent_at or self.instance.handed_over_at)
+            if not went <= when <= timezone.localdate():
+                self.add_error("reply_received_on", _(
+                    "A reply can only be received after the letter went, and not later than today."))
+        if not text:
+            self.add_error("reply", _("What did the embassy reply? A few words will do."))
 
 
 class ReturnForm(forms.Form):
@@ -592,7 +619,7 @@ class ReturnForm(forms.Form):
 
 @admin.register(Delivery)
 class DeliveryAdmin(CampaignScopedAdmin):
-    form = HandoverForm
+    form = DeliveryForm
     list_display = [
         "__str__", "status", "channel", "is_test", "signature_count", "attempts", "created_at", "sent_at",
         "letter_link",
@@ -610,7 +637,8 @@ class DeliveryAdmin(CampaignScopedAdmin):
                            "came_back"]}),
         (_("The letter"), {"fields": ["letter_link", "addressed_to", "pdf_sha256", "manifest_sha256", "message_id"]}),
         (_("Sending"), {"fields": ["attempts", "last_error", "created_at", "sent_at", "item_count"]}),
-        (_("Hand or postal delivery"), {"fields": ["handed_over_at", "handover_note"]}),
+        (_("Hand or postal delivery"), {"fields": HANDOVER_FIELDS}),
+        (_("The embassy's reply"), {"fields": REPLY_FIELDS}),
     ]
     actions = ["retry"]
 
@@ -657,20 +685,23 @@ class DeliveryAdmin(CampaignScopedAdmin):
     def get_fieldsets(self, request, obj=None):
         """What the page offers is what can be done with this letter: the link to record it as
         returned on a letter sent or handed over, for those who may; the handover fields on a
-        printed letter only."""
+        printed letter only; the embassy's reply on a letter delivered to it."""
         fieldsets = super().get_fieldsets(request, obj)
         leave_out = set()
-        if obj is None or obj.status not in delivery.RETURNABLE or not self.has_change_permission(request, obj):
+        delivered = obj is not None and obj.status in delivery.RETURNABLE
+        if not delivered or not self.has_change_permission(request, obj):
             leave_out.add("came_back")
         if obj is None or obj.status not in (Delivery.Status.AWAITING_HANDOVER, Delivery.Status.HANDED_OVER):
-            leave_out.update(HandoverForm.Meta.fields)
+            leave_out.update(HANDOVER_FIELDS)
+        if not delivered or obj.is_test:
+            leave_out.update(REPLY_FIELDS)
         trimmed = [(name, {**options, "fields": [f for f in options["fields"] if f not in leave_out]})
                    for name, options in fieldsets]
         return [(name, options) for name, options in trimmed if options["fields"]]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status != Delivery.Status.AWAITING_HANDOVER:
-            return [*self.readonly_fields, *HandoverForm.Meta.fields]  # recorded, or nothing to record
+            return [*self.readonly_fields, *HANDOVER_FIELDS]  # recorded, or nothing to record
         return self.readonly_fields
 
     @admin.display(description=_("returned undelivered"))
@@ -744,7 +775,17 @@ class DeliveryAdmin(CampaignScopedAdmin):
     def save_model(self, request, obj, form, change):
         # Nothing else is saved from this form: the whole row, as read when it was posted, would put
         # back a status a worker has changed since (a letter just sent, then taken for abandoned).
-        if change and form.has_changed() and obj.status == Delivery.Status.AWAITING_HANDOVER:
+        changed = set(form.changed_data) if change else set()
+        if changed & set(REPLY_FIELDS):
+            try:
+                delivery.record_reply(obj, obj.reply_received_on, obj.reply.strip())
+            except ValueError:  # returned undelivered meanwhile
+                self.message_user(request, _(
+                    "Only a letter delivered to its embassy can have a reply recorded."), messages.ERROR)
+                return
+            audit.record("delivery.reply_recorded", user=request.user, campaign_id=obj.petition.campaign_id,
+                         obj=obj, received_on=obj.reply_received_on.isoformat() if obj.reply_received_on else None)
+        if changed & set(HANDOVER_FIELDS) and obj.status == Delivery.Status.AWAITING_HANDOVER:
             try:
                 delivery.record_handover(obj, obj.handover_note, obj.handed_over_at)
             except ValueError:  # no longer waiting: failed meanwhile (everyone in it withdrew)

@@ -43,6 +43,7 @@ def _petition_json(request, petition):
             "appeals_delivered": deliveries["appeals"],
             "embassies": deliveries["embassies"],
             "last_delivered_at": deliveries["last"].isoformat() if deliveries["last"] else None,
+            "embassies_replied": deliveries["replied"],
         },
     }
 

@@ -580,6 +580,18 @@ def record_return(delivery, note, now=None):
     return freed
 
 
+def record_reply(delivery, received_on, text):
+    """The embassy answered a letter delivered to it (or, both empty, an organiser takes back a reply
+    recorded by mistake). Only on a live letter sent or handed over, as read now: one returned
+    undelivered meanwhile reached no one to answer it."""
+    updated = Delivery.objects.filter(pk=delivery.pk, status__in=RETURNABLE, is_test=False).update(
+        reply_received_on=received_on, reply=text
+    )
+    if not updated:
+        raise ValueError(f"delivery {delivery.pk} is not a live letter sent or handed over")
+    delivery.reply_received_on, delivery.reply = received_on, text
+
+
 def _set(delivery, status, when, **fields):
     delivery.status, delivery.status_changed_at = status, when
     for name, value in fields.items():

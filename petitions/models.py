@@ -551,6 +551,16 @@ class Delivery(models.Model):
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     handed_over_at = models.DateTimeField(_("handed over at"), null=True, blank=True)
     handover_note = models.TextField(_("how it was handed over"), blank=True)
+    # What came of a letter is part of the record a campaign keeps: the date goes in the public log,
+    # what the embassy said stays with the organisers (it may name its staff, or need context).
+    reply_received_on = models.DateField(
+        _("reply received on"), null=True, blank=True,
+        help_text=_("When the embassy answered this letter. The public delivery log shows the date."),
+    )
+    reply = models.TextField(
+        _("the embassy's reply"), blank=True,
+        help_text=_("What it said, in full or in short. Only organisers see it."),
+    )
     signatures = models.ManyToManyField(Signature, through="DeliveryItem", related_name="deliveries",
                                         verbose_name=_("signatures"))
 

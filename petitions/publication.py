@@ -61,15 +61,18 @@ def signing_organisations(petition, limit=50):
 
 
 def delivery_totals(petition):
-    """How many appeals went to how many embassies, and when last -- live deliveries only."""
+    """How many appeals went to how many embassies, when last, and how many of those embassies
+    replied -- live deliveries only."""
     totals = Delivery.objects.filter(petition=petition, is_test=False, status__in=DELIVERED).aggregate(
         appeals=Sum("signature_count"),
         embassies=Count("embassy", distinct=True),
         last=Max("sent_at"),
         last_handed=Max("handed_over_at"),
+        replied=Count("embassy", distinct=True, filter=Q(reply_received_on__isnull=False)),
     )
     last = max(filter(None, [totals["last"], totals["last_handed"]]), default=None)
-    return {"appeals": totals["appeals"] or 0, "embassies": totals["embassies"], "last": last}
+    return {"appeals": totals["appeals"] or 0, "embassies": totals["embassies"], "last": last,
+            "replied": totals["replied"]}
 
 
 def delivered(petition):
@@ -78,7 +81,7 @@ def delivered(petition):
         Delivery.objects.filter(petition=petition, is_test=False, status__in=DELIVERED)
         .select_related("embassy")
         .only("embassy", "addressed_to", "status", "channel", "signature_count", "sent_at", "handed_over_at",
-              "pdf_sha256", "manifest_sha256", "petition_id")
+              "pdf_sha256", "manifest_sha256", "petition_id", "reply_received_on")
         # Latest first, however it went: a letter handed over has no sent_at, and ordered by that
         # column Postgres put every such letter first (NULLs lead a descending order), however old.
         .order_by(Coalesce("sent_at", "handed_over_at").desc(), "-pk")

@@ -6,6 +6,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.core.cache import caches
+from django.template.defaultfilters import date as date_filter
 from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
@@ -631,3 +632,76 @@ def test_only_an_editor_of_its_campaign_can_record_a_letter_as_returned(client, 
             in str(list(response.context["messages"])[0]))
     kyiv.refresh_from_db()
     assert kyiv.status == Delivery.Status.FAILED
+
+
+REPLY = "The consul says the appeal was forwarded to the Foreign Ministry in Moscow."
+
+
+def test_an_embassys_reply_is_recorded_and_the_public_log_shows_its_date_not_what_it_said(
+        admin_client, client, petition, settings):
+    from campaign.models import AuditEntry
+
+    go_live(petition, settings)
+    kyiv = Delivery.objects.get(embassy__city="Kyiv", is_test=False)
+    change = reverse("admin:petitions_delivery_change", args=[kyiv.pk])
+    assert 'name="reply_received_on"' in admin_client.get(change).text
+    assert "none yet" in client.get("/en/petitions/free-them/deliveries/").text
+
+    today = timezone.localdate()
+    assert admin_client.post(change, {"reply_received_on": today.isoformat(), "reply": REPLY}).status_code == 302
+    kyiv.refresh_from_db()
+    assert kyiv.reply_received_on == today and kyiv.reply == REPLY and kyiv.status == Delivery.Status.SENT
+    entry = AuditEntry.objects.get(action="delivery.reply_recorded")
+    assert entry.object_id == str(kyiv.pk) and entry.data == {"received_on": today.isoformat()}
+
+    page = client.get("/en/petitions/free-them/deliveries/").text
+    assert "Embassies that replied: 1." in page and REPLY not in page and "Foreign Ministry" not in page
+    assert page.count(f"<td>{date_filter(today, 'DATE_FORMAT')}</td>") == 2  # sent, and answered, today
+    caches["local"].clear()
+    assert client.get("/api/petitions/free-them/").json()["deliveries"]["embassies_replied"] == 1
+
+    # A reply recorded by mistake is taken back by emptying both fields.
+    admin_client.post(change, {"reply_received_on": "", "reply": ""})
+    kyiv.refresh_from_db()
+    assert kyiv.reply_received_on is None and kyiv.reply == ""
+    assert "Embassies that replied" not in client.get("/en/petitions/free-them/deliveries/").text
+
+
+@pytest.mark.parametrize("days, date, reply, error", [
+    (None, "", REPLY, "When did the reply arrive?"),
+    (0, None, "  ", "What did the embassy reply? A few words will do."),
+    (-1, None, REPLY, "A reply can only be received after the letter went, and not later than today."),
+    (1, None, REPLY, "A reply can only be received after the letter went, and not later than today."),
+    (None, "2026-13-01", REPLY, "Enter a valid date."),
+])
+def test_a_reply_needs_a_date_from_the_letters_own_to_today_and_a_few_words(
+        admin_client, petition, settings, days, date, reply, error):
+    go_live(petition, settings)
+    kyiv = Delivery.objects.get(embassy__city="Kyiv", is_test=False)
+    if days is not None:
+        date = (timezone.localdate(kyiv.sent_at) + timedelta(days=days)).isoformat()
+    response = admin_client.post(reverse("admin:petitions_delivery_change", args=[kyiv.pk]),
+                                 {"reply_received_on": date, "reply": reply})
+    assert response.status_code == 200 and error in response.text
+    assert "When did the reply arrive?" not in response.text or error == "When did the reply arrive?"
+    kyiv.refresh_from_db()
+    assert kyiv.reply_received_on is None and kyiv.reply == ""
+
+
+def test_a_reply_is_offered_only_on_a_live_letter_that_reached_its_embassy(admin_client, petition, settings):
+    delivery.sweep(petition=petition)  # test letters: the embassy never saw them
+    test_letter = Delivery.objects.get(embassy__city="Kyiv", is_test=True)
+    change = reverse("admin:petitions_delivery_change", args=[test_letter.pk])
+    assert 'name="reply_received_on"' not in admin_client.get(change).text
+    admin_client.post(change, {"reply_received_on": timezone.localdate().isoformat(), "reply": REPLY})
+    test_letter.refresh_from_db()
+    assert test_letter.reply_received_on is None and test_letter.reply == ""
+
+    go_live(petition, settings)
+    warsaw = Delivery.objects.get(embassy__city="Warsaw", is_test=False)
+    change = reverse("admin:petitions_delivery_change", args=[warsaw.pk])
+    assert 'name="reply_received_on"' not in admin_client.get(change).text  # not handed over yet
+    delivery.record_handover(warsaw, "At the gate")
+    assert 'name="reply_received_on"' in admin_client.get(change).text
+    with pytest.raises(ValueError):
+        delivery.record_reply(test_letter, timezone.localdate(), REPLY)
