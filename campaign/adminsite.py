@@ -12,12 +12,16 @@ from django.contrib.admin.apps import AdminConfig as DjangoAdminConfig
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
+from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.core.exceptions import EmptyResultSet, ValidationError
 from django.db import DataError, transaction
-from django.http import Http404
-from django.urls import path
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 
 
 def _is_valid(field, value):
@@ -149,6 +153,47 @@ class AdminSite(admin.AdminSite):
 
         return super().index(request, {"late_jobs": health.late_jobs(), **(extra_context or {})})
 
+    def has_permission(self, request):
+        from . import two_factor  # here: this module is loaded before the models are
+
+        # A session logged in before the second factor was turned on is not enough once it is.
+        return super().has_permission(request) and (
+            not two_factor.enabled() or request.session.get(two_factor.PASSED, False))
+
+    @method_decorator(never_cache)
+    def login(self, request, extra_context=None):
+        """Django's admin login; with ADMIN_TWO_FACTOR, the password's step only (campaign.two_factor)."""
+        from . import two_factor
+
+        if not two_factor.enabled():
+            return super().login(request, extra_context)
+        if request.method == "GET" and self.has_permission(request):
+            return HttpResponseRedirect(reverse("admin:index", current_app=self.name))
+        from django.contrib.admin.forms import AdminAuthenticationForm
+
+        context = {
+            **self.each_context(request), "title": _("Log in"), "subtitle": None,
+            "app_path": request.get_full_path(), "username": request.user.get_username(),
+        }
+        if REDIRECT_FIELD_NAME not in request.GET and REDIRECT_FIELD_NAME not in request.POST:
+            context[REDIRECT_FIELD_NAME] = reverse("admin:index", current_app=self.name)
+        context.update(extra_context or {})
+        request.current_app = self.name
+        return two_factor.PasswordStep.as_view(
+            extra_context=context, authentication_form=self.login_form or AdminAuthenticationForm,
+            template_name=self.login_template or "admin/login.html",
+        )(request)
+
+    @method_decorator(never_cache)
+    @method_decorator(sensitive_post_parameters("code"))
+    def two_factor_view(self, request):
+        from . import two_factor
+
+        if not two_factor.enabled():
+            raise Http404
+        request.current_app = self.name
+        return two_factor.second_step(request, self)
+
     def register(self, model_or_iterable, admin_class=None, **options):
         admin_class = admin_class or admin.ModelAdmin
         if not issubclass(admin_class, Guards):
@@ -160,7 +205,7 @@ class AdminSite(admin.AdminSite):
         # page, whoever may see it: counting up the ids gave an organiser of one campaign the address
         # of every other campaign's drafts -- a campaign's, a petition's, a prisoner's (their name,
         # as a slug) -- which nothing else in the admin shows them. Replaced under the same name.
-        urls = super().get_urls()
+        urls = [path("two-factor/", self.two_factor_view, name="two_factor"), *super().get_urls()]
         for index, pattern in enumerate(urls):
             if getattr(pattern, "name", None) == "view_on_site":
                 urls[index] = path(str(pattern.pattern), self.admin_view(self.view_on_site), name="view_on_site")

@@ -209,6 +209,9 @@ INSTALLED_APPS = [
     "django_countries",
     "django_celery_beat",
     "axes",
+    "django_otp",  # the organisers' second factor (campaign.two_factor)
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "csp",
     "crispy_forms",
     "crispy_bootstrap5",
@@ -527,6 +530,17 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "petitions.signing.client_ip"
 AXES_VERBOSE = False  # its log lines carry usernames and addresses
+
+# The admin holds the names and emails of people who may be at risk for signing: a password alone
+# (phished, reused) must not open it. With this on, the admin logs an organiser in only once a code
+# from their authenticator app follows the password; the first time, they set the app up
+# (campaign.two_factor). On by default behind https://, off for development and tests on http.
+ADMIN_TWO_FACTOR = env_bool("ADMIN_TWO_FACTOR", SITE_IS_HTTPS)
+# How authenticator apps name the account: the site's host, e.g. "petitions.example.org: olga".
+OTP_TOTP_ISSUER = _site.hostname
+# A superuser resets an organiser's app by deleting its device; they must not be able to read its key
+# (and so make the organiser's codes themselves).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 
 # --- Logging --------------------------------------------------------------------------------
 

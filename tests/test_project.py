@@ -339,7 +339,7 @@ def test_the_image_ships_compiled_bytecode_as_well():
 def test_https_only_settings_follow_the_scheme_of_site_url():
     check = (
         "from django.conf import settings as s; "
-        "print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS > 0)"
+        "print(s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.SECURE_HSTS_SECONDS > 0, s.ADMIN_TWO_FACTOR)"
     )
     common = {k: v for k, v in os.environ.items() if k not in variables_read_by_settings()}
     common.update(DEBUG="false", SECRET_KEY="x" * 50, DJANGO_SETTINGS_MODULE="campaign.settings", **SERVICES)
@@ -351,8 +351,8 @@ def test_https_only_settings_follow_the_scheme_of_site_url():
         )
         assert result.returncode == 0, result.stderr
         outputs[url] = result.stdout.split()
-    assert outputs["http://127.0.0.1:8000"] == ["False", "False", "False"]
-    assert outputs["https://petitions.example.org"] == ["True", "True", "True"]
+    assert outputs["http://127.0.0.1:8000"] == ["False", "False", "False", "False"]
+    assert outputs["https://petitions.example.org"] == ["True", "True", "True", "True"]
 
 
 def test_the_web_server_refuses_to_start_without_the_collected_static_files(tmp_path):
