@@ -43,14 +43,40 @@ def _only_valid(field, values):
     return [value for value in values if _is_valid(field.target_field, value)]
 
 
-class _AutocompleteSelect(AutocompleteSelect):
+class ShowsCurrentChoices:
+    """An autocomplete field shows its chosen object by name, which Django's widget reads with a
+    query of its own: on a page of inline rows, one query a row and field (80 for the prisoners of
+    a case's 40 defendants and 40 events). A saved row's own choices were read with the row
+    (select_related, prefetch_related): CampaignScopedFormSet hands them to the widget, which shows
+    them as read. Any other value (one sent in a form shown again) is still looked up in the
+    field's choices."""
+
+    current = ()  # a saved row's own choices: the objects
+
     def optgroups(self, name, value, attr=None):
-        return super().optgroups(name, _only_valid(self.field, value), attr)
+        value = _only_valid(self.field, value)
+        chosen = {str(v) for v in value if str(v) not in self.choices.field.empty_values}
+        to_field = self.field.target_field.attname
+        current = {str(getattr(obj, to_field)): obj for obj in self.current}
+        if not chosen or not chosen <= current.keys():
+            return super().optgroups(name, value, attr)
+        # Django's optgroups, its query left out (it too marks each option it found as selected).
+        options = []
+        if not self.is_required and not self.allow_multiple_selected:
+            options.append(self.create_option(name, "", "", False, 0))
+        for v, obj in current.items():
+            if v in chosen:
+                options.append(self.create_option(
+                    name, v, self.choices.field.label_from_instance(obj), chosen, len(options)))
+        return [(None, options, 0)]
 
 
-class _AutocompleteSelectMultiple(AutocompleteSelectMultiple):
-    def optgroups(self, name, value, attr=None):
-        return super().optgroups(name, _only_valid(self.field, value), attr)
+class _AutocompleteSelect(ShowsCurrentChoices, AutocompleteSelect):
+    pass
+
+
+class _AutocompleteSelectMultiple(ShowsCurrentChoices, AutocompleteSelectMultiple):
+    pass
 
 
 class AutocompleteGuard:

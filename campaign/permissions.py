@@ -27,11 +27,11 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import Model, Q
 from django.forms import BaseInlineFormSet, ModelChoiceField
 from django.http import Http404
 
-from .adminsite import AutocompleteGuard
+from .adminsite import AutocompleteGuard, ShowsCurrentChoices
 from .models import Campaign, Membership
 
 EDITOR, VIEWER = Membership.Role.EDITOR, Membership.Role.VIEWER
@@ -305,6 +305,7 @@ class CampaignScopedFormSet(BaseInlineFormSet):
         if form.instance.pk is None or self.user is None:
             return form
         _keep_current_choices(form)
+        _show_current_choices(form)
         if not can_change_row(self.user, form.instance):
             # Not the row's id or its parent: a browser does not send a disabled field, and
             # without them the row could not be told apart from a new one.
@@ -341,6 +342,22 @@ def _keep_current_choices(form):
         current = [pk for pk in current if pk is not None]
         if current:
             field.queryset = field.queryset | field.queryset.model._default_manager.filter(pk__in=current)
+
+
+def _show_current_choices(form):
+    """A saved row's autocomplete fields are shown with the objects read with the row (the inline's
+    select_related and prefetch_related; model_to_dict lists a many-to-many field's objects) rather
+    than a query each (ShowsCurrentChoices)."""
+    instance = form.instance
+    for name, field in form.fields.items():
+        widget = getattr(field.widget, "widget", field.widget)  # inside the admin's "add another" wrapper
+        if not isinstance(widget, ShowsCurrentChoices) or name not in form.initial:
+            continue
+        model_field = instance._meta.get_field(name)
+        if model_field.many_to_many:
+            widget.current = [obj for obj in form.initial[name] if isinstance(obj, Model)]
+        elif model_field.is_cached(instance) and getattr(instance, name) is not None:
+            widget.current = [getattr(instance, name)]
 
 
 class CampaignScopedInline(AutocompleteGuard):

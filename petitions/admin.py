@@ -74,6 +74,10 @@ class AccreditationInline(CampaignScopedInline, admin.TabularInline):
     fields = ["country", "from_import"]
     readonly_fields = ["from_import"]  # an organiser's own are kept by the next import
 
+    def get_queryset(self, request):
+        # Each row is shown under its name, which names the embassy: without this, a query a row.
+        return super().get_queryset(request).select_related("embassy")
+
 
 @admin.register(Embassy)
 class EmbassyAdmin(CampaignScopedAdmin):

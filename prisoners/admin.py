@@ -68,8 +68,9 @@ class DefendantInline(CampaignScopedInline, TranslationTabularInline):
     fields = ["prisoner", "role", "charges", "notes", "position"]
 
     def get_queryset(self, request):
-        # Each row is shown under its name (prisoner and case): without this, two queries a row.
-        return super().get_queryset(request).select_related("prisoner", "case")
+        # Each row is shown under its name (prisoner and case), and its prisoner and charges by
+        # name in their fields: without this, four queries a row.
+        return super().get_queryset(request).select_related("prisoner", "case").prefetch_related("charges")
 
 
 class CaseEventInline(CampaignScopedInline, TranslationTabularInline):
@@ -82,7 +83,8 @@ class CaseEventInline(CampaignScopedInline, TranslationTabularInline):
     show_change_link = True
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("case")  # each row's name has the case's date
+        # Each row's name has the case's date, and its prisoner field shows the prisoner by name.
+        return super().get_queryset(request).select_related("case", "prisoner")
 
 
 @admin.register(CriminalCase)
@@ -108,6 +110,10 @@ class DefendantOfPrisonerInline(CampaignScopedInline, TranslationTabularInline):
     autocomplete_fields = ["case", "charges"]
     fields = ["case", "role", "charges", "notes"]
     verbose_name_plural = _("criminal cases")
+
+    def get_queryset(self, request):
+        # As DefendantInline's: each row's name, its case and its charges, read with the rows.
+        return super().get_queryset(request).select_related("prisoner", "case").prefetch_related("charges")
 
 
 class CampaignPrisonerOfPrisonerInline(CampaignPrisonerInline):
