@@ -30,6 +30,7 @@ from django.core.paginator import Paginator
 from django.db.models import Model, Q
 from django.forms import BaseInlineFormSet, ModelChoiceField
 from django.http import Http404
+from django.utils.functional import cached_property
 
 from .adminsite import AutocompleteGuard, ShowsCurrentChoices
 from .models import Campaign, Membership
@@ -157,6 +158,29 @@ def _linked_campaigns(obj, path, user):
         return {pk for pk in ids if pk is not None}
 
     return _per_request(user, ("campaigns", obj._meta.label, obj.pk, path), linked)
+
+
+def answer_for_rows(user, rows):
+    """What can_change_row and can_delete_row will ask of each of these rows (an inline's), asked of
+    them all at once: one or two queries, not two or three a row (a campaign with 40 organisers and
+    40 prisoners made 120). The answers are those the questions asked one at a time would get."""
+    if not rows or (user.is_active and user.is_superuser):
+        return
+    model, pks = type(rows[0]), [row.pk for row in rows]
+    label, queryset = model._meta.label, model._default_manager.filter(pk__in=pks)
+    path = ROW_PATHS.get(label, CAMPAIGN_PATHS[label])
+    if not path:
+        return  # nothing to ask of the row itself (shared data, or the campaign: can_delete says no)
+    linked = {pk: set() for pk in pks}
+    for pk, campaign_id in queryset.values_list("pk", path):
+        if campaign_id is not None:
+            linked[pk].add(campaign_id)
+    for pk, campaigns in linked.items():
+        _per_request(user, ("campaigns", label, pk, path), lambda campaigns=campaigns: campaigns)
+    if label not in ROW_PATHS:  # can_delete_row is can_delete: may the row be changed at all
+        changeable = set(scoped(queryset, user, editor=True).values_list("pk", flat=True))
+        for pk in pks:
+            _per_request(user, ("change", label, pk), lambda pk=pk: pk in changeable)
 
 
 def can_delete(user, obj):
@@ -299,6 +323,12 @@ class CampaignScopedFormSet(BaseInlineFormSet):
     """
 
     user = None  # set by CampaignScopedInline.get_formset for the request
+
+    @cached_property
+    def forms(self):
+        if self.user is not None:
+            answer_for_rows(self.user, list(self.get_queryset()))
+        return super().forms
 
     def _construct_form(self, i, **kwargs):
         form = super()._construct_form(i, **kwargs)

@@ -82,7 +82,7 @@ def inline_pages(world):
 MAX_QUERIES = {"root": 8, "organiser": 16}
 
 
-@pytest.mark.parametrize("persona", ["root"])
+@pytest.mark.parametrize("persona", ["root", "organiser"])
 def test_a_change_page_makes_as_many_queries_with_40_inline_rows_as_with_5(
         live_campaign, client, django_user_model, django_assert_max_num_queries, persona):
     """Each inline row's autocomplete field (a defendant's prisoner and charges, a case event's
