@@ -313,6 +313,21 @@ def test_the_dashboard_draws_signatures_per_day_as_svg_and_counts(client, alice,
     assert page.context["by_country"] == [{"country": "PL", "n": 4}]
 
 
+def test_the_dashboards_chart_starts_at_midnight_of_its_first_day(client, alice, petition):
+    from datetime import datetime, time
+
+    from django.utils import timezone
+
+    from petitions.dashboard import CHART_DAYS
+
+    first_day = timezone.localdate() - timezone.timedelta(days=CHART_DAYS - 1)
+    midnight = timezone.make_aware(datetime.combine(first_day, time.min))
+    SignatureFactory(petition=petition, confirmed=True, confirmed_at=midnight)
+    SignatureFactory(petition=petition, confirmed=True, confirmed_at=midnight - timezone.timedelta(seconds=1))
+    series = client.get(reverse("admin:petitions_petition_dashboard", args=[petition.pk])).context["series"]
+    assert series[0] == (first_day, 1) and sum(n for _, n in series) == 1
+
+
 def test_the_dashboard_names_statuses_and_countries_in_the_organisers_language(client, alice, petition):
     from petitions.models import Delivery
 
