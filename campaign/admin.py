@@ -7,12 +7,17 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_celery_beat import admin as beat_admin
 from django_celery_beat.models import CrontabSchedule
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
 from modeltranslation.admin import TranslationAdmin
 
+from . import audit
 from .filters import CountryFilter
 from .models import AuditEntry, Campaign, CampaignPrisoner, Membership, Organisation, SolidarityAction
 from .permissions import CampaignScopedAdmin, CampaignScopedFormSet, CampaignScopedInline
@@ -271,6 +276,32 @@ class AccountAdmin(UserAdmin):
             "what they see and change, not groups or permissions.")}),
         *UserAdmin.fieldsets[3:],
     ]
+
+    list_display = [*UserAdmin.list_display, "has_authenticator"]
+    actions = ["reset_authenticator"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(
+            authenticator=Exists(TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)))
+
+    @admin.display(boolean=True, description=_("authenticator app"), ordering="authenticator")
+    def has_authenticator(self, obj):
+        # Who has not set it up yet logs in with the password alone until they do (campaign.two_factor).
+        return obj.authenticator
+
+    @admin.action(permissions=["change"], description=_(
+        "Reset the authenticator app (a lost phone: they set it up again at their next login)"))
+    def reset_authenticator(self, request, queryset):
+        users = list(queryset.values_list("pk", flat=True))
+        with transaction.atomic():
+            TOTPDevice.objects.filter(user__in=users).delete()
+            StaticDevice.objects.filter(user__in=users).delete()  # the backup codes go with the app
+            for pk in users:
+                audit.record("account.two_factor_reset", user=request.user, account=pk)
+        self.message_user(request, ngettext(
+            "%(n)s account's authenticator app reset: its owner sets it up again at their next login.",
+            "%(n)s accounts' authenticator apps reset: each owner sets theirs up again at their next login.",
+            len(users)) % {"n": len(users)}, messages.SUCCESS)
 
     def get_deleted_objects(self, objs, request):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
