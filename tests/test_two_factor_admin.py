@@ -47,3 +47,20 @@ def test_an_organiser_cannot_reset_anyones_app(client, accounts):
     client.force_login(ivan)
     client.post(USERS, {"action": "reset_authenticator", "_selected_action": [olga.pk]})
     assert TOTPDevice.objects.filter(user=olga, confirmed=True).exists()
+
+
+def test_someone_who_lost_phone_and_backup_codes_gets_in_with_a_code_made_in_the_shell(client, accounts, settings):
+    """The last superuser has no one to reset their app: `manage.py addstatictoken` (README)."""
+    import io
+
+    from django.core.management import call_command
+
+    olga, ivan, root = accounts
+    StaticDevice.objects.filter(user=olga).delete()  # the backup codes are lost too
+    settings.ADMIN_TWO_FACTOR = True
+    out = io.StringIO()
+    call_command("addstatictoken", "olga", stdout=out)
+    code = out.getvalue().strip()
+    client.post(f"/{settings.ADMIN_URL}login/", {"username": "olga", "password": "pw"})
+    response = client.post(f"/{settings.ADMIN_URL}two-factor/", {"code": code})
+    assert response.status_code == 302 and "_auth_user_id" in client.session
