@@ -132,9 +132,15 @@ def second_step(request, admin_site):
     device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
     setting_up = device is None
     if setting_up:
-        # Kept across reloads of the page, so that the app scanned is the one checked.
-        device = TOTPDevice.objects.filter(user=user, confirmed=False).first() or TOTPDevice.objects.create(
-            user=user, name="Authenticator app", confirmed=False)
+        # This login's own key, kept across reloads of its page so that the app scanned is the one
+        # checked. Not any login's: whoever had only the password and looked at the page before the
+        # organiser would hold the key she then sets up, a second factor that is theirs too. Nor one
+        # carried over from a session planted before the password (start): a new password, a new key.
+        pending = request.session[PENDING]
+        device = TOTPDevice.objects.filter(user=user, confirmed=False, pk=pending.get("device")).first()
+        if device is None:
+            device = TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=False)
+            request.session[PENDING] = {**pending, "device": device.pk}
     form = CodeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         code = form.cleaned_data["code"]

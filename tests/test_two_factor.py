@@ -1,9 +1,11 @@
 """With ADMIN_TWO_FACTOR, a password alone does not open the admin: a code from an app must follow."""
 
 import time
+from base64 import b32decode
 
 import pytest
 from django.conf import settings
+from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -94,6 +96,23 @@ def test_the_first_login_sets_the_app_up_and_shows_the_backup_codes_once(client,
     assert AuditEntry.objects.filter(action="account.two_factor_set_up", user=olga).count() == 1
     assert client.get(SIGNATURES).status_code == 200
     assert client.get("/en/campaigns/not-yet/").status_code == 200
+
+
+def test_a_key_seen_with_the_password_alone_is_not_the_one_the_organiser_then_sets_up(client, olga):
+    """Trust on first use lasts until the organiser sets the app up. Someone who had only her password
+    and looked at the set-up page, without finishing it, must not hold the key she then scans."""
+    intruder = Client()
+    password(intruder)
+    seen = b32decode("".join(intruder.get(SECOND_STEP).context["key"].split()))
+
+    password(client)
+    key = b32decode("".join(client.get(SECOND_STEP).context["key"].split()))
+    assert key != seen
+    assert client.post(SECOND_STEP, {"code": f"{totp(key):06d}"}).status_code == 200 and logged_in(client)
+
+    assert client.get(SECOND_STEP)["Location"].startswith(LOGIN)  # done: nothing pending
+    refused = intruder.post(SECOND_STEP, {"code": f"{totp(seen, t0=-30):06d}"})
+    assert "That code is not right." in refused.text and not logged_in(intruder)
 
 
 def test_later_logins_take_the_apps_code_or_a_backup_code_once(client, olga, settings):
