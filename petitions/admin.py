@@ -611,6 +611,16 @@ class DeliveryForm(forms.ModelForm):
             self.add_error("reply", _("What did the embassy reply? A few words will do."))
 
 
+def _posted(request, names):
+    """Those of these fields a form sent (a date and time comes as name_0 and name_1). A page loaded
+    before a worker or a colleague changed the letter offered them: left out of the form now, they
+    were dropped unsaid under "changed successfully". Kept in, DeliveryForm says why they cannot be
+    recorded."""
+    if request.method != "POST":
+        return set()
+    return {name for name in names if name in request.POST or f"{name}_0" in request.POST}
+
+
 class ReturnForm(forms.Form):
     """Recording a letter that came back undelivered."""
 
@@ -699,13 +709,15 @@ class DeliveryAdmin(CampaignScopedAdmin):
             leave_out.update(HANDOVER_FIELDS)
         if not delivered or obj.is_test:
             leave_out.update(REPLY_FIELDS)
+        leave_out -= _posted(request, [*HANDOVER_FIELDS, *REPLY_FIELDS])
         trimmed = [(name, {**options, "fields": [f for f in options["fields"] if f not in leave_out]})
                    for name, options in fieldsets]
         return [(name, options) for name, options in trimmed if options["fields"]]
 
     def get_readonly_fields(self, request, obj=None):
         if obj is not None and obj.status != Delivery.Status.AWAITING_HANDOVER:
-            return [*self.readonly_fields, *HANDOVER_FIELDS]  # recorded, or nothing to record
+            posted = _posted(request, HANDOVER_FIELDS)  # the form says why they cannot be recorded
+            return [*self.readonly_fields, *(f for f in HANDOVER_FIELDS if f not in posted)]  # recorded, or nothing
         return self.readonly_fields
 
     @admin.display(description=_("returned undelivered"))

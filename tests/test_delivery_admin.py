@@ -277,7 +277,7 @@ def test_a_letter_to_hand_over_leaves_out_a_signer_who_withdrew_after_it_was_mad
 
 
 def test_a_letter_sent_by_email_cannot_be_recorded_as_handed_over(admin_client, petition):
-    """Its page does not offer the handover fields, and posting them anyway records nothing."""
+    """Its page does not offer the handover fields, and posting them anyway is refused."""
     delivery.sweep(petition=petition)
     sent = Delivery.objects.get(embassy__city="Kyiv")
     change = reverse("admin:petitions_delivery_change", args=[sent.pk])
@@ -285,7 +285,7 @@ def test_a_letter_sent_by_email_cannot_be_recorded_as_handed_over(admin_client, 
     response = admin_client.post(
         change, {"handed_over_at_0": "2026-12-15", "handed_over_at_1": "12:00:00", "handover_note": "x"},
     )
-    assert response.status_code == 302
+    assert response.status_code == 200 and "Only a letter waiting to be handed over" in response.text
     sent.refresh_from_db()
     assert sent.status == Delivery.Status.SENT and sent.handed_over_at is None and sent.handover_note == ""
 
@@ -705,3 +705,29 @@ def test_a_reply_is_offered_only_on_a_live_letter_that_reached_its_embassy(admin
     assert 'name="reply_received_on"' in admin_client.get(change).text
     with pytest.raises(ValueError):
         delivery.record_reply(test_letter, timezone.localdate(), REPLY)
+
+
+def test_a_handover_or_reply_sent_from_a_page_loaded_before_the_letter_changed_is_refused_not_dropped_unsaid(
+        admin_client, petition, settings):
+    """The organiser handed the letter over, or the embassy answered, while a worker or a colleague
+    changed the letter: "changed successfully", with nothing recorded, let them believe it was."""
+    go_live(petition, settings)
+    warsaw = Delivery.objects.get(embassy__city="Warsaw", is_test=False)
+    change = reverse("admin:petitions_delivery_change", args=[warsaw.pk])
+    assert 'name="handover_note"' in admin_client.get(change).text
+    delivery.fail(warsaw, "nothing to send: every signature in it was withdrawn or rejected")  # meanwhile
+    response = admin_client.post(change, {**handover_at(timezone.now()), "handover_note": "At the gate"})
+    assert response.status_code == 200
+    assert "Only a letter waiting to be handed over can be recorded as handed over." in response.text
+    warsaw.refresh_from_db()
+    assert warsaw.status == Delivery.Status.FAILED and warsaw.handover_note == ""
+
+    kyiv = Delivery.objects.get(embassy__city="Kyiv", is_test=False)
+    change = reverse("admin:petitions_delivery_change", args=[kyiv.pk])
+    assert 'name="reply_received_on"' in admin_client.get(change).text
+    delivery.record_return(kyiv, BOUNCE)  # a colleague, meanwhile
+    response = admin_client.post(change, {"reply_received_on": timezone.localdate().isoformat(), "reply": REPLY})
+    assert response.status_code == 200
+    assert "Only a letter delivered to its embassy can have a reply recorded." in response.text
+    kyiv.refresh_from_db()
+    assert kyiv.reply_received_on is None and kyiv.reply == ""
