@@ -8,6 +8,8 @@ import csp.middleware
 from csp.constants import HEADER
 from csp.utils import build_policy
 from django.conf import settings
+from django.contrib.auth import middleware as auth_middleware
+from django.contrib.auth.models import AnonymousUser
 from django.contrib.messages import middleware as messages_middleware
 from django.contrib.messages.storage import default_storage
 from django.core.signals import setting_changed
@@ -136,6 +138,24 @@ def _forget_policy(setting, **kwargs):
     global _policy
     if setting.startswith("CONTENT_SECURITY_POLICY"):
         _policy = None
+
+
+class AuthenticationMiddleware(auth_middleware.AuthenticationMiddleware):
+    """Django's; with ADMIN_TWO_FACTOR, a session logged in by the password alone -- before it was
+    turned on -- is anonymous, as a login waiting for its code is (campaign.two_factor). Not only in
+    the admin (AdminSite.has_permission): the draft previews and photos go by `is_staff`."""
+
+    def process_request(self, request):
+        super().process_request(request)
+        request.user = SimpleLazyObject(lambda: _user(request))
+
+
+def _user(request):
+    from . import two_factor  # here: the models it imports are not loaded when this module is
+
+    if two_factor.enabled() and not request.session.get(two_factor.PASSED, False):
+        return AnonymousUser()
+    return auth_middleware.get_user(request)
 
 
 class MessageMiddleware(messages_middleware.MessageMiddleware):

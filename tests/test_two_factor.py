@@ -173,6 +173,16 @@ def test_a_session_logged_in_before_it_was_turned_on_must_log_in_again(client, o
     assert client.get(SIGNATURES)["Location"].startswith(LOGIN)
 
 
+def test_a_session_logged_in_before_it_was_turned_on_previews_no_draft_either(client, olga, settings):
+    """A password alone opens nothing, the module says, not even a draft preview: nor does a login made
+    with a password alone before the second factor was turned on (it lasts SESSION_COOKIE_AGE)."""
+    settings.ADMIN_TWO_FACTOR = False
+    client.force_login(olga)
+    assert client.get("/en/campaigns/not-yet/").status_code == 200
+    settings.ADMIN_TWO_FACTOR = True
+    assert client.get("/en/campaigns/not-yet/").status_code == 404
+
+
 def test_without_it_the_password_logs_in_and_there_is_no_second_step(client, olga, settings):
     settings.ADMIN_TWO_FACTOR = False
     assert password(client)["Location"] == SIGNATURES and logged_in(client)
