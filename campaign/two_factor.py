@@ -32,6 +32,7 @@ from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
@@ -57,7 +58,8 @@ def start(request, user):
     """The password was right: remember who gave it, not logged in yet. A new session key, as a
     login would give, so that a key planted before cannot be the one that ends up logged in."""
     request.session.cycle_key()
-    request.session[PENDING] = {"user": user.pk, "backend": user.backend, "since": int(time.time())}
+    request.session[PENDING] = {"user": user.pk, "backend": user.backend, "since": int(time.time()),
+                                "hash": user.get_session_auth_hash()}
 
 
 class PasswordStep(LoginView):
@@ -74,6 +76,9 @@ def _pending_user(request):
     if not isinstance(pending, dict) or time.time() - pending.get("since", 0) > PENDING_SECONDS:
         return None, None
     user = get_user_model().objects.filter(pk=pending.get("user"), is_active=True, is_staff=True).first()
+    # A password changed since it was given ends this login as it ends a session (Django's hash of it).
+    if user is None or not constant_time_compare(pending.get("hash", ""), user.get_session_auth_hash()):
+        return None, None
     return user, pending.get("backend")
 
 

@@ -161,6 +161,23 @@ def test_the_code_must_follow_the_password_and_soon(client, olga):
     assert not logged_in(client)
 
 
+def test_a_password_changed_between_the_steps_ends_the_login_waiting_for_its_code(client, olga):
+    """As it ends every session logged in with the old one: an administrator who changes a password
+    that leaked, or resets a lost app as well, must not leave its holder a login still to finish."""
+    device = set_up(olga)
+    password(client)
+    olga.set_password("changed-after-a-leak")
+    olga.save()
+    assert client.post(SECOND_STEP, {"code": code(device)})["Location"].startswith(LOGIN)
+    assert not logged_in(client)
+
+    TOTPDevice.objects.filter(user=olga).delete()  # the app reset as well: no set-up page for it either
+    password(client)
+    olga.set_password("changed-again")
+    olga.save()
+    assert client.get(SECOND_STEP)["Location"].startswith(LOGIN)
+
+
 def test_the_login_goes_on_only_to_this_sites_pages(client, olga):
     device = set_up(olga)
     password(client, next_url="https://phishing.example/admin/")
