@@ -24,7 +24,7 @@ from modeltranslation.admin import TranslationAdmin
 from campaign import audit, jobs
 from campaign.filters import CountryFilter
 from campaign.models import Campaign
-from campaign.permissions import CampaignScopedAdmin, CampaignScopedInline, can_change_any, scoped
+from campaign.permissions import CampaignScopedAdmin, CampaignScopedInline, can_change, can_change_any, scoped
 from campaign.untranslated import ShowsUntranslated
 
 from . import dashboard, delivery, export, moderation, outbox, publication, retention, signing
@@ -768,11 +768,11 @@ class DeliveryAdmin(CampaignScopedAdmin):
             "letter to %(embassy)s.", freed,
         ) % {"n": freed, "embassy": returned.embassy}
         if returned.channel == Delivery.Channel.EMAIL and not returned.is_test:
-            # The next letter goes to the same address unless someone corrects it; embassies are
-            # changed by superusers only (campaign.permissions).
+            # The next letter goes to the same address unless someone corrects it, which not every
+            # organiser may (campaign.permissions: superusers only, today).
             message += " " + (
                 _("If its email address is wrong, correct it in the embassy directory before then.")
-                if request.user.is_superuser else
+                if can_change(request.user, returned.embassy) else
                 _("If its email address is wrong, ask an administrator to correct it in the embassy directory "
                   "before then.")
             )
