@@ -10,14 +10,15 @@ pages' draft previews that go by `is_staff` -- so nothing needs a second check.
 
 The first time, the second step sets the app up: it shows a QR code and the key, and takes the
 first code as proof; ten single-use backup codes are then shown once. A superuser resets an
-organiser who lost their phone by deleting their TOTP device in the admin: the organiser sets it
-up again at their next login.
+organiser who lost their phone with the action on Users (campaign.admin.AccountAdmin): the
+organiser sets it up again at their next login.
 
 Devices, throttling and the codes' checks are django-otp's (a wrong code makes the next attempt
 wait, doubling each time). Setting it up after the password alone is trust on first use: until an
 organiser has done it, their password is all there is, as it was.
 """
 
+import math
 import time
 from base64 import b32encode
 
@@ -32,10 +33,13 @@ from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.safestring import mark_safe
+from django.utils.timesince import timeuntil
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_otp import verify_token
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -94,19 +98,32 @@ class CodeForm(forms.Form):
 
 
 WRONG_CODE = _("That code is not right. Codes change every 30 seconds: type the one your app shows now.")
-WAIT = _("Too many wrong codes. Wait a minute, then try again.")
+WAIT = _("Too many wrong codes: try again in %(wait)s. If they were not all yours, someone else knows your "
+         "password: once you are in, change it.")
+
+
+def _wait(until):
+    """How long until the next code may be tried, in the organiser's language: django-otp doubles the
+    wait after each wrong code, from a second to hours after twenty."""
+    seconds = math.ceil((until - timezone.now()).total_seconds())
+    if seconds < 60:
+        return ngettext("%(n)s second", "%(n)s seconds", max(seconds, 1)) % {"n": max(seconds, 1)}
+    return timeuntil(until, depth=2)
 
 
 def _check(user, code, device):
     """The device that accepts `code` -- the app's, or, once it is set up, a backup code -- and
     None; or None and what to tell the organiser."""
-    if not code.isdigit():
+    # The app's codes are six digits; a backup code is eight letters and digits 2-7, all of them
+    # digits once in a few hundred thousand sets, which must not be taken for the app's.
+    if not (len(code) == device.digits and code.isdigit()):
         device = StaticDevice.objects.filter(user=user, confirmed=True).first() if device.confirmed else None
         if device is None:
             return None, WRONG_CODE
-    allowed, _details = device.verify_is_allowed()
+    allowed, details = device.verify_is_allowed()
     if not allowed:
-        return None, WAIT
+        until = (details or {}).get("locked_until")
+        return None, (WAIT % {"wait": _wait(until)} if until else WRONG_CODE)
     # django-otp locks the device's row while it checks: one code cannot be used twice at once.
     accepted = verify_token(user, device.persistent_id, code)
     return (accepted, None) if accepted is not None else (None, WRONG_CODE)

@@ -145,7 +145,26 @@ def test_a_wrong_code_makes_the_next_attempt_wait(client, olga):
     right = code(device)
     client.post(SECOND_STEP, {"code": str((int(right) + 1) % 1_000_000).zfill(6)})
     refused = client.post(SECOND_STEP, {"code": right})
-    assert "Too many wrong codes" in refused.text and not logged_in(client)
+    assert "Too many wrong codes: try again in 1 second." in refused.text and not logged_in(client)
+
+
+def test_the_wait_after_many_wrong_codes_is_said_as_it_is(client, olga):
+    """django-otp doubles it after each: twelve wrong codes ask for over half an hour, not "a minute"."""
+    from django.utils import timezone
+
+    device = set_up(olga)
+    TOTPDevice.objects.filter(pk=device.pk).update(throttling_failure_count=12,
+                                                   throttling_failure_timestamp=timezone.now())
+    password(client)
+    refused = client.post(SECOND_STEP, {"code": code(device)})
+    assert "try again in 34\xa0minutes." in refused.text  # 2**11 seconds, as Django's timeuntil says it
+    assert "someone else knows your password" in refused.text and not logged_in(client)
+
+
+def test_a_backup_code_made_only_of_digits_is_still_a_backup_code(client, olga, settings):
+    set_up(olga, backup=("23456723",))  # base32's digits are 2-7: a few in a million codes are all digits
+    password(client)
+    assert client.post(SECOND_STEP, {"code": "23456723", "next": SIGNATURES})["Location"] == SIGNATURES
 
 
 def test_the_code_must_follow_the_password_and_soon(client, olga):
